@@ -1,0 +1,123 @@
+"""Every change to accounts (house rule 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hisho.accounts.models import Role, User
+from hisho.audit.actions import record_event
+from hisho.errors import Forbidden, InvalidInput
+from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX, text_problem
+
+PROFILE_FIELDS = ("name", "phone", "mailing_address", "country", "language", "birth_year")
+
+
+@transaction.atomic
+def do_create_user(
+    *,
+    email: str,
+    password: str | None,
+    role: Role = Role.CUSTOMER,
+    name: str = "",
+    actor: User | None = None,
+    verified: bool = False,
+) -> User:
+    """Create an account (demo data, admin tools). Visitors sign up through allauth,
+    whose adapter records the same event."""
+    user = User.objects.create_user(email=email, password=password, role=role, name=name)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    record_event("account.created", actor=actor, target=user, extra={"role": role.value})
+    return user
+
+
+def end_all_sessions(user: User) -> int:
+    """Sign the user out everywhere: browser sessions and app tokens alike (allauth's
+    app tokens are sessions too, tracked per user by allauth.usersessions)."""
+    sessions = UserSession.objects.purge_and_list(user)
+    get_usersessions_adapter().end_sessions(sessions)
+    return len(sessions)
+
+
+@transaction.atomic
+def do_set_role(*, actor: User, user: User, role: str) -> User:
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise Forbidden("Only admins can manage roles.")
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise InvalidInput("role", "Not a known role.") from None
+    if user.pk == actor.pk and new_role != Role.ADMIN:
+        # An admin demoting themselves could leave the service with no admin at all.
+        raise InvalidInput("role", "Admins cannot remove their own admin role.")
+    previous = user.role
+    if previous == new_role:
+        return user
+    user.role = new_role
+    user.save(update_fields=["role"])
+    # Losing a role ends every session at once, so no open page keeps old powers.
+    end_all_sessions(user)
+    record_event(
+        "account.role_changed",
+        actor=actor,
+        target=user,
+        extra={"from": previous, "to": new_role.value},
+    )
+    return user
+
+
+def _clean_profile(changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    limits = {"name": NAME_MAX, "phone": PHONE_MAX, "mailing_address": ADDRESS_MAX}
+    for field, value in changes.items():
+        if field not in PROFILE_FIELDS:
+            raise InvalidInput(field, "Unknown field.")
+        if field in limits:
+            text = "" if value is None else str(value)
+            problem = text_problem(text, max_length=limits[field])
+            if problem:
+                raise InvalidInput(field, problem)
+            clean[field] = text.strip()
+        elif field == "country":
+            code = "" if value is None else str(value).strip().upper()
+            if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+                raise InvalidInput(field, "Use a two-letter country code (ISO 3166), e.g. JP.")
+            clean[field] = code
+        elif field == "language":
+            code = "" if value is None else str(value).strip().lower()
+            if code and code not in dict(settings.LANGUAGES):
+                raise InvalidInput(field, "Not a language Hisho offers.")
+            clean[field] = code
+        elif field == "birth_year":
+            if value is None:
+                clean[field] = None
+            else:
+                this_year = timezone.now().year
+                if not isinstance(value, int) or not 1900 <= value <= this_year:
+                    raise InvalidInput(field, f"A year between 1900 and {this_year}.")
+                clean[field] = value
+    return clean
+
+
+@transaction.atomic
+def do_update_profile(*, actor: User, changes: dict[str, Any]) -> User:
+    """Change one's own optional fields; an empty value or None clears a field."""
+    clean = _clean_profile(changes)
+    if not clean:
+        return actor
+    for field, value in clean.items():
+        setattr(actor, field, value)
+    actor.save(update_fields=list(clean))
+    record_event(
+        "account.profile_updated",
+        actor=actor,
+        target=actor,
+        extra={f"changed_{field}": True for field in sorted(clean)},
+    )
+    return actor

@@ -1,0 +1,111 @@
+"""`/api/v1/me` and role management (API.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from hisho.accounts.access import read_profile
+from hisho.accounts.actions import do_set_role, do_update_profile
+from hisho.accounts.models import Role, User
+from hisho.errors import Forbidden, NotFound
+from hisho.schemas import StrictIn, with_errors
+
+router = Router(tags=["me"])
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    role: str
+    name: str | None
+    phone: str | None
+    mailing_address: str | None
+    country: str | None
+    language: str | None
+    birth_year: int | None
+
+
+class MePatch(StrictIn):
+    # Length and content rules live in the action (one place for web and API).
+    name: str | None = None
+    phone: str | None = None
+    mailing_address: str | None = None
+    country: str | None = None
+    language: str | None = None
+    birth_year: int | None = Field(default=None, strict=True)
+
+
+class PersonOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: str
+    is_active: bool
+
+
+class RoleIn(StrictIn):
+    role: Literal["customer", "assistant", "admin", "partner"]
+
+
+def _me(request: HttpRequest) -> MeOut:
+    user: User = request.user  # type: ignore[assignment]
+    return MeOut(**read_profile(user, user).__dict__)
+
+
+@router.get("/me", response=with_errors({200: MeOut}), summary="Your own data")
+def get_me(request: HttpRequest) -> MeOut:
+    return _me(request)
+
+
+@router.patch("/me", response=with_errors({200: MeOut}), summary="Change or clear optional fields")
+def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
+    do_update_profile(actor=request.user, changes=payload.model_dump(exclude_unset=True))  # type: ignore[arg-type]
+    return _me(request)
+
+
+def _require_admin(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.ADMIN:
+        raise Forbidden("Only admins can manage people.")
+    return user
+
+
+@router.get(
+    "/people",
+    response=with_errors({200: list[PersonOut]}),
+    tags=["admin"],
+    summary="Staff and partner accounts, or everyone with ?role=",
+)
+def list_people(request: HttpRequest, role: Role | None = None) -> list[PersonOut]:
+    _require_admin(request)
+    people = User.objects.order_by("id")
+    people = people.filter(role=role) if role else people.exclude(role=Role.CUSTOMER)
+    return [
+        PersonOut(id=p.pk, email=p.email, name=p.display_name, role=p.role, is_active=p.is_active)
+        for p in people[:500]
+    ]
+
+
+@router.put(
+    "/people/{person_id}/role",
+    response=with_errors({200: PersonOut}),
+    tags=["admin"],
+    summary="Grant or change a role",
+)
+def set_role(request: HttpRequest, person_id: int, payload: RoleIn) -> PersonOut:
+    admin = _require_admin(request)
+    person = User.objects.filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    person = do_set_role(actor=admin, user=person, role=payload.role)
+    return PersonOut(
+        id=person.pk,
+        email=person.email,
+        name=person.display_name,
+        role=person.role,
+        is_active=person.is_active,
+    )

@@ -1,0 +1,89 @@
+"""People and their roles.
+
+E-mail is the only identifier Hisho needs; every other field is optional and given
+voluntarily (promise K1). `phone` and `mailing_address` are personal data that is
+read only through `hisho.accounts.access.read_profile`, so that the vault can take
+over their storage without touching any view.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    ASSISTANT = "assistant", "Assistant"
+    ADMIN = "admin", "Admin"
+    PARTNER = "partner", "Partner"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+
+    email = models.EmailField("e-mail address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+
+    # Optional profile (K1): every field may stay empty.
+    name = models.CharField(max_length=150, blank=True, default="")
+    phone = models.CharField(max_length=64, blank=True, default="")
+    mailing_address = models.TextField(blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="")
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        # Never the e-mail: objects end up in logs and tracebacks (house rule 5).
+        return f"User {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        """What other people see: the chosen name, else the role and number."""
+        return self.name or f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.role == Role.ASSISTANT
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER

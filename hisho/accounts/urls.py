@@ -1,0 +1,10 @@
+from django.urls import path
+
+from hisho.accounts import views
+
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("staff/people/", views.people, name="people"),
+    path("staff/people/<int:person_id>/role/", views.set_role, name="person_set_role"),
+    path("partner/", views.partner_home, name="partner_home"),
+]

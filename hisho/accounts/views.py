@@ -1,0 +1,87 @@
+"""Profile, role management and the partner landing page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hisho.accounts.access import read_profile
+from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profile
+from hisho.accounts.forms import ProfileForm, RoleForm
+from hisho.accounts.models import Role, User
+from hisho.errors import ClientError, InvalidInput, NotFound
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    profile = read_profile(user, user)
+    initial = {field: getattr(profile, field) or "" for field in PROFILE_FIELDS}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: (v if v not in ("", None) else None) for f, v in form.cleaned_data.items()}
+        try:
+            do_update_profile(actor=user, changes=changes)
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("me")
+    return render(request, "accounts/me.html", {"form": form, "profile": profile})
+
+
+def _require_admin(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.ADMIN:
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    wanted = request.GET.get("role", "staff")
+    everyone = User.objects.order_by("id")
+    if wanted in Role.values:
+        listed = everyone.filter(role=wanted)
+    else:
+        wanted = "staff"
+        listed = everyone.exclude(role=Role.CUSTOMER)
+    return render(
+        request,
+        "accounts/people.html",
+        {"people": listed[:500], "roles": Role.choices, "wanted": wanted},
+    )
+
+
+@require_POST
+@login_required
+def set_role(request: HttpRequest, person_id: int) -> HttpResponse:
+    admin = _require_admin(request)
+    person = User.objects.filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+    else:
+        try:
+            do_set_role(actor=admin, user=person, role=form.cleaned_data["role"])
+        except ClientError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, _("Role changed."))
+    return redirect("people")
+
+
+@login_required
+def partner_home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.PARTNER:
+        raise PermissionDenied
+    return render(request, "accounts/partner_home.html")

@@ -1,0 +1,116 @@
+"""The JSON API at /api/v1/: assembled from each app's router (API.md is the contract)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from hisho.accounts.api import router as accounts_router
+from hisho.auth import API_AUTH
+from hisho.desk.api import router as desk_router
+from hisho.errors import Conflict, Forbidden, InvalidInput
+from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
+
+logger = logging.getLogger(__name__)
+
+# Where ninja names a field by its place in the request; clients know it by name.
+_LOCATION_PREFIXES = {"body", "payload", "query", "path", "header", "cookie", "form"}
+
+
+class HishoAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Document error responses as application/problem+json, which is what is sent."""
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) in ERROR_STATUSES and "content" in response:
+                        content = response["content"]
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = HishoAPI(
+    title="Hisho API",
+    version="1.0.0",
+    description="Errands, chat and privacy controls. Errors are RFC 9457 problem+json.",
+    urls_namespace="api",
+    auth=API_AUTH,
+    docs_url="/docs",
+)
+api.add_router("/", accounts_router)
+api.add_router("/errands", desk_router)
+
+
+def _field_name(location: Any) -> str:
+    parts = [str(part) for part in location]
+    while parts and parts[0] in _LOCATION_PREFIXES:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": _field_name(error.get("loc", ())), "message": str(error.get("msg", "Invalid."))}
+        for error in exc.errors
+    ]
+    return problem_response(422, "The request has invalid fields.", errors=errors)
+
+
+@api.exception_handler(InvalidInput)
+def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    return problem_response(
+        422,
+        "The request has invalid fields.",
+        errors=[{"field": exc.field, "message": exc.message}],
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(401, "Sign in first: send X-Session-Token or a session cookie.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    detail = str(exc) if exc.args and isinstance(exc.args[0], str) else "Not found."
+    return problem_response(404, detail)
+
+
+@api.exception_handler(Forbidden)
+def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
+    return problem_response(403, exc.detail)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return problem_response(409, exc.detail)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(413, "The request body is too large.")
+
+
+@api.exception_handler(TooManyFieldsSent)
+def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(400, "The request has too many fields.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code if 400 <= exc.status_code < 600 else 400
+    return problem_response(status, str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A bug, not the client's fault. Log the type and where, not the request content.
+    logger.error("unhandled API error %s", type(exc).__name__, exc_info=exc)
+    return problem_response(500, "Something went wrong on our side.")

@@ -1,0 +1,182 @@
+"""Every change to errands and their chat (house rule 1).
+
+Each action takes the acting user, checks what that user may do, writes, and records
+its audit event in the same transaction. Views and API endpoints only call these.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from hisho.accounts.models import Role, User
+from hisho.audit.actions import record_event
+from hisho.desk.access import is_participant
+from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
+from hisho.desk.summary import triage_summary
+from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hisho.textcheck import (
+    ADDRESS_MAX,
+    DETAILS_MAX,
+    MESSAGE_MAX,
+    NOTE_MAX,
+    PHONE_MAX,
+    TITLE_MAX,
+    text_problem,
+)
+
+
+def _check_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
+    problem = text_problem(value, max_length=max_length, required=required)
+    if problem:
+        raise InvalidInput(field, problem)
+    return value.strip()
+
+
+@transaction.atomic
+def do_create_errand(
+    *,
+    actor: User,
+    title: str,
+    details: str = "",
+    phone: str | None = None,
+    address: str | None = None,
+    note: str | None = None,
+) -> Errand:
+    if actor.role != Role.CUSTOMER:
+        raise Forbidden("Only customers can create errands.")
+    title = _check_text("title", title, max_length=TITLE_MAX, required=True)
+    details = _check_text("details", details, max_length=DETAILS_MAX)
+    errand = Errand.objects.create(
+        customer=actor,
+        title=title,
+        details=details,
+        summary=triage_summary(title),
+        sealed_phone=_check_text("sealed.phone", phone or "", max_length=PHONE_MAX),
+        sealed_address=_check_text("sealed.address", address or "", max_length=ADDRESS_MAX),
+        sealed_note=_check_text("sealed.note", note or "", max_length=NOTE_MAX),
+    )
+    record_event("errand.created", actor=actor, target=errand)
+    return errand
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise Forbidden("Only admins can assign errands.")
+
+
+def _reassignable(errand: Errand) -> None:
+    if errand.status not in OPEN_STATUSES:
+        raise Conflict(f"A {errand.status} errand cannot be assigned.")
+
+
+def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand:
+    previous_id = errand.assignee_id
+    if previous_id == assistant.pk:
+        return errand
+    errand.assignee = assistant
+    update = ["assignee", "updated_at"]
+    if errand.status == Status.NEW:
+        errand.status = Status.ASSIGNED
+        update.append("status")
+    errand.save(update_fields=update)
+    record_event(
+        "errand.reassigned" if previous_id else "errand.assigned",
+        actor=actor,
+        target=errand,
+        extra={"assignee_id": assistant.pk, "previous_assignee_id": previous_id, "how": how},
+    )
+    return errand
+
+
+def _lock(errand: Errand) -> Errand:
+    # Re-read under a row lock: the caller's copy may predate a concurrent change.
+    return Errand.objects.select_for_update().get(pk=errand.pk)
+
+
+@transaction.atomic
+def do_assign_errand(*, actor: User, errand: Errand, assistant_id: int) -> Errand:
+    """(Re)assign to a named assistant. The previous assignee loses access at once,
+    because access is decided by the errand's current assignee on every read."""
+    _require_admin(actor)
+    errand = _lock(errand)
+    _reassignable(errand)
+    assistant = User.objects.filter(pk=assistant_id, role=Role.ASSISTANT, is_active=True).first()
+    if assistant is None:
+        raise InvalidInput("assistant_id", "No active assistant has this id.")
+    return _assign(actor=actor, errand=errand, assistant=assistant, how="manual")
+
+
+def least_loaded_assistant() -> User | None:
+    """The active assistant with the fewest open assigned errands (ties: oldest account)."""
+    return (
+        User.objects.filter(role=Role.ASSISTANT, is_active=True)
+        .annotate(
+            load=Count(
+                "assigned_errands",
+                filter=Q(assigned_errands__status__in=ACTIVE_ASSIGNED_STATUSES),
+            )
+        )
+        .order_by("load", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def do_assign_least_loaded(*, actor: User, errand: Errand) -> Errand:
+    _require_admin(actor)
+    errand = _lock(errand)
+    _reassignable(errand)
+    assistant = least_loaded_assistant()
+    if assistant is None:
+        raise Conflict("There is no active assistant to assign.")
+    return _assign(actor=actor, errand=errand, assistant=assistant, how="least_loaded")
+
+
+# Who may move an errand from which status to which (the lifecycle in API.md).
+_CUSTOMER_MOVES = {
+    Status.NEW: {Status.CANCELLED},
+    Status.ASSIGNED: {Status.CANCELLED},
+    Status.IN_PROGRESS: {Status.CANCELLED},
+}
+_ASSIGNEE_MOVES = {
+    Status.ASSIGNED: {Status.IN_PROGRESS},
+    Status.IN_PROGRESS: {Status.DONE},
+}
+
+
+@transaction.atomic
+def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
+    errand = _lock(errand)
+    if not is_participant(actor, errand):
+        raise NotFound("No such errand.")
+    try:
+        target = Status(status)
+    except ValueError:
+        raise InvalidInput("status", "Not a known status.") from None
+    moves = _CUSTOMER_MOVES if errand.customer_id == actor.pk else _ASSIGNEE_MOVES
+    if target not in moves.get(Status(errand.status), set()):
+        raise Conflict(f"Cannot move this errand from {errand.status} to {target.value}.")
+    previous = errand.status
+    errand.status = target
+    errand.save(update_fields=["status", "updated_at"])
+    record_event(
+        "errand.status_changed",
+        actor=actor,
+        target=errand,
+        extra={"from": previous, "to": target.value},
+    )
+    return errand
+
+
+@transaction.atomic
+def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
+    if not is_participant(actor, errand):
+        raise NotFound("No such errand.")
+    body = _check_text("body", body, max_length=MESSAGE_MAX, required=True)
+    if errand.status not in OPEN_STATUSES:
+        raise Conflict(f"This errand is {errand.status}; its chat is closed.")
+    message = Message.objects.create(errand=errand, author=actor, body=body)
+    Errand.objects.filter(pk=errand.pk).update(updated_at=message.created_at)
+    record_event("message.posted", actor=actor, target=message, extra={"errand_id": errand.pk})
+    return message

@@ -1,0 +1,49 @@
+"""Web forms. They check shape; the actions check rules (and raise InvalidInput)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hisho.textcheck import ADDRESS_MAX, DETAILS_MAX, MESSAGE_MAX, NOTE_MAX, PHONE_MAX, TITLE_MAX
+
+
+class ErrandForm(forms.Form):
+    title = forms.CharField(label=_("What do you need?"), max_length=TITLE_MAX)
+    details = forms.CharField(
+        label=_("Details"), max_length=DETAILS_MAX, required=False, widget=forms.Textarea
+    )
+    phone = forms.CharField(
+        label=_("Phone number (optional, only your assistant sees it)"),
+        max_length=PHONE_MAX,
+        required=False,
+    )
+    address = forms.CharField(
+        label=_("Address (optional, only your assistant sees it)"),
+        max_length=ADDRESS_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Private note (optional, only your assistant sees it)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.CharField(max_length=16)
+
+
+class AssignForm(forms.Form):
+    assistant_id = forms.IntegerField(required=False, min_value=1)
+    strategy = forms.ChoiceField(
+        required=False, choices=[("", ""), ("least_loaded", "least_loaded")]
+    )

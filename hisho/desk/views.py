@@ -1,0 +1,163 @@
+"""Web pages for errands. Thin: parse → access → action → render (house rule 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hisho.accounts.models import Role, User
+from hisho.desk.access import (
+    access_errand,
+    access_errand_triage,
+    errands_for,
+    is_participant,
+    triage_queue,
+)
+from hisho.desk.actions import (
+    do_assign_errand,
+    do_assign_least_loaded,
+    do_change_status,
+    do_create_errand,
+    do_post_message,
+    least_loaded_assistant,
+)
+from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
+from hisho.errors import ClientError, InvalidInput
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        if request.user.role == Role.PARTNER:
+            return redirect("partner_home")
+        return redirect("errand_list")
+    return render(request, "desk/home.html")
+
+
+@login_required
+def errand_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role == Role.PARTNER:
+        raise PermissionDenied
+    errands = list(errands_for(user)[:200])
+    rows = [
+        {"errand": e, "title": read_content(user, e).title if is_participant(user, e) else None}
+        for e in errands
+    ]
+    return render(request, "desk/errand_list.html", {"rows": rows})
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role not in (Role.ASSISTANT, Role.ADMIN):
+        raise PermissionDenied
+    return render(request, "desk/queue.html", {"errands": triage_queue(user)[:200]})
+
+
+@login_required
+def errand_create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.CUSTOMER:
+        raise PermissionDenied
+    form = ErrandForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            errand = do_create_errand(actor=user, **form.cleaned_data)
+        except InvalidInput as exc:
+            form.add_error(_form_field(exc.field, form), exc.message)
+        else:
+            messages.success(request, _("Your errand is in. An assistant will take it soon."))
+            return redirect("errand_detail", errand_id=errand.pk)
+    return render(request, "desk/errand_form.html", {"form": form})
+
+
+def _form_field(field: str, form: Any) -> str | None:
+    name = field.rsplit(".", 1)[-1]
+    return name if name in form.fields else None
+
+
+@login_required
+def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    errand = access_errand_triage(user, errand_id)
+    context: dict[str, Any] = {"errand": errand, "message_form": MessageForm()}
+    if is_participant(user, errand):
+        context.update(
+            content=read_content(user, errand),
+            sealed=read_sealed(user, errand),
+            chat=read_messages(user, errand, limit=500),
+            is_owner=errand.customer_id == user.pk,
+        )
+        return render(request, "desk/errand_detail.html", context)
+    context["suggested"] = least_loaded_assistant() if user.is_admin else None
+    context["assistants"] = (
+        User.objects.filter(role=Role.ASSISTANT, is_active=True).order_by("id")
+        if user.is_admin
+        else []
+    )
+    return render(request, "desk/errand_triage.html", context)
+
+
+@require_POST
+@login_required
+def post_message(request: HttpRequest, errand_id: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    errand = access_errand(user, errand_id)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A message needs some text (at most 10,000 characters)."))
+    else:
+        try:
+            do_post_message(actor=user, errand=errand, body=form.cleaned_data["body"])
+        except ClientError as exc:
+            messages.error(request, exc.detail)
+    return redirect("errand_detail", errand_id=errand.pk)
+
+
+@require_POST
+@login_required
+def change_status(request: HttpRequest, errand_id: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    errand = access_errand(user, errand_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            do_change_status(actor=user, errand=errand, status=form.cleaned_data["status"])
+        except ClientError as exc:
+            messages.error(request, exc.detail)
+    return redirect("errand_detail", errand_id=errand.pk)
+
+
+@require_POST
+@login_required
+def assign(request: HttpRequest, errand_id: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_admin:
+        raise PermissionDenied
+    errand = access_errand_triage(user, errand_id)
+    form = AssignForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput("assistant_id", _("Choose an assistant."))
+        if form.cleaned_data["strategy"] == "least_loaded":
+            errand = do_assign_least_loaded(actor=user, errand=errand)
+        elif form.cleaned_data["assistant_id"]:
+            errand = do_assign_errand(
+                actor=user, errand=errand, assistant_id=form.cleaned_data["assistant_id"]
+            )
+        else:
+            raise InvalidInput("assistant_id", _("Choose an assistant."))
+    except ClientError as exc:
+        messages.error(request, exc.detail)
+    else:
+        name = errand.assignee.display_name if errand.assignee else ""
+        messages.success(request, _("Assigned to %(name)s.") % {"name": name})
+    return redirect("errand_detail", errand_id=errand.pk)
