@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from hisho.demo import DEMO_PASSWORD, Demo, email_of, load_demo
@@ -22,6 +23,14 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     with django_db_blocker.unblock():
         load_demo()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # allauth keeps rate-limit counters in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
