@@ -7,7 +7,7 @@ import uuid
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field, model_validator
 
 from hisho.accounts.models import User
@@ -179,7 +179,7 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     exclude_unset=True,
     summary="Ask for help with an errand",
 )
-def create_errand(request: HttpRequest, payload: ErrandIn) -> tuple[int, ErrandOut]:
+def create_errand(request: HttpRequest, payload: ErrandIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     sealed = payload.sealed or SealedIn()
     errand = do_create_errand(
@@ -190,7 +190,7 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> tuple[int, ErrandO
         address=sealed.address,
         note=sealed.note,
     )
-    return 201, errand_out(user, errand)
+    return Status(201, errand_out(user, errand))
 
 
 @router.get(
@@ -237,11 +237,11 @@ def list_messages(
 )
 def post_message(
     request: HttpRequest, errand_id: str, payload: MessageIn
-) -> tuple[int, MessageOut]:
+) -> Status:
     user: User = request.user  # type: ignore[assignment]
     errand = access_errand(user, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)
-    return 201, message_out(user, message_view(message))
+    return Status(201, message_out(user, message_view(message)))
 
 
 @router.post(

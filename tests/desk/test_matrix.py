@@ -34,20 +34,48 @@ def assert_no_secrets(content: bytes) -> None:
 
 # endpoint → {role: expected status}; "*" is everyone signed in who is not listed.
 API_CASES: dict[str, tuple[str, str, Any, dict[str, int]]] = {
-    "detail": ("get", "/errands/{id}", None, {"anonymous": 401, "alice": 200, "kenji": 200,
-                                             "admin": 200, "*": 404}),
-    "sealed": ("get", "/errands/{id}/sealed", None, {"anonymous": 401, "alice": 200,
-                                                    "kenji": 200, "*": 404}),
-    "messages": ("get", "/errands/{id}/messages", None, {"anonymous": 401, "alice": 200,
-                                                        "kenji": 200, "*": 404}),
-    "post_message": ("post", "/errands/{id}/messages", {"body": "Any news?"},
-                     {"anonymous": 401, "alice": 201, "kenji": 201, "*": 404}),
-    "assign": ("post", "/errands/{id}/assign", {"assistant_id": "{yuki}"},
-               {"anonymous": 401, "admin": 200, "*": 403}),
-    "cancel": ("post", "/errands/{id}/status", {"status": "cancelled"},
-               {"anonymous": 401, "alice": 200, "kenji": 409, "*": 404}),
-    "start": ("post", "/errands/{id}/status", {"status": "in_progress"},
-              {"anonymous": 401, "kenji": 200, "alice": 409, "*": 404}),
+    "detail": (
+        "get",
+        "/errands/{id}",
+        None,
+        {"anonymous": 401, "alice": 200, "kenji": 200, "admin": 200, "*": 404},
+    ),
+    "sealed": (
+        "get",
+        "/errands/{id}/sealed",
+        None,
+        {"anonymous": 401, "alice": 200, "kenji": 200, "*": 404},
+    ),
+    "messages": (
+        "get",
+        "/errands/{id}/messages",
+        None,
+        {"anonymous": 401, "alice": 200, "kenji": 200, "*": 404},
+    ),
+    "post_message": (
+        "post",
+        "/errands/{id}/messages",
+        {"body": "Any news?"},
+        {"anonymous": 401, "alice": 201, "kenji": 201, "*": 404},
+    ),
+    "assign": (
+        "post",
+        "/errands/{id}/assign",
+        {"assistant_id": "{yuki}"},
+        {"anonymous": 401, "admin": 200, "*": 403},
+    ),
+    "cancel": (
+        "post",
+        "/errands/{id}/status",
+        {"status": "cancelled"},
+        {"anonymous": 401, "alice": 200, "kenji": 409, "*": 404},
+    ),
+    "start": (
+        "post",
+        "/errands/{id}/status",
+        {"status": "in_progress"},
+        {"anonymous": 401, "kenji": 200, "alice": 409, "*": 404},
+    ),
 }
 
 
@@ -112,21 +140,45 @@ def test_me_and_people(role: str, api_as: Any) -> None:
 
 # Pages: (method, url, form data) → {role: status}; anonymous is sent to sign in (302).
 PAGE_CASES: dict[str, tuple[str, str, dict[str, str] | None, dict[str, int]]] = {
-    "detail": ("get", "/errands/{id}/", None, {"anonymous": 302, "alice": 200, "kenji": 200,
-                                              "admin": 200, "*": 404}),
-    "post_message": ("post", "/errands/{id}/messages/", {"body": "Any news?"},
-                     {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404}),
-    "status": ("post", "/errands/{id}/status/", {"status": "cancelled"},
-               {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404}),
-    "assign": ("post", "/errands/{id}/assign/", {"strategy": "least_loaded"},
-               {"anonymous": 302, "admin": 302, "*": 403}),
+    "detail": (
+        "get",
+        "/errands/{id}/",
+        None,
+        {"anonymous": 302, "alice": 200, "kenji": 200, "admin": 200, "*": 404},
+    ),
+    "post_message": (
+        "post",
+        "/errands/{id}/messages/",
+        {"body": "Any news?"},
+        {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404},
+    ),
+    "status": (
+        "post",
+        "/errands/{id}/status/",
+        {"status": "cancelled"},
+        {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404},
+    ),
+    "assign": (
+        "post",
+        "/errands/{id}/assign/",
+        {"strategy": "least_loaded"},
+        {"anonymous": 302, "admin": 302, "*": 403},
+    ),
     "list": ("get", "/errands/", None, {"anonymous": 302, "partner": 403, "*": 200}),
-    "queue": ("get", "/queue/", None, {"anonymous": 302, "kenji": 200, "yuki": 200,
-                                       "admin": 200, "*": 403}),
+    "queue": (
+        "get",
+        "/queue/",
+        None,
+        {"anonymous": 302, "kenji": 200, "yuki": 200, "admin": 200, "*": 403},
+    ),
     "people": ("get", "/staff/people/", None, {"anonymous": 302, "admin": 200, "*": 403}),
     "me": ("get", "/me/", None, {"anonymous": 302, "*": 200}),
-    "new_errand": ("get", "/errands/new/", None, {"anonymous": 302, "alice": 200,
-                                                  "bob": 200, "*": 403}),
+    "new_errand": (
+        "get",
+        "/errands/new/",
+        None,
+        {"anonymous": 302, "alice": 200, "bob": 200, "*": 403},
+    ),
     "partner": ("get", "/partner/", None, {"anonymous": 302, "partner": 200, "*": 403}),
 }
 

@@ -1,0 +1,207 @@
+"""Sign-up, sign-in and out, password reset, the own-profile API and role management."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from hisho.accounts.models import Role, User
+from hisho.audit.models import AuditEvent
+from hisho.demo import DEMO_PASSWORD, Demo
+from tests.conftest import sign_in
+from tests.openapi import ApiClient
+
+
+def test_web_sign_up_needs_only_email_and_password(db: None) -> None:
+    client = Client()
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    assert user.role == Role.CUSTOMER
+    assert user.name == "" and user.phone == "" and user.birth_year is None  # K1
+    assert user.password.startswith("argon2$argon2id$")
+    assert AuditEvent.objects.filter(event="account.signed_up", target_id=str(user.pk)).exists()
+    # Signed in straight away, and can create an errand with nothing but a title.
+    assert client.post("/errands/new/", {"title": "Renew my visa"}).status_code == 302
+
+
+def test_sign_up_cannot_choose_a_role(db: None) -> None:
+    Client().post(
+        "/accounts/signup/",
+        {
+            "email": "sneaky@example.com",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+            "role": "admin",
+        },
+    )
+    assert User.objects.get(email="sneaky@example.com").role == Role.CUSTOMER
+
+
+def test_weak_passwords_are_refused(db: None) -> None:
+    response = Client().post(
+        "/accounts/signup/",
+        {"email": "weak@example.com", "password1": "password", "password2": "password"},
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+def test_app_login_wrong_password_gives_no_hint(demo: Demo) -> None:
+    def attempt(email: str) -> Any:
+        return Client().post(
+            "/_allauth/app/v1/auth/login",
+            json.dumps({"email": email, "password": "not-the-password"}),
+            content_type="application/json",
+        )
+
+    known, unknown = attempt("alice@example.com"), attempt("nobody@example.com")
+    assert known.status_code == unknown.status_code == 400
+    assert known.json() == unknown.json()
+
+
+def test_sign_out_kills_the_token_at_once(demo: Demo) -> None:
+    token = sign_in("alice")
+    api = ApiClient(token)
+    assert api.get("/me").status_code == 200
+    out = Client().delete("/_allauth/app/v1/auth/session", headers={"X-Session-Token": token})
+    assert out.status_code == 401  # allauth answers "no longer authenticated"
+    assert api.get("/me").status_code == 401
+
+
+def test_password_reset_mail(demo: Demo) -> None:
+    response = Client().post("/accounts/password/reset/", {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "alice@example.com" in mail.outbox[0].to
+
+
+def test_me_patch_and_clear(demo: Demo, api_as: Any) -> None:
+    alice = api_as("alice")
+    response = alice.patch(
+        "/me", {"phone": "+81 90 1111 2222", "country": "jp", "birth_year": 1990, "language": "ja"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["phone"] == "+81 90 1111 2222" and body["country"] == "JP"
+    assert body["birth_year"] == 1990 and body["language"] == "ja"
+    cleared = alice.patch("/me", {"phone": None, "birth_year": None}).json()
+    assert cleared["phone"] is None and cleared["birth_year"] is None and cleared["country"] == "JP"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"country": "Japan"},
+        {"birth_year": 1800},
+        {"birth_year": "1990"},
+        {"language": "xx"},
+        {"email": "me@evil.example"},
+        {"role": "admin"},
+        {"name": "x" * 151},
+        {"phone": "1\u0000"},
+    ],
+)
+def test_me_patch_rejects_bad_input(body: dict[str, Any], demo: Demo, api_as: Any) -> None:
+    alice = api_as("alice")
+    before = alice.get("/me").json()
+    response = alice.patch("/me", body)
+    assert response.status_code == 422
+    assert alice.get("/me").json() == before
+
+
+def test_admin_changes_roles_and_sessions_end(demo: Demo, api_as: Any) -> None:
+    yuki_token = sign_in("yuki")
+    admin = api_as("admin")
+    yuki_id = demo.people["yuki"].pk
+    response = admin.put(f"/people/{yuki_id}/role", {"role": "customer"})
+    assert response.status_code == 200 and response.json()["role"] == "customer"
+    # Losing the assistant role ends every session and token at once.
+    assert ApiClient(yuki_token).get("/me").status_code == 401
+    assert admin.put(f"/people/{yuki_id}/role", {"role": "boss"}).status_code == 422
+    assert admin.put("/people/999999/role", {"role": "assistant"}).status_code == 404
+    assert (
+        admin.put(f"/people/{demo.people['admin'].pk}/role", {"role": "customer"}).status_code
+        == 422
+    )
+    assert api_as("kenji").put(f"/people/{yuki_id}/role", {"role": "admin"}).status_code == 403
+
+
+def test_role_removal_revokes_errand_access(demo: Demo, api_as: Any) -> None:
+    kenji = api_as("kenji")
+    assert kenji.get(f"/errands/{demo.alice_errand.pk}").status_code == 200
+    demo.people["kenji"].refresh_from_db()
+    from hisho.accounts.actions import do_set_role
+
+    do_set_role(actor=demo.people["admin"], user=demo.people["kenji"], role="partner")
+    fresh = ApiClient(sign_in("kenji"))
+    assert fresh.get(f"/errands/{demo.alice_errand.pk}").status_code == 404
+
+
+def test_people_page_changes_role(demo: Demo, web_as: Any) -> None:
+    client = web_as("admin")
+    response = client.post(
+        f"/staff/people/{demo.people['partner'].pk}/role/", {"role": "assistant"}
+    )
+    assert response.status_code == 302
+    demo.people["partner"].refresh_from_db()
+    assert demo.people["partner"].role == Role.ASSISTANT
+
+
+def test_demo_password_is_the_documented_one(demo: Demo) -> None:
+    assert demo.people["alice"].check_password(DEMO_PASSWORD)
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HISHO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "hisho", "check"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HISHO_MODE": "production", "HISHO_DEBUG": "1"}, "HISHO_DEBUG must be off"),
+        ({"HISHO_MODE": "production"}, "HISHO_SECRET_KEY"),
+        (
+            {"HISHO_MODE": "production", "HISHO_SECRET_KEY": "django-insecure-" + "x" * 60},
+            "HISHO_SECRET_KEY",
+        ),
+        ({"HISHO_MODE": "production", "HISHO_SECRET_KEY": "s" * 60}, "HISHO_ALLOWED_HOSTS"),
+        (
+            {
+                "HISHO_MODE": "production",
+                "HISHO_SECRET_KEY": "s" * 60,
+                "HISHO_ALLOWED_HOSTS": "hisho.example",
+            },
+            "DATABASE_URL",
+        ),
+        ({"HISHO_DEBUG": "ture"}, "HISHO_DEBUG must be one of"),
+        ({"HISHO_MODE": "staging"}, "HISHO_MODE must be one of"),
+    ],
+)
+def test_bad_configuration_refuses_to_start(
+    env: dict[str, str], message: str, tmp_path: Any
+) -> None:
+    result = _start({**env, "HISHO_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert message in result.stderr
