@@ -1,0 +1,107 @@
+"""Journeys in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+sign up → create an errand; an admin assigns it; the assistant replies; the customer
+sees the reply and who handles the errand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hisho.demo import DEMO_PASSWORD, load_demo
+
+pytestmark = pytest.mark.browser
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+# stay synchronous, which Django would otherwise refuse inside a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see README)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server: Any, transactional_db: None) -> str:
+    load_demo()
+    return str(live_server.url)
+
+
+def sign_in(browser: Any, site: str, email: str) -> Any:
+    page = browser.new_context().new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{site}/errands/")
+    return page
+
+
+def test_sign_up_errand_assign_reply(browser: Any, site: str) -> None:
+    # A visitor signs up with nothing but an e-mail and a password.
+    carol = browser.new_context().new_page()
+    carol.goto(f"{site}/")
+    carol.click("text=Sign up with your e-mail")
+    carol.fill("input[name=email]", "carol@example.com")
+    carol.fill("input[name=password1]", "carol-passphrase-2026")
+    carol.fill("input[name=password2]", "carol-passphrase-2026")
+    carol.click("main button[type=submit]")
+    carol.wait_for_url(f"{site}/errands/")
+
+    # …and asks for help, with a sealed phone number.
+    carol.click("main >> text=New errand")
+    carol.fill("input[name=title]", "Find a hairdresser who speaks English")
+    carol.fill("textarea[name=details]", "Near Shinjuku, Saturday morning.")
+    carol.fill("input[name=phone]", "080-5555-0101")
+    carol.click("main button:has-text('Send errand')")
+    carol.wait_for_selector("text=Waiting for an assistant")
+    errand_url = carol.url
+
+    # An admin sees only the triage view and assigns Kenji.
+    admin = sign_in(browser, site, "admin@example.com")
+    admin.goto(errand_url)
+    assert "Triage view" in admin.content()
+    assert "080-5555-0101" not in admin.content()
+    assert "Saturday morning" not in admin.content()
+    admin.select_option("select[name=assistant_id]", label="Kenji")
+    admin.click("main button:has-text('Assign'):not(:has-text('least'))")
+    admin.wait_for_selector("text=Assigned to Kenji.")
+
+    # Kenji sees the full errand and the sealed phone, and replies.
+    kenji = sign_in(browser, site, "kenji@example.com")
+    kenji.click("text=Find a hairdresser who speaks English")
+    assert "080-5555-0101" in kenji.content()
+    kenji.fill("textarea[name=body]", "I found two salons with English-speaking staff.")
+    kenji.click("main button:has-text('Send')")
+    kenji.wait_for_selector("text=I found two salons")
+    kenji.click("main button:has-text('Start working')")
+    kenji.wait_for_selector("[data-testid=status]:has-text('In progress')")
+
+    # Carol sees the reply and who handles her errand.
+    carol.goto(errand_url)
+    assert "I found two salons with English-speaking staff." in carol.content()
+    assert "Handled by Kenji" in carol.content()
+
+    # Yuki, another assistant, cannot open it.
+    yuki = sign_in(browser, site, "yuki@example.com")
+    assert yuki.goto(errand_url).status == 404
