@@ -235,9 +235,7 @@ def list_messages(
 @router.post(
     "/{errand_id}/messages", response=with_errors({201: MessageOut}), summary="Post a chat message"
 )
-def post_message(
-    request: HttpRequest, errand_id: str, payload: MessageIn
-) -> Status:
+def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     errand = access_errand(user, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)
