@@ -87,3 +87,8 @@ class User(AbstractUser):
     @property
     def is_partner(self) -> bool:
         return self.role == Role.PARTNER
+
+
+def user_display(user: User) -> str:
+    """How allauth names a person in its pages and API (never the e-mail)."""
+    return user.display_name

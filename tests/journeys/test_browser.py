@@ -105,3 +105,12 @@ def test_sign_up_errand_assign_reply(browser: Any, site: str) -> None:
     # Yuki, another assistant, cannot open it.
     yuki = sign_in(browser, site, "yuki@example.com")
     assert yuki.goto(errand_url).status == 404
+
+
+def test_pages_are_styled(browser: Any, site: str) -> None:
+    page = browser.new_context().new_page()
+    response = page.goto(f"{site}/static/hisho/site.css")
+    assert response.status == 200 and "text/css" in response.headers["content-type"]
+    page.goto(f"{site}/")
+    background = page.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(255, 255, 255)"
