@@ -1,0 +1,164 @@
+"""Data-loss prevention: find and mask personal data in free text (no Django here).
+
+Public API::
+
+    find(text, types=None) -> list[Finding]      # sorted, non-overlapping, original offsets
+    mask_cards(text) -> MaskResult                # card numbers -> "[card ••••1111]"
+    redact_for_triage(text) -> str                # every entity -> a placeholder
+
+Detectors run on a length-preserving normalised copy of the text (see ``normalize``), so
+their offsets are offsets into the original text. When detections overlap, precedence is
+CREDIT_CARD > EMAIL_ADDRESS > JP_MY_NUMBER > PHONE_NUMBER: each detector only sees what the
+ones before it left, which means ``find(text, types)`` always equals ``find(text)`` filtered
+to ``types`` (and ``mask_cards`` only needs to run the card detector).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Collection
+
+from .cards import find_cards
+from .digits import Block, find_blocks
+from .emails import find_emails
+from .mynumber import find_my_numbers
+from .normalize import normalize
+from .phones import find_phones
+from .types import EntityType, Finding, MaskResult
+
+__all__ = [
+    "EntityType",
+    "Finding",
+    "MaskResult",
+    "card_mask",
+    "find",
+    "mask_cards",
+    "redact_for_triage",
+]
+
+_ALL = frozenset(EntityType)
+_CARDS_ONLY = frozenset({EntityType.CREDIT_CARD})
+_PRECEDENCE = (
+    EntityType.CREDIT_CARD,
+    EntityType.EMAIL_ADDRESS,
+    EntityType.JP_MY_NUMBER,
+    EntityType.PHONE_NUMBER,
+)
+_PLACEHOLDERS = {
+    EntityType.PHONE_NUMBER: "[phone]",
+    EntityType.EMAIL_ADDRESS: "[email]",
+    EntityType.JP_MY_NUMBER: "[my number]",
+}
+
+
+def _mark(blocks: list[Block], starts: list[int], taken: list[bool], start: int, end: int) -> None:
+    """Mark every digit block overlapping ``[start, end)`` as used."""
+    k = bisect_left(starts, start)
+    if k > 0 and blocks[k - 1].end > start:
+        k -= 1
+    while k < len(blocks) and blocks[k].start < end:
+        taken[k] = True
+        k += 1
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Does ``[start, end)`` overlap one of the sorted, disjoint ``spans``? O(log n)."""
+    k = bisect_left(spans, (end, end))
+    return k > 0 and spans[k - 1][1] > start
+
+
+def find(text: str, types: Collection[EntityType] | None = None) -> list[Finding]:
+    """Find personal data in ``text``; offsets index the original ``text``."""
+    wanted = _ALL if types is None else frozenset(EntityType(t) for t in types)
+    if not wanted or not text:
+        return []
+    return _find(text, normalize(text), wanted)
+
+
+def _find(text: str, norm: str, wanted: frozenset[EntityType]) -> list[Finding]:
+    # Run every detector that precedes a wanted one, so results never depend on ``types``.
+    last_needed = max(_PRECEDENCE.index(t) for t in wanted)
+    needed = _PRECEDENCE[: last_needed + 1]
+
+    blocks = find_blocks(norm)
+    if not blocks and "@" not in norm:
+        return []
+    taken = [False] * len(blocks)
+    findings: list[Finding] = []
+
+    card_spans: list[tuple[int, int]] = []
+    for first, last in find_cards(norm, blocks):
+        card_spans.append((blocks[first].start, blocks[last].end))
+        for k in range(first, last + 1):
+            taken[k] = True
+    findings.extend(Finding(EntityType.CREDIT_CARD, s, e) for s, e in card_spans)
+
+    starts: list[int] | None = None
+    if EntityType.EMAIL_ADDRESS in needed and "@" in norm:
+        for start, end in find_emails(norm):
+            if _overlaps(start, end, card_spans):
+                continue  # the card wins; it will be masked whatever the address was
+            if starts is None:
+                starts = [b.start for b in blocks]
+            _mark(blocks, starts, taken, start, end)
+            findings.append(Finding(EntityType.EMAIL_ADDRESS, start, end))
+
+    if EntityType.JP_MY_NUMBER in needed:
+        for first, last in find_my_numbers(norm, blocks, taken):
+            for k in range(first, last + 1):
+                taken[k] = True
+            findings.append(Finding(EntityType.JP_MY_NUMBER, blocks[first].start, blocks[last].end))
+
+    if EntityType.PHONE_NUMBER in needed:
+        for start, last in find_phones(norm, blocks, taken):
+            findings.append(Finding(EntityType.PHONE_NUMBER, start, blocks[last].end))
+
+    findings.sort(key=lambda f: f.start)
+    if wanted is _ALL:
+        return findings
+    return [f for f in findings if f.type in wanted]
+
+
+def card_mask(digits: str) -> str:
+    """Mask shown instead of a card: only the last four digits survive."""
+    return f"[card ••••{digits[-4:]}]"
+
+
+def _digits_of(norm_span: str) -> str:
+    return "".join(ch for ch in norm_span if "0" <= ch <= "9")
+
+
+def mask_cards(text: str) -> MaskResult:
+    """Replace every card number by :func:`card_mask`. No card: the same string object."""
+    if not text:
+        return MaskResult(text, 0)
+    norm = normalize(text)
+    cards = _find(text, norm, _CARDS_ONLY)
+    if not cards:
+        return MaskResult(text, 0)
+    return MaskResult(_replace(text, norm, cards), len(cards))
+
+
+def redact_for_triage(text: str) -> str:
+    """Replace phones, e-mails and My Numbers by placeholders and cards by their mask."""
+    if not text:
+        return text
+    norm = normalize(text)
+    findings = _find(text, norm, _ALL)
+    if not findings:
+        return text
+    return _replace(text, norm, findings)
+
+
+def _replace(text: str, norm: str, findings: list[Finding]) -> str:
+    parts: list[str] = []
+    position = 0
+    for f in findings:
+        parts.append(text[position : f.start])
+        if f.type is EntityType.CREDIT_CARD:
+            parts.append(card_mask(_digits_of(norm[f.start : f.end])))
+        else:
+            parts.append(_PLACEHOLDERS[f.type])
+        position = f.end
+    parts.append(text[position:])
+    return "".join(parts)

@@ -1,0 +1,46 @@
+"""Digit blocks: the cheap candidate finder shared by the number detectors.
+
+A *block* is a maximal run of ASCII digits in the normalised text. Cards, phone numbers and
+My Numbers are sequences of consecutive blocks joined by short separators; each detector
+decides which separators it accepts. Finding blocks is one linear regex pass, and every
+detector only looks at a bounded number of blocks from each starting block (a block holds at
+least one digit and no entity has more than 19 digits), so the whole pipeline stays linear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BLOCK = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    start: int
+    end: int
+    digits: str
+
+
+def find_blocks(norm: str) -> list[Block]:
+    return [Block(m.start(), m.end(), m.group()) for m in _BLOCK.finditer(norm)]
+
+
+def gap_is(norm: str, start: int, end: int, allowed: frozenset[str], max_len: int) -> bool:
+    """True if ``norm[start:end]`` is 1..max_len characters, all from ``allowed``."""
+    if not 0 < end - start <= max_len:
+        return False
+    return all(ch in allowed for ch in norm[start:end])
+
+
+# A "tight" join (a lone hyphen or dot) glues two blocks into one token such as a date,
+# a postcode or a product code. Phone numbers and My Numbers must not start or end at one,
+# otherwise "12-03-1234-5678" would yield the phone "03-1234-5678".
+_TIGHT = frozenset("-.")
+
+
+def tightly_joined(norm: str, blocks: list[Block], left: int) -> bool:
+    """True if blocks[left] and blocks[left + 1] are joined by one or two hyphens/dots."""
+    if left < 0 or left + 1 >= len(blocks):
+        return False
+    return gap_is(norm, blocks[left].end, blocks[left + 1].start, _TIGHT, 2)

@@ -1,0 +1,54 @@
+"""Worst-case inputs: make sure the work grows linearly, without asserting timings."""
+
+import random
+import re
+
+import phonenumbers
+import pytest
+
+from hisho.dlp import find, mask_cards, redact_for_triage
+
+
+def soup(size: int, alphabet: str, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(size))
+
+
+@pytest.mark.parametrize(
+    "alphabet",
+    ["0123456789 ", "0 ", "0123456789 -.()+", "4 1", "a@b.", "a" * 9 + "@", "@", "a."],
+)
+def test_100kb_soups_complete(alphabet: str) -> None:
+    text = soup(100_000, alphabet)
+    findings = find(text)
+    assert all(0 <= f.start < f.end <= len(text) for f in findings)
+    mask_cards(text)
+    redact_for_triage(text)
+
+
+def test_phone_library_calls_grow_linearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real_parse = phonenumbers.parse
+
+    def counting_parse(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phonenumbers, "parse", counting_parse)
+    counts = []
+    for size in (10_000, 40_000):
+        calls = 0
+        text = soup(size, "0000123456789  -")
+        find(text)
+        blocks = len(re.findall(r"[0-9]+", text))
+        # At most 9 windows (7..15 digits after an IDD prefix) per starting block.
+        assert calls <= 9 * blocks
+        counts.append(calls)
+    assert counts[0] > 0
+    assert counts[1] <= 5 * counts[0]
+
+
+def test_long_word_without_at_sign_is_cheap() -> None:
+    # A local-part-first e-mail regex is quadratic here; ours jumps from "@" to "@".
+    assert find("a" * 200_000 + "@example.com")[0].end == 200_012
