@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup setup-dev migrate demo serve test lint typecheck pytest bench clean
+.PHONY: run setup setup-dev setup-bench migrate demo serve test lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
+setup-bench: $(VENV)/.installed-bench
 
 migrate: setup
 	$(BIN)/hisho migrate --no-input
@@ -30,7 +35,10 @@ migrate: setup
 demo: migrate
 	$(BIN)/hisho demo
 
+# `hisho check` first: it refuses to go on when the master keyring does not match the
+# keys in the database (vault.E001/E002), so uvicorn never serves with the wrong keys.
 serve: setup
+	$(BIN)/hisho check
 	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT)
 
 run: demo serve
@@ -47,6 +55,12 @@ pytest: setup-dev
 	$(BIN)/python -m pytest $(ARGS)
 
 test: lint typecheck pytest
+
+# Benchmarks print markdown tables; the figures recorded in docs/performance.md and
+# docs/dlp.md come from these commands.
+bench: setup-bench
+	$(BIN)/python -m bench.dlp.evaluate
+	$(BIN)/python bench/vault_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from hisho.auth import API_AUTH
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
+from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ api = HishoAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/errands", desk_router)
+api.add_router("/", vault_router)
 
 
 def _field_name(location: Any) -> str:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "hisho.accounts",
     "hisho.audit",
+    "hisho.vault",
     "hisho.desk",
 ]
 
@@ -211,13 +212,36 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_cards": {"()": "hisho.redaction.MaskCardNumbers"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_cards"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("HISHO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs the request line of 4xx/5xx responses; URLs hold only ids.
         "django.request": {"level": "ERROR"},
     },
 }
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "hisho.redaction.MaskingExceptionReporterFilter"
+
+# --- Vault: the master keyring and the key cache (docs/operations.md, "Keys and the vault")
+_master_key_file = env_str("HISHO_MASTER_KEY_FILE")
+if PRODUCTION and not _master_key_file:
+    raise ImproperlyConfigured(
+        "Production needs HISHO_MASTER_KEY_FILE: the path of the master keyring "
+        "(create one with `python -m hisho.vault.keyring create PATH`)."
+    )
+HISHO_MASTER_KEY_FILE = Path(_master_key_file or VAR_DIR / "master.keyring").resolve()
+# Embedded installs generate their keyring on first run; a file named in the
+# environment must exist (a fresh one would not open the data already sealed).
+HISHO_MASTER_KEY_GENERATE = not PRODUCTION and not _master_key_file
+HISHO_VAULT_KEY_CACHE_SIZE = env_int("HISHO_VAULT_KEY_CACHE_SIZE", 4096)
+HISHO_VAULT_KEY_CACHE_SECONDS = env_int("HISHO_VAULT_KEY_CACHE_SECONDS", 60)
 
 # --- Hisho ------------------------------------------------------------------------------
 HISHO_DEMO_ALLOWED = not PRODUCTION

@@ -11,6 +11,7 @@ from hisho.problems import problem_response
 urlpatterns = [
     path("", include("hisho.desk.urls")),
     path("", include("hisho.accounts.urls")),
+    path("", include("hisho.vault.urls")),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

@@ -1,4 +1,5 @@
-"""Reading a person's profile: only the person themself (house rules 2 and 3)."""
+"""Reading a person's profile: only the person themself (house rules 2 and 3); the sealed
+fields are opened by the vault, which asks the same question again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from hisho.accounts.models import User
 from hisho.errors import NotFound
+from hisho.vault.sealing import Place, Scope, unseal
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,33 @@ class Profile:
     birth_year: int | None
 
 
+# The profile fields the vault seals: logical name → the column holding its ciphertext.
+SEALED_PROFILE_FIELDS = {"phone": "sealed_phone", "mailing_address": "sealed_mailing_address"}
+
+
+def profile_place(user_id: int, field: str) -> Place:
+    return Place(User._meta.db_table, str(user_id), field)
+
+
 def read_profile(reader: User | Any, user: User) -> Profile:
     if not getattr(reader, "is_authenticated", False) or reader.pk != user.pk:
         raise NotFound("No such person.")
+    phone, mailing_address = unseal(
+        reader,
+        Scope(customer_id=user.pk),
+        [
+            (profile_place(user.pk, field), getattr(user, column))
+            for field, column in SEALED_PROFILE_FIELDS.items()
+        ],
+        action=None,  # only the person themself may unseal: never an access-log entry
+    )
     return Profile(
         id=user.pk,
         email=user.email,
         role=user.role,
         name=user.name or None,
-        phone=user.phone or None,
-        mailing_address=user.mailing_address or None,
+        phone=phone.shown(),
+        mailing_address=mailing_address.shown(),
         country=user.country or None,
         language=user.language or None,
         birth_year=user.birth_year,

@@ -11,10 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.errors import Forbidden, InvalidInput
-from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX, text_problem
+from hisho.inbound import scrub
+from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
+from hisho.vault.sealing import Scope, seal
 
 PROFILE_FIELDS = ("name", "phone", "mailing_address", "country", "language", "birth_year")
 
@@ -72,18 +75,18 @@ def do_set_role(*, actor: User, user: User, role: str) -> User:
     return user
 
 
-def _clean_profile(changes: dict[str, Any]) -> dict[str, Any]:
+def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The changes checked and scrubbed, and how many card numbers DLP masked in them."""
     clean: dict[str, Any] = {}
+    cards_masked = 0
     limits = {"name": NAME_MAX, "phone": PHONE_MAX, "mailing_address": ADDRESS_MAX}
     for field, value in changes.items():
         if field not in PROFILE_FIELDS:
             raise InvalidInput(field, "Unknown field.")
         if field in limits:
-            text = "" if value is None else str(value)
-            problem = text_problem(text, max_length=limits[field])
-            if problem:
-                raise InvalidInput(field, problem)
-            clean[field] = text.strip()
+            scrubbed = scrub(field, "" if value is None else str(value), max_length=limits[field])
+            cards_masked += scrubbed.cards_masked
+            clean[field] = scrubbed.text
         elif field == "country":
             code = "" if value is None else str(value).strip().upper()
             if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
@@ -102,18 +105,25 @@ def _clean_profile(changes: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(value, int) or not 1900 <= value <= this_year:
                     raise InvalidInput(field, f"A year between 1900 and {this_year}.")
                 clean[field] = value
-    return clean
+    return clean, cards_masked
 
 
 @transaction.atomic
 def do_update_profile(*, actor: User, changes: dict[str, Any]) -> User:
     """Change one's own optional fields; an empty value or None clears a field."""
-    clean = _clean_profile(changes)
+    clean, cards_masked = _clean_profile(changes)
+    actor.cards_masked = cards_masked
     if not clean:
         return actor
+    columns = []
     for field, value in clean.items():
-        setattr(actor, field, value)
-    actor.save(update_fields=list(clean))
+        column = SEALED_PROFILE_FIELDS.get(field)
+        if column:
+            # Sealed; clearing stores NULL, which destroys the old ciphertext.
+            value = seal(Scope(customer_id=actor.pk), profile_place(actor.pk, field), value)
+        setattr(actor, column or field, value)
+        columns.append(column or field)
+    actor.save(update_fields=columns)
     record_event(
         "account.profile_updated",
         actor=actor,

@@ -12,6 +12,7 @@ from hisho.accounts.access import read_profile
 from hisho.accounts.actions import do_set_role, do_update_profile
 from hisho.accounts.models import Role, User
 from hisho.errors import Forbidden, NotFound
+from hisho.inbound import card_notice
 from hisho.schemas import StrictIn, with_errors
 
 router = Router(tags=["me"])
@@ -27,6 +28,8 @@ class MeOut(Schema):
     country: str | None
     language: str | None
     birth_year: int | None
+    # Set when DLP removed card numbers from what the caller just sent (in their language).
+    notice: str | None = None
 
 
 class MePatch(StrictIn):
@@ -63,8 +66,12 @@ def get_me(request: HttpRequest) -> MeOut:
 
 @router.patch("/me", response=with_errors({200: MeOut}), summary="Change or clear optional fields")
 def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
-    do_update_profile(actor=request.user, changes=payload.model_dump(exclude_unset=True))  # type: ignore[arg-type]
-    return _me(request)
+    user: User = request.user  # type: ignore[assignment]
+    user = do_update_profile(actor=user, changes=payload.model_dump(exclude_unset=True))
+    out = _me(request)
+    if user.cards_masked:
+        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    return out
 
 
 def _require_admin(request: HttpRequest) -> User:

@@ -1,9 +1,9 @@
 """People and their roles.
 
 E-mail is the only identifier Hisho needs; every other field is optional and given
-voluntarily (promise K1). `phone` and `mailing_address` are personal data that is
-read only through `hisho.accounts.access.read_profile`, so that the vault can take
-over their storage without touching any view.
+voluntarily (promise K1). The phone number and mailing address are stored only as
+ciphertext (`sealed_phone`, `sealed_mailing_address`, sealed by the vault under the
+person's own key) and read only through `hisho.accounts.access.read_profile`.
 """
 
 from __future__ import annotations
@@ -49,11 +49,15 @@ class User(AbstractUser):
 
     # Optional profile (K1): every field may stay empty.
     name = models.CharField(max_length=150, blank=True, default="")
-    phone = models.CharField(max_length=64, blank=True, default="")
-    mailing_address = models.TextField(blank=True, default="")
+    sealed_phone = models.BinaryField(null=True)
+    sealed_mailing_address = models.BinaryField(null=True)
     country = models.CharField(max_length=2, blank=True, default="")
     language = models.CharField(max_length=8, blank=True, default="")
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # How many card numbers DLP masked in the last profile update, in memory only (never
+    # saved): the person is told that card numbers are not stored.
+    cards_masked: int = 0
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -15,6 +15,7 @@ from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profil
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
 from hisho.errors import ClientError, InvalidInput, NotFound
+from hisho.inbound import card_notice
 
 
 @login_required
@@ -26,10 +27,12 @@ def me(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {f: (v if v not in ("", None) else None) for f, v in form.cleaned_data.items()}
         try:
-            do_update_profile(actor=user, changes=changes)
+            user = do_update_profile(actor=user, changes=changes)
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            if user.cards_masked:
+                messages.warning(request, card_notice(user.language or request.LANGUAGE_CODE))
             messages.success(request, _("Saved."))
             return redirect("me")
     return render(request, "accounts/me.html", {"form": form, "profile": profile})

@@ -6,15 +6,19 @@ its audit event in the same transaction. Views and API endpoints only call these
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.db.models import Count, Q
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.desk.access import is_participant
+from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
 from hisho.desk.summary import triage_summary
 from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hisho.inbound import scrub
 from hisho.textcheck import (
     ADDRESS_MAX,
     DETAILS_MAX,
@@ -22,15 +26,19 @@ from hisho.textcheck import (
     NOTE_MAX,
     PHONE_MAX,
     TITLE_MAX,
-    text_problem,
 )
 
 
-def _check_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
-    problem = text_problem(value, max_length=max_length, required=required)
-    if problem:
-        raise InvalidInput(field, problem)
-    return value.strip()
+class _Inbound:
+    """Scrubs each text field of one action and counts the card numbers it masked."""
+
+    def __init__(self) -> None:
+        self.cards_masked = 0
+
+    def __call__(self, field: str, value: str, *, max_length: int, required: bool = False) -> str:
+        scrubbed = scrub(field, value, max_length=max_length, required=required)
+        self.cards_masked += scrubbed.cards_masked
+        return scrubbed.text
 
 
 @transaction.atomic
@@ -45,18 +53,31 @@ def do_create_errand(
 ) -> Errand:
     if actor.role != Role.CUSTOMER:
         raise Forbidden("Only customers can create errands.")
-    title = _check_text("title", title, max_length=TITLE_MAX, required=True)
-    details = _check_text("details", details, max_length=DETAILS_MAX)
+    inbound = _Inbound()
+    title = inbound("title", title, max_length=TITLE_MAX, required=True)
+    details = inbound("details", details, max_length=DETAILS_MAX)
+    phone = inbound("sealed.phone", phone or "", max_length=PHONE_MAX)
+    address = inbound("sealed.address", address or "", max_length=ADDRESS_MAX)
+    note = inbound("sealed.note", note or "", max_length=NOTE_MAX)
+    errand_id = uuid.uuid4()  # known before the insert: each ciphertext is bound to it
+
+    def sealed(field: str, value: str) -> bytes | None:
+        return seal_errand_value(actor, errand_id, field, value)
+
     errand = Errand.objects.create(
+        id=errand_id,
         customer=actor,
-        title=title,
-        details=details,
-        summary=triage_summary(title),
-        sealed_phone=_check_text("sealed.phone", phone or "", max_length=PHONE_MAX),
-        sealed_address=_check_text("sealed.address", address or "", max_length=ADDRESS_MAX),
-        sealed_note=_check_text("sealed.note", note or "", max_length=NOTE_MAX),
+        sealed_title=sealed("title", title),
+        sealed_details=sealed("details", details),
+        sealed_summary=sealed("summary", triage_summary(title)),
+        sealed_phone=sealed("phone", phone),
+        sealed_address=sealed("address", address),
+        sealed_note=sealed("note", note),
     )
-    record_event("errand.created", actor=actor, target=errand)
+    errand.cards_masked = inbound.cards_masked
+    record_event(
+        "errand.created", actor=actor, target=errand, extra={"cards_masked": inbound.cards_masked}
+    )
     return errand
 
 
@@ -173,10 +194,24 @@ def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
 def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
     if not is_participant(actor, errand):
         raise NotFound("No such errand.")
-    body = _check_text("body", body, max_length=MESSAGE_MAX, required=True)
+    inbound = _Inbound()
+    body = inbound("body", body, max_length=MESSAGE_MAX, required=True)
     if errand.status not in OPEN_STATUSES:
         raise Conflict(f"This errand is {errand.status}; its chat is closed.")
-    message = Message.objects.create(errand=errand, author=actor, body=body)
+    seal_id = uuid.uuid4()
+    message = Message.objects.create(
+        errand=errand,
+        author=actor,
+        seal_id=seal_id,
+        sealed_body=seal_message_body(errand, seal_id, body),
+    )
+    message.posted_body = body  # for the caller's reply, in memory only
+    message.cards_masked = inbound.cards_masked
     Errand.objects.filter(pk=errand.pk).update(updated_at=message.created_at)
-    record_event("message.posted", actor=actor, target=message, extra={"errand_id": errand.pk})
+    record_event(
+        "message.posted",
+        actor=actor,
+        target=message,
+        extra={"errand_id": errand.pk, "cards_masked": inbound.cards_masked},
+    )
     return message

@@ -28,6 +28,7 @@ from hisho.desk.content import (
 )
 from hisho.desk.models import Errand
 from hisho.errors import Forbidden
+from hisho.inbound import card_notice
 from hisho.schemas import StrictIn, with_errors
 
 router = Router(tags=["errands"])
@@ -48,6 +49,8 @@ class ErrandOut(Schema):
     view: Literal["full", "triage"]
     title: str | None = None
     details: str | None = None
+    # Set when DLP removed card numbers from what the caller just sent (in their language).
+    notice: str | None = None
 
 
 class ErrandPage(Schema):
@@ -85,6 +88,7 @@ class MessageOut(Schema):
     body: str
     created_at: dt.datetime
     mine: bool
+    notice: str | None = None
 
 
 class MessagePage(Schema):
@@ -190,7 +194,10 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> Status:
         address=sealed.address,
         note=sealed.note,
     )
-    return Status(201, errand_out(user, errand))
+    out = errand_out(user, errand)
+    if errand.cards_masked:
+        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    return Status(201, out)
 
 
 @router.get(
@@ -239,7 +246,10 @@ def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> St
     user: User = request.user  # type: ignore[assignment]
     errand = access_errand(user, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)
-    return Status(201, message_out(user, message_view(message)))
+    out = message_out(user, message_view(message))
+    if message.cards_masked:
+        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    return Status(201, out)
 
 
 @router.post(

@@ -1,26 +1,37 @@
 """The one way to read what a customer wrote (house rule 3).
 
 Every read of an errand's title, details, sealed fields or messages comes through
-here and is refused unless the reader is a participant (owner or current assignee).
-The vault replaces the storage behind these functions; their callers stay as they are.
+here, and every one goes through the vault's `unseal` with the reader: the vault asks
+the access policy (owner or current assignee only), opens the ciphertext, and writes
+one access-log entry per call when the reader is staff. A value that cannot be
+decrypted (tampered, moved, or its key shredded) comes back as a placeholder with
+`intact=False`, so one bad value never takes a page or a list down with it.
+
+The `*_place` helpers name the cell (table, row, field) each value is sealed into; the
+`seal_*` helpers seal into those cells for the actions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from hisho.accounts.models import User
-from hisho.desk.access import ERRAND_NOT_FOUND, is_participant
 from hisho.desk.models import Errand, Message
-from hisho.errors import NotFound
+from hisho.vault.models import AccessAction
+from hisho.vault.sealing import Place, Scope, open_triage_summary, seal, unseal
+
+ERRAND_TABLE = Errand._meta.db_table
+MESSAGE_TABLE = Message._meta.db_table
 
 
 @dataclass(frozen=True)
 class ErrandContent:
     title: str
     details: str
+    intact: bool = True
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class SealedFields:
     phone: str | None
     address: str | None
     note: str | None
+    intact: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,24 +50,66 @@ class MessageView:
     author_role: str
     body: str
     created_at: dt.datetime
+    intact: bool = True
 
 
-def _require_participant(reader: User | Any, errand: Errand) -> None:
-    if not is_participant(reader, errand):
-        raise NotFound(ERRAND_NOT_FOUND)
+def errand_scope(errand: Errand) -> Scope:
+    return Scope(customer_id=errand.customer_id, errand_id=errand.pk)
+
+
+def errand_place(errand_id: uuid.UUID, field: str) -> Place:
+    return Place(ERRAND_TABLE, str(errand_id), field)
+
+
+def message_place(seal_id: uuid.UUID) -> Place:
+    return Place(MESSAGE_TABLE, str(seal_id), "body")
+
+
+def seal_errand_value(customer: User, errand_id: uuid.UUID, field: str, value: str) -> bytes | None:
+    """Ciphertext of one errand field, for do_create_errand (None when empty)."""
+    return seal(Scope(customer.pk, errand_id), errand_place(errand_id, field), value)
+
+
+def seal_message_body(errand: Errand, seal_id: uuid.UUID, body: str) -> bytes:
+    sealed = seal(errand_scope(errand), message_place(seal_id), body)
+    if sealed is None:
+        raise ValueError("a message has a body")
+    return sealed
 
 
 def read_content(reader: User | Any, errand: Errand) -> ErrandContent:
-    _require_participant(reader, errand)
-    return ErrandContent(title=errand.title, details=errand.details)
+    title, details = unseal(
+        reader,
+        errand_scope(errand),
+        [
+            (errand_place(errand.pk, "title"), errand.sealed_title),
+            (errand_place(errand.pk, "details"), errand.sealed_details),
+        ],
+        action=AccessAction.READ_ERRAND,
+    )
+    return ErrandContent(
+        title=title.shown() or "",
+        details=details.shown() or "",
+        intact=title.ok and details.ok,
+    )
 
 
 def read_sealed(reader: User | Any, errand: Errand) -> SealedFields:
-    _require_participant(reader, errand)
+    phone, address, note = unseal(
+        reader,
+        errand_scope(errand),
+        [
+            (errand_place(errand.pk, "phone"), errand.sealed_phone),
+            (errand_place(errand.pk, "address"), errand.sealed_address),
+            (errand_place(errand.pk, "note"), errand.sealed_note),
+        ],
+        action=AccessAction.READ_SEALED,
+    )
     return SealedFields(
-        phone=errand.sealed_phone or None,
-        address=errand.sealed_address or None,
-        note=errand.sealed_note or None,
+        phone=phone.shown(),
+        address=address.shown(),
+        note=note.shown(),
+        intact=phone.ok and address.ok and note.ok,
     )
 
 
@@ -63,20 +117,46 @@ def read_messages(
     reader: User | Any, errand: Errand, *, after: int | None = None, limit: int = 100
 ) -> list[MessageView]:
     """Messages oldest first; `after` continues from a message id (catch-up)."""
-    _require_participant(reader, errand)
     queryset = Message.objects.filter(errand=errand).select_related("author").order_by("id")
     if after is not None:
         queryset = queryset.filter(id__gt=after)
-    return [message_view(message) for message in queryset[:limit]]
+    messages = list(queryset[:limit])
+    bodies = unseal(
+        reader,
+        errand_scope(errand),
+        [(message_place(m.seal_id), m.sealed_body) for m in messages],
+        action=AccessAction.READ_MESSAGES,
+    )
+    return [
+        _view(message, body.shown() or "", intact=body.ok)
+        for message, body in zip(messages, bodies, strict=True)
+    ]
 
 
 def message_view(message: Message) -> MessageView:
+    """The view of a message its author has just posted (from `do_post_message`): its text
+    is still in memory, so nothing is decrypted. Stored messages: `read_messages`."""
+    if message.posted_body is None:
+        raise ValueError("message_view is for a just-posted message; use read_messages")
+    return _view(message, message.posted_body, intact=True)
+
+
+def _view(message: Message, body: str, *, intact: bool) -> MessageView:
     author = message.author
     return MessageView(
         id=message.pk,
         author_id=author.pk if author else None,
         author_name=author.display_name if author else "Former user",
         author_role=author.role if author else "",
-        body=message.body,
+        body=body,
         created_at=message.created_at,
+        intact=intact,
     )
+
+
+def read_triage_summary(errand: Errand) -> str:
+    """The redacted summary (Errand.summary): what triage staff see, never the content."""
+    opened = open_triage_summary(
+        errand_scope(errand), errand_place(errand.pk, "summary"), errand.sealed_summary
+    )
+    return opened.shown() or ""

@@ -1,8 +1,11 @@
 """Errands and their chat.
 
-Content columns (title, details, the sealed_* fields, message bodies) are read only
-through `hisho.desk.content`, which asks the access policy first. Staff triage uses
-`summary`, a redacted copy made when the errand is created.
+Customer content (title, details, phone, address, note, message bodies) is stored only
+as ciphertext in the `sealed_*` columns, sealed by the vault under the errand's data
+key and bound to its table, row and field; it is read only through
+`hisho.desk.content`, which has the vault ask the access policy first. Staff triage uses
+`summary`, a redacted copy made when the errand is created, encrypted at rest under the
+same key (so a stolen database shows none of it, and shredding covers it).
 """
 
 from __future__ import annotations
@@ -40,16 +43,21 @@ class Errand(models.Model):
         related_name="assigned_errands",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
-    summary = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Customer content: only through hisho.desk.content.
-    title = models.CharField(max_length=200)
-    details = models.TextField(blank=True, default="")
-    sealed_phone = models.CharField(max_length=64, blank=True, default="")
-    sealed_address = models.TextField(blank=True, default="")
-    sealed_note = models.TextField(blank=True, default="")
+    # Ciphertext (hisho.vault): customer content only through hisho.desk.content; NULL
+    # where nothing was given. The triage summary through the `summary` property.
+    sealed_summary = models.BinaryField()
+    sealed_title = models.BinaryField()
+    sealed_details = models.BinaryField(null=True)
+    sealed_phone = models.BinaryField(null=True)
+    sealed_address = models.BinaryField(null=True)
+    sealed_note = models.BinaryField(null=True)
+
+    # How many card numbers DLP masked when it was created, in memory only (never saved):
+    # the customer is told that card numbers are not stored.
+    cards_masked: int = 0
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at"]
@@ -65,14 +73,30 @@ class Errand(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def summary(self) -> str:
+        """The redacted triage summary staff see (a placeholder if it cannot be decrypted)."""
+        from hisho.desk.content import read_triage_summary
+
+        return read_triage_summary(self)
+
 
 class Message(models.Model):
     errand = models.ForeignKey(Errand, on_delete=models.CASCADE, related_name="messages")
+    # Known before the insert, so the body's ciphertext can be bound to its row; the
+    # integer id stays the message's public id (clients page with `after=<id>`).
+    seal_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    body = models.TextField()
+    sealed_body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The plaintext its author just posted, on the instance do_post_message returns only
+    # (never saved): the reply to the post needs no second decryption.
+    posted_body: str | None = None
+    # How many card numbers DLP masked in it, likewise in memory only: the sender is told.
+    cards_masked: int = 0
 
     class Meta:
         ordering: ClassVar[list[str]] = ["id"]

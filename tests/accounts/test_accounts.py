@@ -32,7 +32,7 @@ def test_web_sign_up_needs_only_email_and_password(db: None) -> None:
     assert response.status_code == 302
     user = User.objects.get(email="new@example.com")
     assert user.role == Role.CUSTOMER
-    assert user.name == "" and user.phone == "" and user.birth_year is None  # K1
+    assert user.name == "" and user.sealed_phone is None and user.birth_year is None  # K1
     assert user.password.startswith("argon2$argon2id$")
     assert AuditEvent.objects.filter(event="account.signed_up", target_id=str(user.pk)).exists()
     # Signed in straight away, and can create an errand with nothing but a title.

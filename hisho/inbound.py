@@ -1,0 +1,47 @@
+"""Inbound free text, checked and scrubbed before an action does anything with it.
+
+Every action that accepts text from a person calls `scrub` for each field (house rule
+4): the text is checked (length, control characters) and card numbers are masked to
+their last four digits, so an unmasked number is never persisted, logged, queued or
+broadcast (POLICY K9). The caller learns how many were masked and tells the sender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hisho.dlp import mask_cards
+from hisho.errors import InvalidInput
+from hisho.textcheck import text_problem
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    text: str
+    cards_masked: int
+
+
+def scrub(field: str, value: str, *, max_length: int, required: bool = False) -> Scrubbed:
+    problem = text_problem(value, max_length=max_length, required=required)
+    if problem:
+        raise InvalidInput(field, problem)
+    masked = mask_cards(value.strip())
+    return Scrubbed(text=masked.text, cards_masked=masked.cards_masked)
+
+
+# Told to the sender when a card number was removed, in their language. Kept here rather
+# than in the translation catalogue because it must exist in every language Hisho offers.
+CARD_NOTICE = {
+    "en": (
+        "We never store card numbers, so we removed it and kept only its last four digits. "
+        "To pay, your assistant will send you a secure payment link."
+    ),
+    "ja": (
+        "カード番号は保存しません。下4桁のみを残して削除しました。"
+        "お支払いには、担当アシスタントが安全な決済リンクをお送りします。"
+    ),
+}
+
+
+def card_notice(language: str | None) -> str:
+    return CARD_NOTICE.get((language or "en")[:2], CARD_NOTICE["en"])

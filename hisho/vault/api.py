@@ -1,0 +1,47 @@
+"""`GET /api/v1/me/access-log`: every time staff unsealed the caller's data (API.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from hisho.schemas import with_errors
+from hisho.vault.access import access_log_for
+
+router = Router(tags=["me"])
+
+
+class AccessLogOut(Schema):
+    at: dt.datetime
+    actor_name: str
+    actor_role: str
+    action: str
+    errand_id: uuid.UUID | None
+
+
+class AccessLogParams(Schema):
+    limit: int = Field(default=500, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+@router.get(
+    "/me/access-log",
+    response=with_errors({200: list[AccessLogOut]}),
+    summary="Who saw my data: each time staff unsealed it, newest first (customers)",
+)
+def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list[AccessLogOut]:
+    entries = access_log_for(request.user)[params.offset : params.offset + params.limit]
+    return [
+        AccessLogOut(
+            at=entry.at,
+            actor_name=entry.actor_name,
+            actor_role=entry.actor_role,
+            action=entry.action,
+            errand_id=entry.errand_id,
+        )
+        for entry in entries
+    ]

@@ -1,0 +1,183 @@
+"""Sealing and unsealing: the vault's front door (house rule 3).
+
+`seal()` turns a value into ciphertext under the data key of its scope (an errand, or
+a person's profile), bound to the table, row and field it is written to.
+
+`unseal()` is the one function that turns ciphertext back into text. It takes the
+reader, asks the access policy (hisho.vault.policy), opens the values, writes one
+access-log entry when the reader is staff (the errand's assignee), and reports values
+that do not open (tampered, moved, or shredded) as an audit event — never with their
+content. Nothing else in Hisho decrypts customer content; the only other opener is
+`open_triage_summary()`, limited to the redacted triage summary every errand has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hisho.vault import crypto
+from hisho.vault.errors import CannotDecrypt, KeyUnavailable
+from hisho.vault.keys import store
+from hisho.vault.models import AccessAction, KeyScope
+from hisho.vault.policy import Reader, unseal_role
+
+# What readers see in place of a value that cannot be decrypted (lists keep working).
+PLACEHOLDER = "[This content cannot be decrypted.]"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose key seals a value, and which errand (None: the person's own profile)."""
+
+    customer_id: int
+    errand_id: uuid.UUID | None = None
+
+    @property
+    def key_scope(self) -> tuple[str, str]:
+        if self.errand_id is not None:
+            return KeyScope.ERRAND.value, str(self.errand_id)
+        return KeyScope.PROFILE.value, str(self.customer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The table, row and field a value is written to (its associated data)."""
+
+    table: str
+    row_id: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """One unsealed value: `text` is None when nothing was stored or it did not open."""
+
+    text: str | None
+    ok: bool = True
+
+    def shown(self) -> str | None:
+        """The text, or the placeholder for a value that did not open."""
+        return self.text if self.ok else PLACEHOLDER
+
+
+Sealed = bytes | memoryview | None
+
+
+def _cell(scope: Scope, place: Place) -> crypto.Cell:
+    return crypto.Cell(place.table, place.row_id, place.field, scope.customer_id)
+
+
+def seal(scope: Scope, place: Place, plaintext: str | None) -> bytes | None:
+    """Ciphertext for `plaintext` in `place`; None for an empty value (nothing stored)."""
+    if not plaintext:
+        return None
+    key_id, aead = store().data_key_for_sealing(scope.customer_id, *scope.key_scope)
+    return crypto.seal_value(aead, key_id, _cell(scope, place), plaintext)
+
+
+def _open(scope: Scope, place: Place, token: bytes, keys: dict[bytes, Any]) -> str:
+    """Open one value; `keys` remembers, for one call, each data key (or why it is
+    unavailable) so a page of messages under one key looks the key up once."""
+    raw_id = crypto.key_id_of(token)
+    aead = keys.get(raw_id)
+    if aead is None:
+        try:
+            aead = store().data_key_for_opening(
+                uuid.UUID(bytes=raw_id), scope.customer_id, *scope.key_scope
+            )
+        except crypto.Unauthentic:
+            aead = "tampered"
+        except KeyUnavailable as exc:
+            aead = exc.reason
+        keys[raw_id] = aead
+    if aead == "tampered":
+        raise crypto.Unauthentic("the data key is not this scope's")
+    if isinstance(aead, str):
+        raise KeyUnavailable(aead)
+    return crypto.open_value(aead, token, _cell(scope, place))
+
+
+def _open_all(
+    scope: Scope, items: Sequence[tuple[Place, Sealed]]
+) -> tuple[list[Opened], list[tuple[Place, str]]]:
+    opened: list[Opened] = []
+    failures: list[tuple[Place, str]] = []
+    keys: dict[bytes, Any] = {}
+    for place, token in items:
+        if token is None:
+            opened.append(Opened(None))
+            continue
+        try:
+            opened.append(Opened(_open(scope, place, bytes(token), keys)))
+        except crypto.Unauthentic:
+            opened.append(Opened(None, ok=False))
+            failures.append((place, "tampered"))
+        except KeyUnavailable as exc:
+            opened.append(Opened(None, ok=False))
+            failures.append((place, exc.reason))
+    return opened, failures
+
+
+def unseal(
+    reader: Any,
+    scope: Scope,
+    items: Sequence[tuple[Place, Sealed]],
+    *,
+    action: AccessAction | None,
+    strict: bool = False,
+) -> list[Opened]:
+    """Open `items` for `reader`, in order.
+
+    Raises NotFound unless the policy lets the reader unseal this scope. A value that
+    does not open comes back as `Opened(None, ok=False)` (or, with `strict`, raises
+    CannotDecrypt) and is reported in the audit log. A staff reader's successful read
+    is written to the owner's access log as one `action` entry for the whole call.
+    """
+    from hisho.vault.actions import do_log_staff_access
+
+    role = unseal_role(reader, scope.customer_id, scope.errand_id)
+    opened, failures = _open_all(scope, items)
+    _report(reader, scope, failures)
+    if failures and strict:
+        raise CannotDecrypt(failures[0][1])
+    if role is Reader.ASSIGNEE and any(item.text is not None for item in opened):
+        if action is None or scope.errand_id is None:
+            raise ValueError("a staff read needs an access-log action and an errand")
+        do_log_staff_access(
+            actor=reader, customer_id=scope.customer_id, errand_id=scope.errand_id, action=action
+        )
+    return opened
+
+
+# Fields that are not sealed content but a redacted derivative every triage reader may see;
+# they are encrypted at rest under the errand's key, so shredding covers them too.
+TRIAGE_FIELDS = frozenset({"summary"})
+
+
+def open_triage_summary(scope: Scope, place: Place, token: Sealed) -> Opened:
+    """The redacted triage summary (admins and the queue see it by design; DESIGN.md).
+
+    Not an unseal of customer content: it takes no reader, writes no access-log entry,
+    and refuses any field but the summary.
+    """
+    if place.field not in TRIAGE_FIELDS:
+        raise ValueError("only triage summaries open without a reader")
+    opened, failures = _open_all(scope, [(place, token)])
+    _report(None, scope, failures)
+    return opened[0]
+
+
+def _report(reader: Any, scope: Scope, failures: list[tuple[Place, str]]) -> None:
+    """Audit values that did not open — except those of a shredded customer, which are
+    meant not to open (reporting them would fill the log on every list page)."""
+    from hisho.vault.actions import do_report_unseal_failure
+
+    incidents = [failure for failure in failures if failure[1] != "key_destroyed"]
+    if incidents:
+        place, reason = incidents[0]
+        do_report_unseal_failure(
+            actor=reader, scope=scope, place=place, reason=reason, count=len(incidents)
+        )

@@ -1,0 +1,20 @@
+"""The "Who saw my data" page. Thin: access → render (house rule 6)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hisho.errors import Forbidden
+from hisho.vault.access import access_log_for
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    try:
+        entries = access_log_for(request.user)
+    except Forbidden:
+        raise PermissionDenied from None
+    return render(request, "vault/access_log.html", {"entries": entries[:500]})
