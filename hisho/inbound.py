@@ -9,6 +9,10 @@ broadcast (POLICY K9). The caller learns how many were masked and tells the send
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest
 
 from hisho.dlp import mask_cards
 from hisho.errors import InvalidInput
@@ -45,3 +49,16 @@ CARD_NOTICE = {
 
 def card_notice(language: str | None) -> str:
     return CARD_NOTICE.get((language or "en")[:2], CARD_NOTICE["en"])
+
+
+def notice_for(cards_masked: int, *, language: str | None, fallback: str | None) -> str | None:
+    """What to tell the sender after an action masked `cards_masked` card numbers: in
+    their profile's language, else the request's; None when nothing was masked."""
+    return card_notice(language or fallback) if cards_masked else None
+
+
+def tell_about_cards(request: HttpRequest, user: Any, cards_masked: int) -> None:
+    """Web pages: warn the sender on the next page when card numbers were removed."""
+    notice = notice_for(cards_masked, language=user.language, fallback=request.LANGUAGE_CODE)
+    if notice:
+        messages.warning(request, notice)

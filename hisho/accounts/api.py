@@ -12,7 +12,7 @@ from hisho.accounts.access import read_profile
 from hisho.accounts.actions import do_set_role, do_update_profile
 from hisho.accounts.models import Role, User
 from hisho.errors import Forbidden, NotFound
-from hisho.inbound import card_notice
+from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
 
 router = Router(tags=["me"])
@@ -69,8 +69,9 @@ def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
     user: User = request.user  # type: ignore[assignment]
     user = do_update_profile(actor=user, changes=payload.model_dump(exclude_unset=True))
     out = _me(request)
-    if user.cards_masked:
-        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    out.notice = notice_for(
+        user.cards_masked, language=user.language, fallback=request.LANGUAGE_CODE
+    )
     return out
 
 

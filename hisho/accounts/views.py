@@ -15,7 +15,7 @@ from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profil
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
 from hisho.errors import ClientError, InvalidInput, NotFound
-from hisho.inbound import card_notice
+from hisho.inbound import tell_about_cards
 
 
 @login_required
@@ -31,8 +31,7 @@ def me(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            if user.cards_masked:
-                messages.warning(request, card_notice(user.language or request.LANGUAGE_CODE))
+            tell_about_cards(request, user, user.cards_masked)
             messages.success(request, _("Saved."))
             return redirect("me")
     return render(request, "accounts/me.html", {"form": form, "profile": profile})

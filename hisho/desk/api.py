@@ -28,7 +28,7 @@ from hisho.desk.content import (
 )
 from hisho.desk.models import Errand
 from hisho.errors import Forbidden
-from hisho.inbound import card_notice
+from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
 
 router = Router(tags=["errands"])
@@ -195,8 +195,9 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> Status:
         note=sealed.note,
     )
     out = errand_out(user, errand)
-    if errand.cards_masked:
-        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    out.notice = notice_for(
+        errand.cards_masked, language=user.language, fallback=request.LANGUAGE_CODE
+    )
     return Status(201, out)
 
 
@@ -247,8 +248,9 @@ def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> St
     errand = access_errand(user, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)
     out = message_out(user, message_view(message))
-    if message.cards_masked:
-        out.notice = card_notice(user.language or request.LANGUAGE_CODE)
+    out.notice = notice_for(
+        message.cards_masked, language=user.language, fallback=request.LANGUAGE_CODE
+    )
     return Status(201, out)
 
 

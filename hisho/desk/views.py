@@ -31,7 +31,7 @@ from hisho.desk.actions import (
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
 from hisho.errors import ClientError, InvalidInput
-from hisho.inbound import card_notice
+from hisho.inbound import tell_about_cards
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -75,15 +75,10 @@ def errand_create(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form.add_error(_form_field(exc.field, form), exc.message)
         else:
-            _tell_about_cards(request, user, errand.cards_masked)
+            tell_about_cards(request, user, errand.cards_masked)
             messages.success(request, _("Your errand is in. An assistant will take it soon."))
             return redirect("errand_detail", errand_id=errand.pk)
     return render(request, "desk/errand_form.html", {"form": form})
-
-
-def _tell_about_cards(request: HttpRequest, user: User, cards_masked: int) -> None:
-    if cards_masked:
-        messages.warning(request, card_notice(user.language or request.LANGUAGE_CODE))
 
 
 def _form_field(field: str, form: Any) -> str | None:
@@ -127,7 +122,7 @@ def post_message(request: HttpRequest, errand_id: str) -> HttpResponse:
         except ClientError as exc:
             messages.error(request, exc.detail)
         else:
-            _tell_about_cards(request, user, message.cards_masked)
+            tell_about_cards(request, user, message.cards_masked)
     return redirect("errand_detail", errand_id=errand.pk)
 
 
