@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.errors import Forbidden
+from hisho.signing.wrapping import rewrap_all
 from hisho.vault.keyring import master_keys
 from hisho.vault.keys import store
 from hisho.vault.models import AccessAction, AccessLogEntry, CustomerKey
@@ -20,11 +21,11 @@ from hisho.vault.sealing import Place, Scope
 
 @transaction.atomic
 def do_log_staff_access(
-    *, actor: User, customer_id: int, errand_id: uuid.UUID, action: AccessAction
+    *, actor: User, customer_id: int, errand_id: uuid.UUID | None, action: AccessAction
 ) -> AccessLogEntry:
-    """Staff unsealed a customer's data: the entry the customer sees on "Who saw my data".
-    The access log is itself the record of the read, so no audit event doubles it."""
-    return AccessLogEntry.objects.create(
+    """Staff unsealed a customer's data: the entry the customer sees on "Who saw my data",
+    and (by ids) in the tamper-evident audit log, which the access log is not."""
+    entry = AccessLogEntry.objects.create(
         customer_id=customer_id,
         actor=actor,
         actor_name=actor.display_name,
@@ -32,6 +33,17 @@ def do_log_staff_access(
         action=action,
         errand_id=errand_id,
     )
+    record_event(
+        "vault.staff_unsealed",
+        actor=actor,
+        extra={
+            "customer_id": customer_id,
+            "errand_id": errand_id,
+            "action": str(action),
+            "access_log_id": entry.pk,
+        },
+    )
+    return entry
 
 
 @transaction.atomic
@@ -101,6 +113,8 @@ def do_rotate_keys(*, actor: User | None = None, new_customer_keys: bool = True)
     no lock is held for long. Running it again after an interruption is safe.
     """
     master_key_id = master_keys().add_active_key()
+    # Hisho's other wrapped secrets (signing keys, audit pseudonym keys) move along.
+    rewrap_all()
     customers = data_keys = 0
     pending = (
         CustomerKey.objects.filter(wrapped__isnull=False)
@@ -136,6 +150,7 @@ def do_retire_master_keys(*, actor: User | None = None) -> list[str]:
     )
     for customer_id in list(stragglers):
         store().rotate_customer_key(customer_id, new_key=False)
+    rewrap_all()  # signing keys and audit pseudonym keys (hisho.signing.wrapping)
     if CustomerKey.objects.filter(wrapped__isnull=False).exclude(master_key_id=active).exists():
         raise RuntimeError("customer keys are still wrapped under an old master key; run again")
     if old:

@@ -3,7 +3,10 @@
 - a profile's sealed fields: only the person themself;
 - an errand's content: its owner and its *current* assignee (hisho.desk.access), decided
   on the errand as it is in the database now, not on a copy the caller holds — so a
-  reassignment or a role change takes effect at the very next unseal.
+  reassignment or a role change takes effect at the very next unseal;
+- a reader acting under a time-limited grant (`UnsealGrant`: a legal disclosure case,
+  hisho.legal) whatever that grant, as it is in the database now, covers. Its reads go
+  to the owner's access log like a staff read.
 
 Everyone else, admins and superusers included, is refused with the same not-found the
 rest of the service gives for objects one may not see.
@@ -11,6 +14,7 @@ rest of the service gives for objects one may not see.
 
 from __future__ import annotations
 
+import abc
 import enum
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -26,12 +30,32 @@ if TYPE_CHECKING:
 class Reader(enum.Enum):
     OWNER = "owner"
     ASSIGNEE = "assignee"
+    GRANTEE = "grantee"
+
+
+class UnsealGrant(abc.ABC):
+    """A reader acting under a time-limited grant rather than as themself (hisho.legal's
+    disclosure grant). `user` is the staff member acting; `unsealed` is told of each
+    access-log entry written for a read under the grant."""
+
+    user: Any
+
+    @abc.abstractmethod
+    def permits_unseal(self, customer_id: int, errand_id: uuid.UUID | None) -> bool:
+        """Whether the grant, as it is in the database now, covers this unseal."""
+
+    @abc.abstractmethod
+    def unsealed(self, entry: Any) -> None: ...
 
 
 def unseal_role(reader: Any, customer_id: int, errand_id: uuid.UUID | None) -> Reader:
     """The reader's standing, or NotFound if they may not unseal."""
     from hisho.desk.access import ERRAND_NOT_FOUND, is_participant
 
+    if isinstance(reader, UnsealGrant):
+        if reader.permits_unseal(customer_id, errand_id):
+            return Reader.GRANTEE
+        raise NotFound("No such person." if errand_id is None else ERRAND_NOT_FOUND)
     signed_in = getattr(reader, "is_authenticated", False) and getattr(reader, "is_active", False)
     if errand_id is None:
         if signed_in and reader.pk == customer_id:

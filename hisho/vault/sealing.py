@@ -143,6 +143,17 @@ def unseal(
     _report(reader, scope, failures)
     if failures and strict:
         raise CannotDecrypt(failures[0][1])
+    if role is Reader.GRANTEE and any(item.text is not None for item in opened):
+        if action is None:
+            raise ValueError("a read under a grant needs an access-log action")
+        reader.unsealed(
+            do_log_staff_access(
+                actor=reader.user,
+                customer_id=scope.customer_id,
+                errand_id=scope.errand_id,
+                action=action,
+            )
+        )
     if role is Reader.ASSIGNEE and any(item.text is not None for item in opened):
         if action is None or scope.errand_id is None:
             raise ValueError("a staff read needs an access-log action and an errand")

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+from django.utils import timezone
+
+from hisho.audit.access import AuditFilter
+
+_EVENT = re.compile(r"^[a-z0-9_.]{0,64}$")
+_REF = re.compile(r"^[0-9a-f]{64}$")
+
+
+class AuditFilterForm(forms.Form):
+    event = forms.CharField(
+        required=False, max_length=64, help_text="e.g. errand.assigned or errand."
+    )
+    person = forms.IntegerField(required=False, min_value=1, label="Person id")
+    pseudonym = forms.CharField(required=False, max_length=64)
+    target_type = forms.CharField(required=False, max_length=64)
+    target_id = forms.CharField(required=False, max_length=64)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_event(self) -> str:
+        value: str = self.cleaned_data["event"].strip()
+        if not _EVENT.match(value):
+            raise forms.ValidationError("Event names are lower-case letters, digits, _ and .")
+        return value
+
+    def clean_pseudonym(self) -> str:
+        value: str = self.cleaned_data["pseudonym"].strip().lower()
+        if value and not _REF.match(value):
+            raise forms.ValidationError("A pseudonym is 64 hexadecimal characters.")
+        return value
+
+    def to_filter(self) -> AuditFilter:
+        data = self.cleaned_data
+
+        def day_start(day: dt.date | None) -> dt.datetime | None:
+            if day is None:
+                return None
+            return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+        until = data.get("until")
+        return AuditFilter(
+            event=data.get("event") or "",
+            person=data.get("person"),
+            pseudonym=data.get("pseudonym") or "",
+            target_type=(data.get("target_type") or "").strip(),
+            target_id=(data.get("target_id") or "").strip(),
+            since=day_start(data.get("since")),
+            until=day_start(until + dt.timedelta(days=1)) if until else None,
+            before_seq=data.get("before"),
+        )
