@@ -9,6 +9,9 @@ from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, SessionAuth
 
+from hisho.accounts.mfa import note_session
+from hisho.accounts.security import session_expired
+
 
 class SessionTokenAuth(APIKeyHeader):
     """`X-Session-Token` from `POST /_allauth/app/v1/auth/login`."""
@@ -21,10 +24,13 @@ class SessionTokenAuth(APIKeyHeader):
         found = authenticate_by_x_session_token(key)
         if not found:
             return None
-        user = found[0]
-        if not user.is_active:
+        user, session = found
+        if not user.is_active or session_expired(session):
             return None
+        # Whether this token's session passed a second factor (staff need one).
+        note_session(user, session)
         request.user = user
+        request.hisho_auth_session = session  # type: ignore[attr-defined]
         return user
 
 
@@ -35,6 +41,9 @@ class BrowserSessionAuth(SessionAuth):
         user = super().authenticate(request, key)
         if user is not None and not user.is_active:
             return None
+        if user is not None:
+            note_session(user, request.session)
+            request.hisho_auth_session = request.session  # type: ignore[attr-defined]
         return user
 
 

@@ -1,10 +1,13 @@
-"""allauth glue: sign-up goes through Hisho's action so that it is audited."""
+"""allauth glue: sign-up goes through Hisho's action so that it is audited, and sign-up
+answers alike for a new and a taken address (docs/security.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context, ratelimit
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
 from hisho.accounts.models import Role, User
@@ -23,6 +26,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        request = context.request
+        # Sign-ups (and added addresses) per address, besides allauth's per-IP limit:
+        # whoever types an address gets the same answer, so no mail bombing of anyone.
+        if request is not None and not ratelimit.consume(
+            request, action="signup_email", key=email.strip().lower()
+        ):
+            raise self.validation_error("too_many_login_attempts")
+        return email
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # A new account costs one Argon2 hash; spend the same here, so the answer to a
+        # taken address does not come back measurably faster (ASVS v5.0.0-6.3.8).
+        make_password("hisho-timing-equaliser")
+        super().send_account_already_exists_mail(email)
 
 
 __all__ = ["AccountAdapter", "User"]

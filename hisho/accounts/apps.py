@@ -5,3 +5,9 @@ class AccountsConfig(AppConfig):
     name = "hisho.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # Audit events for what allauth's own pages change (MFA, providers, passwords).
+        from hisho.accounts.security import connect_signals
+
+        connect_signals()

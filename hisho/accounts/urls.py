@@ -7,4 +7,10 @@ urlpatterns = [
     path("staff/people/", views.people, name="people"),
     path("staff/people/<int:person_id>/role/", views.set_role, name="person_set_role"),
     path("partner/", views.partner_home, name="partner_home"),
+    path("me/connected/", views.connected, name="connected_accounts"),
+    path(
+        "me/connected/<int:account_id>/remove/",
+        views.remove_connected,
+        name="connected_account_remove",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from hisho.accounts.access import read_profile
 from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profile
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
+from hisho.accounts.social import connected_accounts, do_remove_social_account
 from hisho.errors import ClientError, InvalidInput, NotFound
 from hisho.inbound import tell_about_cards
 
@@ -87,3 +89,24 @@ def partner_home(request: HttpRequest) -> HttpResponse:
     if user.role != Role.PARTNER:
         raise PermissionDenied
     return render(request, "accounts/partner_home.html")
+
+
+@login_required
+def connected(request: HttpRequest) -> HttpResponse:
+    """What each sign-in provider returned (POLICY K2), with a way to delete it."""
+    user: User = request.user  # type: ignore[assignment]
+    return render(request, "accounts/connected.html", {"accounts": connected_accounts(user, user)})
+
+
+@require_POST
+@login_required
+@reauthentication_required
+def remove_connected(request: HttpRequest, account_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        do_remove_social_account(actor=user, account_id=account_id)
+    except ClientError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Disconnected. What the provider sent us is deleted."))
+    return redirect("connected_accounts")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from hisho.accounts.mfa import require_second_factor, second_factor_ok
 from hisho.accounts.models import Role, User
 from hisho.desk.models import Errand, Status
 from hisho.errors import NotFound
@@ -34,6 +35,8 @@ def is_participant(user: User | Any, errand: Errand) -> bool:
     """Owner, or the *current* assignee while they still hold the assistant role."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if not second_factor_ok(user):  # staff without a second factor: no errand at all
+        return False
     if errand.customer_id == user.pk and user.role == Role.CUSTOMER:
         return True
     return errand.assignee_id == user.pk and user.role == Role.ASSISTANT
@@ -41,6 +44,8 @@ def is_participant(user: User | Any, errand: Errand) -> bool:
 
 def may_triage(user: User | Any, errand: Errand) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not second_factor_ok(user):
         return False
     if user.role == Role.ADMIN:
         return True
@@ -55,6 +60,7 @@ def access_errand(user: User | Any, errand_id: Any, *, for_write: bool = False) 
     `for_write` locks the row until the caller's transaction ends, so two state
     changes of one errand cannot interleave.
     """
+    require_second_factor(user)  # 403 for staff without a second factor (accounts/mfa.py)
     pk = _parse_id(errand_id)
     if pk is None:
         raise NotFound(ERRAND_NOT_FOUND)
@@ -69,6 +75,7 @@ def access_errand(user: User | Any, errand_id: Any, *, for_write: bool = False) 
 
 def access_errand_triage(user: User | Any, errand_id: Any, *, for_write: bool = False) -> Errand:
     """The errand for a triage view: participants, admins, and assistants (queue only)."""
+    require_second_factor(user)
     pk = _parse_id(errand_id)
     if pk is None:
         raise NotFound(ERRAND_NOT_FOUND)
@@ -83,6 +90,7 @@ def access_errand_triage(user: User | Any, errand_id: Any, *, for_write: bool = 
 
 def errands_for(user: User) -> QuerySet[Errand]:
     """The errand list a user sees: own, assigned, or (admins) all as triage."""
+    require_second_factor(user)
     base = Errand.objects.select_related("assignee").order_by("-created_at", "-pk")
     if not user.is_active:
         return base.none()
@@ -99,6 +107,7 @@ def triage_queue(user: User) -> QuerySet[Errand]:
     """Unassigned new errands, for assistants and admins (shown redacted)."""
     if not user.is_active or user.role not in (Role.ASSISTANT, Role.ADMIN):
         return Errand.objects.none()
+    require_second_factor(user)
     return (
         Errand.objects.filter(assignee__isnull=True, status=Status.NEW)
         .select_related("assignee")

@@ -1,0 +1,82 @@
+"""Web side of sign-in security (hisho/accounts/mfa.py, hisho/accounts/security.py).
+
+For every browser request with a signed-in user:
+1. a sign-in past its absolute lifetime or idle too long is signed out;
+2. staff (assistants, admins) whose session has not passed a second factor are sent to
+   set one up (/accounts/2fa/) or to confirm it (/accounts/2fa/reauthenticate/) — only
+   allauth's account pages, static files and the API (which answers 403 itself,
+   hisho/auth.py) stay reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from hisho.accounts.mfa import (
+    SecondFactorRequired,
+    has_second_factor,
+    is_staff,
+    note_session,
+    second_factor_ok,
+)
+from hisho.accounts.security import session_expired
+
+# Reachable without a second factor: allauth's pages (sign-in, 2FA set-up, sign-out,
+# password), the headless and JSON APIs (they answer for themselves: 403 on errands),
+# static files and the published signing keys. Django's admin site signs in through
+# allauth (secure_admin_login, hisho/urls.py), so enrolled staff pass the second factor
+# there too; it never shows customer content (tests/vault/test_matrix.py).
+_OPEN_PREFIXES = (
+    "/accounts/",
+    "/_allauth/",
+    "/api/",
+    "/static/",
+    "/.well-known/",
+    "/django-admin/",
+)
+
+
+class SessionSecurityMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(("/_allauth/", "/static/")):
+            # allauth headless swaps in the app token's session itself; static files
+            # need no session at all.
+            return self.get_response(request)
+        user = request.user
+        if user.is_authenticated:
+            if session_expired(request.session, save=False):
+                logout(request)
+                return self.get_response(request)
+            note_session(user, request.session)
+            if not second_factor_ok(user) and not request.path.startswith(_OPEN_PREFIXES):
+                return self._second_factor_first(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A page that reached the errand access helpers anyway (e.g. an open prefix).
+        if isinstance(exception, SecondFactorRequired) and not request.path.startswith("/api/"):
+            return self._second_factor_first(request)
+        return None
+
+    def _second_factor_first(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if is_staff(user) and has_second_factor(user):  # type: ignore[arg-type]
+            messages.info(request, _("Confirm it's you with your second factor to continue."))
+            target = reverse("mfa_reauthenticate")
+        else:
+            messages.info(
+                request,
+                _("Assistants and admins use two-factor authentication. Set it up to see errands."),
+            )
+            target = reverse("mfa_index")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -1,0 +1,203 @@
+"""Sessions and re-authentication (POLICY O2).
+
+ASVS: v5.0.0-7.2.4 (new session id on sign-in and re-authentication), 7.3.1/7.3.2
+(idle and absolute lifetime), 7.4.1 (sign-out ends the session server-side), 7.4.3
+(password change ends the other sessions), 7.5.1 (re-authentication before changing
+e-mail, MFA, or deleting data), 6.2.1/6.2.4/6.2.9 (passwords), 6.3.8 (no enumeration).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.test import Client, override_settings
+
+from hisho.accounts.models import User
+from hisho.demo import DEMO_PASSWORD, Demo, email_of
+from tests.conftest import sign_in
+from tests.openapi import ApiClient
+
+
+def web_login(client: Client, handle: str, password: str = DEMO_PASSWORD) -> Any:
+    return client.post("/accounts/login/", {"login": email_of(handle), "password": password})
+
+
+def test_signing_in_gives_a_new_session_id(demo: Demo) -> None:
+    browser = Client()
+    browser.get("/accounts/login/")
+    session = browser.session
+    session["planted"] = True  # an attacker-known session before sign-in
+    session.save()
+    before = session.session_key
+    assert web_login(browser, "alice").status_code == 302
+    after = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after != before and not Session.objects.filter(session_key=before).exists()
+
+
+def test_reauthenticating_gives_a_new_session_id(demo: Demo) -> None:
+    browser = Client()
+    web_login(browser, "alice")
+    before = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert browser.post("/accounts/reauthenticate/", {"password": DEMO_PASSWORD}).status_code == 302
+    after = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after != before and not Session.objects.filter(session_key=before).exists()
+    assert browser.get("/errands/").status_code == 200
+
+
+def test_signing_out_ends_the_session_on_the_server(demo: Demo) -> None:
+    browser = Client()
+    web_login(browser, "alice")
+    stolen = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert browser.post("/accounts/logout/").status_code == 302
+    thief = Client()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    assert thief.get("/errands/").status_code == 302  # to the sign-in page
+    assert thief.get("/api/v1/me").status_code == 401
+
+
+def test_a_password_change_ends_the_other_sessions(demo: Demo) -> None:
+    token = sign_in("alice")
+    other = Client()
+    web_login(other, "alice")
+    browser = Client()
+    web_login(browser, "alice")
+    changed = browser.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": DEMO_PASSWORD,
+            "password1": "a-new-passphrase-2026",
+            "password2": "a-new-passphrase-2026",
+        },
+    )
+    assert changed.status_code == 302
+    assert browser.get("/errands/").status_code == 200  # this one stays
+    assert other.get("/errands/").status_code == 302
+    assert ApiClient(token).get("/me").status_code == 401
+
+
+def _age_session(session: Any, *, started: float | None = None, seen: float | None = None) -> None:
+    if started is not None:
+        records = session["account_authentication_methods"]
+        session["account_authentication_methods"] = [{**r, "at": started} for r in records]
+    if seen is not None:
+        session["hisho.seen"] = seen
+    session.save()
+
+
+@pytest.mark.parametrize("what", ["absolute", "idle"])
+def test_old_or_idle_sign_ins_end(what: str, demo: Demo) -> None:
+    from allauth.headless.internal.sessionkit import session_store
+
+    now = time.time()
+    token = sign_in("alice")
+    browser = Client()
+    web_login(browser, "alice")
+    for session in (session_store(token), browser.session):
+        if what == "absolute":
+            _age_session(session, started=now - settings.HISHO_SESSION_MAX_SECONDS - 60)
+        else:
+            _age_session(session, seen=now - settings.HISHO_SESSION_IDLE_SECONDS - 60)
+    assert ApiClient(token).get("/me").status_code == 401
+    assert browser.get("/errands/").status_code == 302
+    # A fresh sign-in works as ever.
+    assert ApiClient(sign_in("alice")).get("/me").status_code == 200
+
+
+def test_deleting_connected_data_needs_a_recent_sign_in(demo: Demo) -> None:
+    from allauth.headless.internal.sessionkit import session_store
+
+    token = sign_in("alice")
+    api = ApiClient(token)
+    assert api.delete("/me/connected-accounts/1").status_code == 404  # recent: allowed through
+    session = session_store(token)
+    _age_session(session, started=time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 5)
+    answer = api.delete("/me/connected-accounts/1")
+    assert answer.status_code == 401 and "re-authenticate" in answer.json()["detail"]
+    reauth = Client().post(
+        "/_allauth/app/v1/auth/reauthenticate",
+        json.dumps({"password": DEMO_PASSWORD}),
+        content_type="application/json",
+        headers={"X-Session-Token": token},
+    )
+    assert reauth.status_code == 200
+    fresh = reauth.json()["meta"].get("session_token", token)
+    assert fresh != token  # a new token on re-authentication; the old one is dead
+    assert ApiClient(token).get("/me").status_code == 401
+    assert ApiClient(fresh).delete("/me/connected-accounts/1").status_code == 404
+
+
+def test_changing_email_or_mfa_asks_to_confirm_first(demo: Demo, web_as: Any) -> None:
+    alice = web_as("alice")
+    added = alice.post("/accounts/email/", {"action_add": "", "email": "new@example.com"})
+    assert added.status_code == 302 and added["Location"].startswith("/accounts/reauthenticate/")
+    assert alice.get("/accounts/2fa/totp/activate/")["Location"].startswith(
+        "/accounts/reauthenticate/"
+    )
+    connected = alice.post("/me/connected/1/remove/")
+    assert connected["Location"].startswith("/accounts/reauthenticate/")
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("short-pw", False),  # under 10 characters
+        ("password1234", False),  # a common password
+        ("1234567890123", False),  # numbers only
+        ("correct horse battery staple", True),  # no composition rules
+        ("x" * 20 + "長いパスフレーズ" + "y" * 60, True),  # 64+ characters, any script
+    ],
+)
+def test_password_rules(password: str, ok: bool, db: None) -> None:
+    response = Client().post(
+        "/accounts/signup/",
+        {"email": "pat@example.com", "password1": password, "password2": password},
+    )
+    created = User.objects.filter(email="pat@example.com").first()
+    assert (created is not None) == ok, response.content[:300]
+    if created:
+        assert created.password.startswith("argon2$argon2id$")
+        assert created.check_password(password)  # verified exactly as typed
+
+
+# --- No enumeration: login, sign-up, reset answer alike ------------------------------------
+
+
+def test_login_answers_alike(demo: Demo) -> None:
+    def attempt(email: str) -> Any:
+        return Client().post("/accounts/login/", {"login": email, "password": "not-it-at-all"})
+
+    known, unknown = attempt("alice@example.com"), attempt("nobody@example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert known.context["form"].errors == unknown.context["form"].errors
+
+
+@override_settings(ACCOUNT_EMAIL_VERIFICATION="mandatory")  # production's default
+def test_sign_up_answers_alike(demo: Demo) -> None:
+    def attempt(email: str) -> Any:
+        return Client().post(
+            "/accounts/signup/",
+            {
+                "email": email,
+                "password1": "a-long-passphrase-42",
+                "password2": "a-long-passphrase-42",
+            },
+        )
+
+    taken, new = attempt("alice@example.com"), attempt("newcomer@example.com")
+    assert taken.status_code == new.status_code == 302
+    assert taken["Location"] == new["Location"] == "/accounts/confirm-email/"
+    # Each address got a mail: the newcomer a verification link, alice a notice.
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "newcomer@example.com"]
+
+
+def test_password_reset_answers_alike(demo: Demo) -> None:
+    known = Client().post("/accounts/password/reset/", {"email": "alice@example.com"})
+    unknown = Client().post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
