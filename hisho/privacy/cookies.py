@@ -1,0 +1,72 @@
+"""Cookie choices and Global Privacy Control (POLICY K10).
+
+- Until a visitor chooses, only the cookies policy.yaml declares `necessary` are set;
+  the middleware (hisho.privacy.middleware) removes any other from every response.
+- The choice is one of two answers, offered side by side: accept or reject all. It is
+  remembered in a necessary cookie (and, for a signed-in person, as their consent record
+  for each browser purpose, so the app and other browsers know it too).
+- `Sec-GPC: 1` is a refusal of everything optional, whatever was chosen before.
+- For a signed-in person their account's answer counts; otherwise this browser's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from hisho.privacy.consents import answered
+
+# Purposes a browser's cookie choice answers (policy.yaml purposes resting on consent).
+BROWSER_PURPOSES = ("usage_analytics",)
+ACCEPT = "accept"
+REJECT = "reject"
+CHOICE_MAX_AGE = 365 * 24 * 3600
+
+
+def cookie_name() -> str:
+    return str(settings.HISHO_COOKIE_CHOICE_NAME)
+
+
+def gpc(request: HttpRequest) -> bool:
+    """The browser sends the Global Privacy Control signal."""
+    return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def browser_choice(request: HttpRequest) -> str | None:
+    value = request.COOKIES.get(cookie_name())
+    return value if value in (ACCEPT, REJECT) else None
+
+
+def remember_choice(response: HttpResponse, choice: str) -> None:
+    response.set_cookie(
+        cookie_name(),
+        choice,
+        max_age=CHOICE_MAX_AGE,
+        samesite="Lax",
+        secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        httponly=True,
+    )
+
+
+def allowed(request: HttpRequest, purpose: str) -> bool:
+    """May this request be used for `purpose` (a browser purpose)?"""
+    if gpc(request):
+        return False
+    user: Any = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        answer = answered(user, purpose)
+        if answer is not None:
+            return answer
+    return browser_choice(request) == ACCEPT
+
+
+def needs_banner(request: HttpRequest) -> bool:
+    """Ask only when nothing answers the question yet (GPC answers it)."""
+    if gpc(request) or browser_choice(request) is not None:
+        return False
+    user: Any = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return any(answered(user, purpose) is None for purpose in BROWSER_PURPOSES)
+    return True

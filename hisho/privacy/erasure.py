@@ -1,0 +1,149 @@
+"""Erasing an account (POLICY K8), in one transaction — all of it happens or none of it:
+
+1. open errands are cancelled (each audited like any cancellation) and their assistants
+   are told by e-mail, once the erasure has committed (a task, ids only);
+2. every session and app token ends (hisho.accounts.actions.end_all_sessions);
+3. the customer's key is destroyed (hisho.vault crypto-shredding): nothing ever sealed
+   for them — here or in any backup — opens again;
+4. rows are deleted (errands and their messages, consents, acknowledgements,
+   disclosures, connection records, e-mail addresses, sessions, keys, access log) or
+   de-identified (contact requests keep only that one was made);
+5. the audit log keeps its entries, but the person's id leaves them: only a pseudonym
+   that nothing links to anyone any more stays (hisho.audit.actions.do_erase_audit_subject);
+6. the account row itself is deleted.
+
+The caller proves who they are first (the view or endpoint asks for re-authentication)
+and gets a signed receipt listing what was erased. Hisho keeps no copy of the receipt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from hisho.accounts.actions import end_all_sessions
+from hisho.accounts.models import Role, User
+from hisho.audit.actions import do_erase_audit_subject, record_event
+from hisho.desk.actions import do_change_status
+from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
+from hisho.errors import Conflict, Forbidden
+from hisho.privacy.export import iso
+from hisho.privacy.models import (
+    ConnectionRecord,
+    ConsentRecord,
+    ContactRequest,
+    Disclosure,
+    PolicyAcknowledgement,
+)
+from hisho.privacy.signatures import sign
+from hisho.vault.actions import do_shred_customer_key
+from hisho.vault.models import AccessLogEntry
+
+RECEIPT_TYPE = "hisho.erasure_receipt"
+RECEIPT_VERSION = 1
+
+
+def _cancel_open_errands(user: User) -> list[tuple[int | None, uuid.UUID]]:
+    """Cancel each open errand; return (its assistant's id or None, errand id) for each."""
+    cancelled = []
+    for errand in Errand.objects.filter(customer=user, status__in=OPEN_STATUSES).order_by("pk"):
+        assignee_id = errand.assignee_id
+        do_change_status(actor=user, errand=errand, status=Status.CANCELLED)
+        cancelled.append((assignee_id, errand.pk))
+    return cancelled
+
+
+def _delete(queryset: Any) -> int:
+    deleted, _ = queryset.delete()
+    return int(deleted)
+
+
+@transaction.atomic
+def do_erase_account(*, actor: User) -> dict[str, Any]:
+    """Erase the acting customer's account now; returns the signed erasure receipt."""
+    from hisho.privacy.tasks import tell_assistant_errand_cancelled
+
+    if actor.role != Role.CUSTOMER or not actor.is_active:
+        raise Forbidden(
+            "Only customers can erase their own account; staff accounts are closed by an admin."
+        )
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    person_id = user.pk
+    erased_at = timezone.now()
+
+    cancelled = _cancel_open_errands(user)
+    profile_fields = [
+        field
+        for field, value in (
+            ("name", user.name),
+            ("phone", user.sealed_phone),
+            ("mailing_address", user.sealed_mailing_address),
+            ("country", user.country),
+            ("language", user.language),
+            ("birth_year", user.birth_year),
+        )
+        if value not in (None, "")
+    ]
+    counts = {
+        "sessions_ended": end_all_sessions(user),
+        "data_keys_destroyed": do_shred_customer_key(actor=user, customer=user),
+        "errands_cancelled": len(cancelled),
+        "messages": Message.objects.filter(errand__customer=user).count(),
+        "errands": Errand.objects.filter(customer=user).count(),
+        "access_log_entries": AccessLogEntry.objects.filter(customer=user).count(),
+        "email_addresses": EmailAddress.objects.filter(user=user).count(),
+    }
+    _delete(Errand.objects.filter(customer=user))  # their messages go with them
+    counts["consent_records"] = _delete(ConsentRecord.objects.filter(user=user))
+    counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
+    counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))
+    counts["connection_records"] = _delete(ConnectionRecord.objects.filter(user=user))
+    counts["contact_requests_deidentified"] = ContactRequest.objects.filter(user=user).update(
+        user=None
+    )
+    for assistant_id, errand_id in cancelled:
+        if assistant_id is not None:
+            tell_assistant_errand_cancelled.enqueue(assistant_id, str(errand_id))
+
+    record_event("privacy.account_erased", actor=user, target=user, extra=dict(counts))
+    # The last event naming the person: from here on the log knows only a pseudonym.
+    pseudonym = do_erase_audit_subject(actor=user, person_id=person_id)
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=person_id).delete()
+        # The caller's copy names nobody any more (what Model.delete() does to an instance):
+        # nothing later in this request links a record to the erased id.
+        actor.pk = None
+    except ProtectedError:
+        # Something still must keep the account (e.g. a record under a legal hold):
+        # nothing is erased, and the person is told to contact the privacy contact.
+        raise Conflict(
+            "This account cannot be erased automatically. Please write to the privacy contact."
+        ) from None
+
+    return sign(
+        {
+            "type": RECEIPT_TYPE,
+            "v": RECEIPT_VERSION,
+            "receipt_id": str(uuid.uuid4()),
+            "erased_at": iso(erased_at),
+            "account_id": person_id,
+            "audit_pseudonym": pseudonym,
+            "erased": {**counts, "profile_fields": profile_fields},
+            "kept": [
+                {
+                    "what": "audit_log_entries",
+                    "how": "pseudonymised: your id was removed and the pseudonym's key destroyed",
+                },
+                {
+                    "what": "contact_requests",
+                    "how": "that a message was sent, without the message or who sent it",
+                },
+            ],
+        }
+    )

@@ -1,0 +1,212 @@
+"""The export: everything Hisho holds about a person, as one JSON document.
+
+Its shape is hisho/privacy/schemas/export.schema.json (JSON Schema 2020-12; published at
+/privacy/export.schema.json, described in docs/privacy.md). Sealed content is opened for
+its owner through the same readers the pages use (the owner's reads are not logged).
+Only JSON strings, integers, booleans, null, lists and objects: canonical JSON (what the
+signature covers) has no floats. `hisho verify-export FILE` checks the signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.apps import apps
+from django.utils import timezone
+
+from hisho.accounts.access import read_profile
+from hisho.accounts.models import Role, User
+from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.models import Errand
+from hisho.privacy.consents import consent_states, version_in_force_number
+from hisho.privacy.models import (
+    ConnectionRecord,
+    ConsentRecord,
+    ContactRequest,
+    Disclosure,
+    PolicyAcknowledgement,
+)
+from hisho.privacy.policy import current_policy
+from hisho.vault.models import AccessLogEntry
+
+EXPORT_TYPE = "hisho.export"
+EXPORT_VERSION = 1
+MESSAGE_PAGE = 500
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _messages(user: User, errand: Errand) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after: int | None = None
+    while True:
+        page = read_messages(user, errand, after=after, limit=MESSAGE_PAGE)
+        out += [
+            {
+                "id": m.id,
+                "from": "you" if m.author_id == user.pk else (m.author_role or "former_user"),
+                "author_name": m.author_name,
+                "body": m.body,
+                "created_at": iso(m.created_at),
+                "readable": m.intact,
+            }
+            for m in page
+        ]
+        if len(page) < MESSAGE_PAGE:
+            return out
+        after = page[-1].id
+
+
+def _errands(user: User) -> list[dict[str, Any]]:
+    if user.role != Role.CUSTOMER:
+        return []
+    errands = Errand.objects.filter(customer=user).select_related("assignee").order_by("created_at")
+    out = []
+    for errand in errands:
+        content = read_content(user, errand)
+        sealed = read_sealed(user, errand)
+        out.append(
+            {
+                "id": str(errand.pk),
+                "status": errand.status,
+                "created_at": iso(errand.created_at),
+                "updated_at": iso(errand.updated_at),
+                "assignee": (
+                    {"id": errand.assignee.pk, "name": errand.assignee.display_name}
+                    if errand.assignee
+                    else None
+                ),
+                "title": content.title,
+                "details": content.details,
+                "sealed": {"phone": sealed.phone, "address": sealed.address, "note": sealed.note},
+                "readable": content.intact and sealed.intact,
+                "messages": _messages(user, errand),
+            }
+        )
+    return out
+
+
+def _social_accounts(user: User) -> list[dict[str, Any]]:
+    if not apps.is_installed("allauth.socialaccount"):
+        return []
+    from allauth.socialaccount.models import SocialAccount
+
+    return [
+        {
+            "provider": account.provider,
+            "uid": account.uid,
+            "date_joined": iso(account.date_joined),
+            "received": account.extra_data,
+        }
+        for account in SocialAccount.objects.filter(user=user).order_by("pk")
+    ]
+
+
+def export_payload(user: User) -> dict[str, Any]:
+    policy = current_policy()
+    profile = read_profile(user, user)
+    return {
+        "type": EXPORT_TYPE,
+        "v": EXPORT_VERSION,
+        "export_id": str(uuid.uuid4()),
+        "generated_at": iso(timezone.now()),
+        "policy": {"version": version_in_force_number(), "digest": policy.digest},
+        "account": {
+            "id": user.pk,
+            "email": user.email,
+            "role": user.role,
+            "date_joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
+        },
+        "profile": {
+            "name": profile.name,
+            "phone": profile.phone,
+            "mailing_address": profile.mailing_address,
+            "country": profile.country,
+            "language": profile.language,
+            "birth_year": profile.birth_year,
+        },
+        "email_addresses": [
+            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            for a in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+        "social_accounts": _social_accounts(user),
+        "sessions": [
+            {
+                "created_at": iso(s.created_at),
+                "last_seen_at": iso(s.last_seen_at),
+                "ip": s.ip,
+                "user_agent": s.user_agent,
+            }
+            for s in UserSession.objects.filter(user=user).order_by("created_at")
+        ],
+        "errands": _errands(user),
+        "consents": [
+            {
+                "purpose": state.purpose.key,
+                "granted": state.granted,
+                "answered_at": iso(state.answered_at),
+                "how": state.how,
+                "policy_version": state.policy_version,
+            }
+            for state in consent_states(user, policy)
+        ],
+        "consent_history": [
+            {
+                "purpose": r.purpose,
+                "granted": r.granted,
+                "at": iso(r.at),
+                "how": r.how,
+                "policy_version": r.policy_version,
+            }
+            for r in ConsentRecord.objects.filter(user=user).order_by("at", "pk")
+        ],
+        "policy_acknowledgements": [
+            {"version": a.version.number, "at": iso(a.at), "how": a.how}
+            for a in PolicyAcknowledgement.objects.filter(user=user)
+            .select_related("version")
+            .order_by("at")
+        ],
+        "disclosures": [
+            {
+                "recipient": d.recipient,
+                "purpose": d.purpose,
+                "data": list(d.data),
+                "reference": d.reference,
+                "at": iso(d.at),
+            }
+            for d in Disclosure.objects.filter(subject=user).order_by("at", "pk")
+        ],
+        "access_log": [
+            {
+                "at": iso(e.at),
+                "actor_name": e.actor_name,
+                "actor_role": e.actor_role,
+                "action": e.action,
+                "errand_id": str(e.errand_id) if e.errand_id else None,
+            }
+            for e in AccessLogEntry.objects.filter(customer=user).order_by("at", "pk")
+        ],
+        "connections": [
+            {
+                "at": iso(c.at),
+                "ip": c.ip,
+                "ip_truncated": c.ip_truncated,
+                "user_agent": c.user_agent,
+                "route": c.route,
+                "method": c.method,
+                "status": c.status,
+            }
+            for c in ConnectionRecord.objects.filter(user=user).order_by("at", "pk")
+        ],
+        "contact_requests": [
+            {"id": str(c.pk), "at": iso(c.at), "topic": c.topic}
+            for c in ContactRequest.objects.filter(user=user).order_by("at")
+        ],
+    }

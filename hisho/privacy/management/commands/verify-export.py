@@ -1,0 +1,54 @@
+"""`hisho verify-export FILE`: does FILE carry a valid signature of this Hisho service?
+
+Checks an export (`GET /api/v1/me/export`) or an erasure receipt against the public keys
+this service publishes at /.well-known/hisho-signing-keys.json — or, with `--keys`, a
+saved copy of that document, so anyone can check without access to the database.
+Exit status 0: valid; 1: not valid (the reason is printed); 2: unreadable input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hisho.privacy.signatures import BadSignature, verify
+
+KNOWN_TYPES = {"hisho.export": "export", "hisho.erasure_receipt": "erasure receipt"}
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CommandError(
+            f"{path}: not a readable JSON file ({type(exc).__name__})", returncode=2
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Verify the signature of a Hisho export or erasure receipt."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", help="the signed JSON document")
+        parser.add_argument(
+            "--keys",
+            help="a saved /.well-known/hisho-signing-keys.json (default: this service's keys)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        document = _read_json(options["file"])
+        keys = _read_json(options["keys"]) if options["keys"] else None
+        try:
+            payload = verify(document, keys)
+        except BadSignature as exc:
+            raise CommandError(f"NOT VALID: {exc.reason}", returncode=1) from None
+        kind = KNOWN_TYPES.get(str(payload.get("type")))
+        if kind is None:
+            raise CommandError(
+                "NOT VALID: signed, but not an export or erasure receipt", returncode=1
+            )
+        key_id = document["signature"]["key_id"]
+        self.stdout.write(f"VALID: a Hisho {kind}, signed with key {key_id}.")

@@ -1,0 +1,124 @@
+"""The one way personal data leaves Hisho (POLICY K5): through a recipient declared in
+policy.yaml, for a purpose declared for it, with only the kinds of data it is declared to
+receive — and, when the purpose rests on consent, only for a person who gave it.
+
+    recipient("email_delivery").send_mail(subject=person, to=[person.email], …)
+    recipient("authorities").disclose(subject=person, purpose=…, data=[…], deliver=…)
+
+Each send is recorded as a `Disclosure` of the person it is about (shown on "My data").
+Nothing else in hisho/ may open an outbound channel (mail, HTTP, sockets):
+tests/privacy/test_recipients.py reads every module and fails on one that does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from hisho.privacy.policy import Policy, Recipient, current_policy
+
+
+class UndeclaredRecipient(Exception):
+    """Code tried to send personal data somewhere policy.yaml does not declare."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"recipient {key!r} is not declared in policy.yaml")
+        self.key = key
+
+
+class UndeclaredDisclosure(Exception):
+    """The recipient is declared, but not for this purpose or these kinds of data."""
+
+
+class ConsentMissing(Exception):
+    """The purpose rests on consent and the person has not given it (or withdrew it)."""
+
+
+@dataclass(frozen=True)
+class DeclaredRecipient:
+    declaration: Recipient
+    policy: Policy
+
+    @property
+    def key(self) -> str:
+        return self.declaration.key
+
+    def check(self, *, subject: Any | None, purpose: str, data: Sequence[str]) -> None:
+        """Refuse what policy.yaml does not allow this recipient to receive."""
+        if purpose not in self.declaration.purposes:
+            raise UndeclaredDisclosure(f"{self.key} is not declared for purpose {purpose!r}")
+        extra = sorted(set(data) - set(self.declaration.receives))
+        if extra:
+            raise UndeclaredDisclosure(f"{self.key} is not declared to receive {extra}")
+        declared = self.policy.purposes[purpose]
+        if declared.needs_consent:
+            from hisho.privacy.consents import has_consent
+
+            if subject is None or not has_consent(subject, purpose):
+                raise ConsentMissing(purpose)
+
+    def disclose(
+        self,
+        *,
+        subject: Any | None,
+        purpose: str,
+        data: Sequence[str],
+        reference: str,
+        deliver: Callable[[], None],
+    ) -> None:
+        """Check, record the disclosure and deliver, in one transaction: if delivery
+        fails, no disclosure is recorded."""
+        from hisho.privacy.actions import do_record_disclosure
+
+        self.check(subject=subject, purpose=purpose, data=data)
+        with transaction.atomic():
+            if subject is not None:
+                do_record_disclosure(
+                    subject=subject,
+                    recipient=self.key,
+                    purpose=purpose,
+                    data=list(data),
+                    reference=reference,
+                )
+            deliver()
+
+    def send_mail(
+        self,
+        *,
+        subject: Any | None,
+        to: Sequence[str],
+        purpose: str,
+        data: Sequence[str],
+        reference: str,
+        title: str,
+        body: str,
+        reply_to: Sequence[str] = (),
+    ) -> None:
+        """An e-mail through Django's mail backend (the operator's delivery service)."""
+
+        def deliver() -> None:
+            EmailMessage(
+                subject=title,
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=list(to),
+                reply_to=list(reply_to) or None,
+            ).send()
+
+        self.disclose(
+            subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver
+        )
+
+
+def recipient(key: str, *, policy: Policy | None = None) -> DeclaredRecipient:
+    """The declared recipient `key`; UndeclaredRecipient if policy.yaml has none."""
+    policy = policy or current_policy()
+    declaration = policy.recipients.get(key)
+    if declaration is None:
+        raise UndeclaredRecipient(key)
+    return DeclaredRecipient(declaration, policy)

@@ -1,0 +1,125 @@
+"""Background work of the privacy center, on Django's Tasks API (django-tasks with its
+database backend; `hisho db_worker` runs it — `make worker`).
+
+Arguments are ids only (the task table is declared not personal in the registry).
+
+- `enforce_retention`: the connection-data retention job. It runs once a day: each run
+  enqueues the next one (`ensure_retention_scheduled`), and `hisho privacy-retention
+  --schedule` starts the chain (idempotent: never two pending runs).
+- `send_policy_notices`: e-mails everyone about a newly published policy version.
+- `tell_assistant_errand_cancelled`: an erased customer's open errand was cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus, task
+
+from hisho.accounts.models import User
+from hisho.privacy.models import Disclosure, PolicyVersion
+from hisho.privacy.recipients import recipient
+from hisho.privacy.retention import do_enforce_connection_retention
+
+RETENTION_EVERY = dt.timedelta(days=1)
+
+
+@task()
+def enforce_retention() -> dict[str, int]:
+    report = do_enforce_connection_retention()
+    ensure_retention_scheduled()
+    return {"truncated": report.truncated, "deleted": report.deleted}
+
+
+def ensure_retention_scheduled(now: dt.datetime | None = None) -> bool:
+    """Enqueue the next retention run unless one is pending. True if one was enqueued.
+    Needs a backend that runs tasks later (the database backend does)."""
+    backend = enforce_retention.get_backend()
+    if not backend.supports_defer:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    pending = DBTaskResult.objects.filter(
+        task_path=enforce_retention.module_path, status=TaskResultStatus.READY
+    )
+    if pending.exists():
+        return False
+    run_after = (now or timezone.now()) + RETENTION_EVERY
+    enforce_retention.using(run_after=run_after).enqueue()
+    return True
+
+
+def site_url(path: str) -> str:
+    return f"{settings.HISHO_PUBLIC_URL.rstrip('/')}{path}"
+
+
+@task()
+def send_policy_notices(number: int) -> int:
+    """E-mail every active person about version `number`, each in their language.
+    Safe to run again: whoever already has this notice is skipped."""
+    version = PolicyVersion.objects.filter(number=number).first()
+    if version is None:
+        return 0
+    reference = f"policy_version:{number}"
+    already = set(
+        Disclosure.objects.filter(reference=reference).values_list("subject_id", flat=True)
+    )
+    sent = 0
+    people = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+    for person in people.iterator(chunk_size=500):
+        if person.pk in already:
+            continue
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title = _("Hisho's privacy policy has changed (version %(number)s)") % {
+                "number": number
+            }
+            body = "\n\n".join(
+                [
+                    _("What changed:"),
+                    version.changes(person.language),
+                    _("Read the whole policy: %(url)s") % {"url": site_url(reverse("privacy"))},
+                    _("Anything new that needs your consent stays off until you say yes."),
+                ]
+            )
+        recipient("email_delivery").send_mail(
+            subject=person,
+            to=[person.email],
+            purpose="service_notices",
+            data=["email"],
+            reference=reference,
+            title=title,
+            body=body,
+        )
+        sent += 1
+    return sent
+
+
+@task()
+def tell_assistant_errand_cancelled(assistant_id: int, errand_id: str) -> bool:
+    """An errand the assistant was handling was cancelled because its customer erased
+    their account. The e-mail names the errand by id only."""
+    assistant = User.objects.filter(pk=assistant_id, is_active=True).first()
+    if assistant is None or not assistant.email:
+        return False
+    errand = uuid.UUID(errand_id)
+    with translation.override(assistant.language or settings.LANGUAGE_CODE):
+        title = _("An errand you were handling was cancelled")
+        body = _(
+            "Errand %(errand)s was cancelled: its customer erased their account, and "
+            "everything they wrote was erased with it. There is nothing more to do."
+        ) % {"errand": errand}
+    recipient("email_delivery").send_mail(
+        subject=assistant,
+        to=[assistant.email],
+        purpose="service_notices",
+        data=["email"],
+        reference=f"errand:{errand}",
+        title=title,
+        body=body,
+    )
+    return True

@@ -1,0 +1,123 @@
+"""Cookie choices and Global Privacy Control (POLICY K10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from hisho.privacy.middleware import CookieGateMiddleware
+from hisho.privacy.models import ConsentRecord, PageCount
+from hisho.privacy.policy import current_policy
+
+pytestmark = pytest.mark.django_db
+
+CHOICE = "hisho_cookie_choice"
+
+
+def necessary() -> frozenset[str]:
+    return current_policy().necessary_cookie_names()
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy/", "/accounts/login/", "/accounts/signup/"])
+def test_a_fresh_visitors_first_response_sets_only_necessary_cookies(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 200
+    assert set(response.cookies) <= necessary() - {CHOICE}
+    html = response.content.decode()
+    assert 'data-testid="cookie-banner"' in html
+
+
+def test_banner_offers_accept_and_reject_all_side_by_side() -> None:
+    html = Client().get("/").content.decode()
+    banner = html[html.index('data-testid="cookie-banner"') :]
+    form = banner[banner.index("<form") : banner.index("</form>")]
+    assert 'value="accept"' in form and 'value="reject"' in form
+    assert "checked" not in banner
+    assert 'href="/privacy/cookies/"' in banner
+
+
+def test_reject_all_is_remembered_and_nothing_is_counted() -> None:
+    client = Client()
+    client.get("/")
+    response = client.post("/privacy/cookies/", {"choice": "reject", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.cookies[CHOICE].value == "reject"
+    html = client.get("/").content.decode()
+    assert 'data-testid="cookie-banner"' not in html
+    client.get("/privacy/")
+    assert not PageCount.objects.exists()
+
+
+def test_accept_counts_pages_without_any_cookie_or_person() -> None:
+    client = Client()
+    response = client.post("/privacy/cookies/", {"choice": "accept", "from": "banner"})
+    assert set(response.cookies) <= necessary()
+    client.get("/privacy/")
+    client.get("/privacy/")
+    count = PageCount.objects.get(route="privacy/")
+    assert count.count == 2
+    # Changing one's mind on the settings page stops it.
+    client.post("/privacy/cookies/", {"choice": "reject"})
+    client.get("/privacy/")
+    assert PageCount.objects.get(route="privacy/").count == 2
+
+
+def test_gpc_is_a_refusal_of_everything_optional() -> None:
+    client = Client(headers={"Sec-GPC": "1"})
+    html = client.get("/").content.decode()
+    assert 'data-testid="cookie-banner"' not in html  # the signal already answered
+    client.post("/privacy/cookies/", {"choice": "accept"})  # even an explicit accept
+    client.get("/privacy/")
+    assert not PageCount.objects.exists()
+    page = client.get("/privacy/cookies/").content.decode()
+    assert 'data-testid="gpc-note"' in page and "Now: not allowed." in page
+
+
+def test_gpc_withdraws_a_signed_in_persons_consents(web_as: Any, api_as: Any) -> None:
+    api_as("alice").put("/me/consents/newsletters", {"granted": True})
+    api_as("alice").put("/me/consents/usage_analytics", {"granted": True})
+    client = web_as("alice")
+    client.get("/errands/", headers={"Sec-GPC": "1"})
+    granted = {s["purpose"]: s for s in api_as("alice").get("/me/consents").json()}
+    assert granted["newsletters"]["granted"] is False
+    assert granted["usage_analytics"]["how"] == "gpc"
+    # Once per session: a later grant in the same session stands until the next one.
+    records = ConsentRecord.objects.count()
+    client.get("/errands/", headers={"Sec-GPC": "1"})
+    assert ConsentRecord.objects.count() == records
+
+
+def test_a_signed_in_persons_banner_answer_is_their_consent(web_as: Any, api_as: Any) -> None:
+    client = web_as("bob")
+    assert 'data-testid="cookie-banner"' in client.get("/errands/").content.decode()
+    client.post("/privacy/cookies/", {"choice": "accept", "from": "banner"})
+    record = ConsentRecord.objects.get(purpose="usage_analytics")
+    assert record.granted and record.how == "cookie_banner"
+    # The app sees the same answer; withdrawing there stops counting in the browser too.
+    api_as("bob").put("/me/consents/usage_analytics", {"granted": False})
+    client.get("/errands/")
+    assert not PageCount.objects.filter(route="errands/").exists()
+
+
+def test_bad_choice_changes_nothing() -> None:
+    response = Client().post("/privacy/cookies/", {"choice": "sure"})
+    assert response.status_code == 302 and CHOICE not in response.cookies
+    response = Client().post(
+        "/privacy/cookies/", {"choice": "accept", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/privacy/cookies/"
+
+
+def test_the_gate_drops_undeclared_cookies() -> None:
+    def view(request: Any) -> HttpResponse:
+        response = HttpResponse("ok")
+        response.set_cookie("tracker", "1")
+        response.set_cookie("csrftoken", "x")
+        return response
+
+    request = RequestFactory().get("/")
+    response = CookieGateMiddleware(view)(request)
+    assert set(response.cookies) == {"csrftoken"}
