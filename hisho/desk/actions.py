@@ -7,12 +7,14 @@ its audit event in the same transaction. Views and API endpoints only call these
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Q
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
+from hisho.desk import live
 from hisho.desk.access import is_participant
 from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
@@ -107,6 +109,18 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
         target=errand,
         extra={"assignee_id": assistant.pk, "previous_assignee_id": previous_id, "how": how},
     )
+    # Live fan-out once committed (hisho/desk/live.py): the previous assignee's open
+    # connections close on this event.
+    transaction.on_commit(
+        partial(
+            live.assignment_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=assistant.pk,
+            previous_id=previous_id,
+        ),
+        robust=True,
+    )
     return errand
 
 
@@ -187,6 +201,15 @@ def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
         target=errand,
         extra={"from": previous, "to": target.value},
     )
+    transaction.on_commit(
+        partial(
+            live.status_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=errand.assignee_id,
+        ),
+        robust=True,
+    )
     return errand
 
 
@@ -213,5 +236,15 @@ def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
         actor=actor,
         target=message,
         extra={"errand_id": errand.pk, "cards_masked": inbound.cards_masked},
+    )
+    transaction.on_commit(
+        partial(
+            live.message_posted,
+            errand_id=errand.pk,
+            message_id=message.pk,
+            customer_id=errand.customer_id,
+            assignee_id=errand.assignee_id,
+        ),
+        robust=True,
     )
     return message

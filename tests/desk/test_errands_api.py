@@ -74,8 +74,9 @@ BAD_BODIES = [
 def test_bad_errand_input_is_a_clear_4xx_and_writes_nothing(
     case: str, body: Any, raw: str | None, demo: Demo, api_as: Any
 ) -> None:
+    alice = api_as("alice")  # signs in first: sign-ins are audited too
     before = Errand.objects.count(), AuditEvent.objects.count()
-    response = api_as("alice").post("/errands", body, raw=raw)
+    response = alice.post("/errands", body, raw=raw)
     assert 400 <= response.status_code < 500, response.content
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
@@ -209,7 +210,7 @@ def test_queue_shows_unassigned_errands_to_assistants_as_triage(demo: Demo, api_
     assert api_as("yuki").get(f"/errands/{demo.alice_new_errand.pk}/sealed").status_code == 404
 
 
-def test_openapi_document_is_served_and_checks_responses(client: Any) -> None:
+def test_openapi_document_is_served_and_checks_responses(client: Any, db: None) -> None:
     from openapi_core.validation.response.exceptions import InvalidData
 
     from tests.openapi import spec

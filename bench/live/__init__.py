@@ -1,0 +1,1 @@
+"""The live-chat and scaled-shape benchmark (bench/live_bench.py)."""

@@ -1,0 +1,35 @@
+"""Bench only: switch single steps of the message path off in an app process, to measure
+what each costs (bench/live_bench.py, "What each step costs"). HISHO_BENCH_OFF is a
+comma-separated list of: audit, seal, dlp, fanout. Never installed outside the bench."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.apps import AppConfig
+
+
+class BenchLiveConfig(AppConfig):
+    name = "bench.live"
+    label = "bench_live"
+
+    def ready(self) -> None:
+        off = {step for step in os.environ.get("HISHO_BENCH_OFF", "").split(",") if step}
+        import hisho.desk.actions as actions
+        import hisho.desk.live as live
+        import hisho.inbound as inbound
+        from hisho.dlp import MaskResult
+
+        if "audit" in off:
+            actions.record_event = lambda *args, **kwargs: None  # type: ignore[assignment]
+        if "seal" in off:
+
+            def plain_body(errand: Any, seal_id: Any, body: str) -> bytes:
+                return body.encode()
+
+            actions.seal_message_body = plain_body  # type: ignore[assignment]
+        if "dlp" in off:
+            inbound.mask_cards = lambda text: MaskResult(text, 0)  # type: ignore[assignment]
+        if "fanout" in off:
+            live._send = lambda *args, **kwargs: None  # type: ignore[assignment]

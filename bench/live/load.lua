@@ -1,0 +1,44 @@
+-- wrk script for bench/live_bench.py. Everything comes from the environment:
+--   BENCH_METHOD (GET|POST), BENCH_PATHS (comma-separated; one is picked per request),
+--   BENCH_TOKEN (X-Session-Token), BENCH_BODY (POST body), BENCH_PORTS (comma-separated).
+-- Threads are spread over the ports as a load balancer would spread connections; the
+-- summary is printed as one JSON line (latencies in microseconds).
+local ports = {}
+for p in string.gmatch(os.getenv("BENCH_PORTS"), "[^,]+") do table.insert(ports, p) end
+local created = 0
+
+function setup(thread)
+  created = created + 1
+  local port = ports[((created - 1) % #ports) + 1]
+  thread.addr = wrk.lookup("127.0.0.1", port)[1]
+  thread:set("seed", created)
+end
+
+local paths = {}
+function init(args)
+  for p in string.gmatch(os.getenv("BENCH_PATHS"), "[^,]+") do table.insert(paths, p) end
+  math.randomseed(seed * 7919 + os.time())
+  wrk.method = os.getenv("BENCH_METHOD")
+  wrk.headers["X-Session-Token"] = os.getenv("BENCH_TOKEN")
+  wrk.headers["Accept"] = "application/json"
+  local body = os.getenv("BENCH_BODY")
+  if body and body ~= "" then
+    wrk.body = body
+    wrk.headers["Content-Type"] = "application/json"
+  end
+end
+
+function request()
+  return wrk.format(nil, paths[math.random(#paths)])
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "status_errors": %d, "connect_errors": %d, ' ..
+    '"read_errors": %d, "write_errors": %d, "timeouts": %d, ' ..
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "mean_us": %.1f, "max_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.mean, latency.max))
+end

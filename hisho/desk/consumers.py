@@ -1,0 +1,385 @@
+"""The live chat of one errand over a websocket: `/ws/v1/errands/<errand id>/`.
+
+Protocol (docs/live-chat.md), JSON text frames:
+
+client → server
+  {"type": "message.post", "body": "…", "ref": "c1"}   post, like POST …/messages
+  {"type": "ping"}                                      → {"type": "pong"}
+server → client
+  {"type": "posted", "ref": "c1", "message": {…}}       the sender's 201: a MessageOut
+  {"type": "error", "ref": "c1", "status": 422, …}      a problem (RFC 9457 fields)
+  {"type": "message", "errand": "…", "message": {…}}    a message someone posted
+  {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
+  {"type": "assignment", "errand": "…", "status": …, "status_label": …,
+   "assignee": {"id": …, "name": "…"}}
+close codes: 4401 the session ended, 4404 the errand is no longer yours.
+
+Who may connect: the errand's owner and its current assignee, signed in with the
+browser session cookie (the page; the Origin must be this site) or the app's session
+token, offered as the subprotocol `hisho.token.<token>` beside `hisho.v1` (a header is
+not available to browsers' WebSocket API, and a query string ends up in access logs).
+Anything else is refused at the handshake, with no hint why.
+
+Posting runs the same path as the API (`access_errand(for_write)` → `do_post_message`:
+DLP, sealing, audit, on-commit fan-out). Every event re-checks the session and the
+errand's access before anything is sent, and content is read through the vault under the
+connection's person, so a reassigned assistant's socket closes at the first event, and a
+signed-out one at the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from allauth.core.internal.sessionkit import get_session_user
+from allauth.headless.internal.sessionkit import authenticate_by_x_session_token, session_store
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http.request import split_domain_port, validate_host
+
+from hisho.accounts.mfa import SecondFactorRequired, note_session
+from hisho.accounts.models import User
+from hisho.accounts.security import session_expired
+from hisho.desk import live
+from hisho.desk.access import access_errand
+from hisho.desk.actions import do_post_message
+from hisho.desk.api import message_out
+from hisho.desk.content import message_view, read_messages
+from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFound
+from hisho.inbound import card_notice
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "hisho.v1"
+TOKEN_PREFIX = "hisho.token."  # noqa: S105 - a subprotocol name, not a secret
+CLOSE_SIGNED_OUT = 4401
+CLOSE_NO_ACCESS = 4404
+REF_MAX = 64
+REJOIN_SECONDS = 3600
+# How many of its own posts a connection remembers, so their fan-out is not echoed back.
+OWN_POSTS_KEPT = 64
+
+
+class _Refused(Exception):
+    """The connection must close with this code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def origin_allowed(scope: Mapping[str, Any], origin: str) -> bool:
+    """The Origin is this site (the Host the browser connected to, if it is an allowed
+    host) or listed in HISHO_CSRF_TRUSTED_ORIGINS — the rule Django's CSRF check applies
+    to forms, so a page elsewhere cannot ride a signed-in browser's cookie."""
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    parts = urlsplit(origin)
+    host = _header(scope, b"host") or ""
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    if parts.netloc.lower() != host.lower():
+        return False
+    # A secure socket only from a secure page; a plain one may sit behind a TLS proxy.
+    allowed_schemes = {"https"} if scope.get("scheme") == "wss" else {"http", "https"}
+    return parts.scheme in allowed_schemes
+
+
+def offered_token(scope: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """(hisho.v1 offered, the token offered as a subprotocol)."""
+    offered = [str(p) for p in scope.get("subprotocols") or []]
+    tokens = [p[len(TOKEN_PREFIX) :] for p in offered if p.startswith(TOKEN_PREFIX)]
+    return SUBPROTOCOL in offered, (tokens[0] if len(tokens) == 1 else None)
+
+
+def _problem(status: int, detail: str, ref: str | None, **extra: Any) -> dict[str, Any]:
+    from http import HTTPStatus
+
+    frame: dict[str, Any] = {
+        "type": "error",
+        "ref": ref,
+        "status": status,
+        "title": HTTPStatus(status).phrase,
+        "detail": detail,
+    }
+    frame.update(extra)
+    return frame
+
+
+def _dumps(frame: dict[str, Any]) -> str:
+    # The API's encoder, so times and ids look exactly as in its JSON.
+    return json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+class ErrandChatConsumer(AsyncWebsocketConsumer):
+    errand_id: uuid.UUID
+    user_id: int
+    session_key: str
+    via_token: bool
+
+    async def connect(self) -> None:
+        try:
+            subprotocol = await self._handshake()
+        except _Refused:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self._own: deque[int] = deque(maxlen=OWN_POSTS_KEPT)
+        self._closed = False
+        self.groups = [live.user_group(self.user_id)]
+        await self.channel_layer.group_add(self.groups[0], self.channel_name)
+        self._rejoin = asyncio.create_task(self._keep_membership())
+        await self.accept(subprotocol)
+
+    async def _keep_membership(self) -> None:
+        # The Redis layer forgets a group member after a day (its group_expiry); a chat
+        # left open longer joins again now and then.
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            await self.channel_layer.group_add(self.groups[0], self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        rejoin = getattr(self, "_rejoin", None)
+        if rejoin is not None:
+            rejoin.cancel()
+
+    async def _handshake(self) -> str | None:
+        """Checks Origin, who is connecting and their access; returns the subprotocol."""
+        origin = _header(self.scope, b"origin")
+        has_v1, token = offered_token(self.scope)
+        if origin is not None and not origin_allowed(self.scope, origin):
+            raise _Refused(CLOSE_NO_ACCESS)
+        if token is not None:
+            if not has_v1:
+                raise _Refused(CLOSE_SIGNED_OUT)
+            self.via_token, self.session_key = True, token
+        else:
+            # The browser: its session cookie (AuthMiddlewareStack), from this site only.
+            session = self.scope.get("session")
+            key = getattr(session, "session_key", None)
+            if origin is None or not key:
+                raise _Refused(CLOSE_SIGNED_OUT)
+            self.via_token, self.session_key = False, key
+        try:
+            errand_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["errand_id"]))
+        except ValueError:
+            raise _Refused(CLOSE_NO_ACCESS) from None
+        user = await database_sync_to_async(self._admit)(errand_id)
+        self.errand_id, self.user_id = errand_id, user.pk
+        return SUBPROTOCOL if has_v1 else None
+
+    # --- run in the database thread -----------------------------------------------------
+
+    def _current_user(self, *, by_person: bool) -> User:
+        """The connection's person as the session says now: signed out, expired,
+        deactivated or another person → the connection ends. `by_person`: the person
+        did something (connected, posted), which keeps an idle session alive; an event
+        arriving for them does not."""
+        user: Any
+        session: Any
+        if self.via_token:
+            found = authenticate_by_x_session_token(self.session_key)
+            user, session = found if found else (None, None)
+        else:
+            session = session_store(self.session_key)
+            user = get_session_user(session)
+        if user is None or not user.is_active or session_expired(session, save=by_person):
+            raise _Refused(CLOSE_SIGNED_OUT)
+        if getattr(self, "user_id", None) not in (None, user.pk):
+            raise _Refused(CLOSE_SIGNED_OUT)
+        # Staff see errands only from a session that passed a second factor.
+        note_session(user, session)
+        return user  # type: ignore[no-any-return]
+
+    def _admit(self, errand_id: uuid.UUID) -> User:
+        user = self._current_user(by_person=True)
+        try:
+            access_errand(user, errand_id)
+        except NotFound:
+            raise _Refused(CLOSE_NO_ACCESS) from None
+        except SecondFactorRequired:
+            raise _Refused(CLOSE_SIGNED_OUT) from None
+        return user
+
+    def _post(self, body: str, ref: str | None) -> dict[str, Any]:
+        user = self._current_user(by_person=True)
+        try:
+            with transaction.atomic():
+                errand = access_errand(user, self.errand_id, for_write=True)
+                message = do_post_message(actor=user, errand=errand, body=body)
+        except NotFound:
+            raise _Refused(CLOSE_NO_ACCESS) from None
+        except SecondFactorRequired:
+            raise _Refused(CLOSE_SIGNED_OUT) from None
+        self._own.append(message.pk)
+        out = message_out(user, message_view(message))
+        if message.cards_masked:
+            out.notice = card_notice(user.language or settings.LANGUAGE_CODE)
+        return {"type": "posted", "ref": ref, "message": out.model_dump(exclude_none=True)}
+
+    def _frames_for(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """What this connection's person may see of one event, checked now."""
+        user = self._current_user(by_person=False)
+        try:
+            errand = access_errand(user, self.errand_id)
+            kind = event.get("kind")
+            errand_ref = str(errand.pk)
+            if kind == live.MESSAGE:
+                message_id = int(event["message"])
+                views = read_messages(user, errand, after=message_id - 1, limit=1)
+                return [
+                    {
+                        "type": "message",
+                        "errand": errand_ref,
+                        "message": message_out(user, view).model_dump(exclude_none=True),
+                    }
+                    for view in views
+                    if view.id == message_id
+                ]
+            if kind == live.STATUS:
+                return [
+                    {
+                        "type": "status",
+                        "errand": errand_ref,
+                        "status": errand.status,
+                        "status_label": errand.get_status_display(),
+                    }
+                ]
+            if kind == live.ASSIGNMENT:
+                assignee = errand.assignee
+                return [
+                    {
+                        "type": "assignment",
+                        "errand": errand_ref,
+                        "status": errand.status,
+                        "status_label": errand.get_status_display(),
+                        "assignee": {"id": assignee.pk, "name": assignee.display_name}
+                        if assignee
+                        else None,
+                    }
+                ]
+        except NotFound:
+            raise _Refused(CLOSE_NO_ACCESS) from None
+        except SecondFactorRequired:
+            raise _Refused(CLOSE_SIGNED_OUT) from None
+        return []
+
+    # --- the event loop -------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self._closed:
+            return
+        if text_data is None:
+            await self._send(_problem(400, "Frames are JSON text.", None))
+            return
+        if len(text_data) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            await self._send(_problem(413, "The frame is too large.", None))
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._send(_problem(400, "The frame is not valid JSON.", None))
+            return
+        if not isinstance(frame, dict):
+            await self._send(_problem(400, "A frame is a JSON object.", None))
+            return
+        ref = frame.get("ref")
+        if ref is not None and not (isinstance(ref, str) and 0 < len(ref) <= REF_MAX):
+            await self._send(
+                _problem(
+                    422,
+                    "Invalid input.",
+                    None,
+                    errors=[{"field": "ref", "message": f"A string of 1–{REF_MAX} characters."}],
+                )
+            )
+            return
+        kind = frame.get("type")
+        if kind == "ping" and set(frame) <= {"type", "ref"}:
+            await self._send({"type": "pong", "ref": ref})
+        elif kind == "message.post":
+            await self._receive_post(frame, ref)
+        else:
+            await self._send(
+                _problem(
+                    422,
+                    "Invalid input.",
+                    ref,
+                    errors=[{"field": "type", "message": "Expected message.post or ping."}],
+                )
+            )
+
+    async def _receive_post(self, frame: dict[str, Any], ref: str | None) -> None:
+        unknown = sorted(set(frame) - {"type", "ref", "body"})
+        body = frame.get("body")
+        if unknown or not isinstance(body, str):
+            errors = [{"field": name, "message": "Unknown field."} for name in unknown]
+            if not isinstance(body, str):
+                errors.append({"field": "body", "message": "A string is required."})
+            await self._send(_problem(422, "Invalid input.", ref, errors=errors))
+            return
+        try:
+            reply = await database_sync_to_async(self._post)(body, ref)
+        except _Refused as refused:
+            if refused.code == CLOSE_SIGNED_OUT:
+                await self._send(_problem(401, "Sign in again.", ref))
+            else:
+                await self._send(_problem(404, "No such errand.", ref))
+            await self._end(refused.code)
+            return
+        except InvalidInput as exc:
+            reply = _problem(
+                422, "Invalid input.", ref, errors=[{"field": exc.field, "message": exc.message}]
+            )
+        except (Conflict, Forbidden) as exc:
+            reply = _problem(409 if isinstance(exc, Conflict) else 403, exc.detail, ref)
+        except ClientError as exc:
+            reply = _problem(400, exc.detail, ref)
+        await self._send(reply)
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        """An event from hisho.desk.live, for one of this person's errands."""
+        if self._closed or event.get("errand") != str(self.errand_id):
+            return
+        if event.get("kind") == live.MESSAGE and event.get("message") in self._own:
+            return  # this connection posted it and has had its "posted" reply
+        try:
+            frames = await database_sync_to_async(self._frames_for)(event)
+        except _Refused as refused:
+            await self._end(refused.code)
+            return
+        for frame in frames:
+            await self._send(frame)
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=_dumps(frame))
+
+    async def _end(self, code: int) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.channel_layer.group_discard(self.groups[0], self.channel_name)
+            await self.close(code=code)
+
+
+class Refuse(AsyncWebsocketConsumer):
+    """Any other websocket path: refused at the handshake."""
+
+    async def connect(self) -> None:
+        await self.close()

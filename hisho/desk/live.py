@@ -1,0 +1,88 @@
+"""Live fan-out: after an action commits, tell the people entitled to know.
+
+The caller names the recipients (Zulip's rule): an errand's events go to its customer
+and its current assignee — and, on reassignment, to the previous assignee, whose open
+connections then close — never to a whole role. Each person has one channel-layer
+group, `user.<id>`, that every websocket of theirs joins (hisho.desk.consumers).
+
+Events carry ids and enum values only, never content: the channel layer (Redis in the
+scaled shape) is one more place data could linger — in memory, in snapshots, in a
+replica — and customer content is stored only as ciphertext. A connection that gets an
+event re-checks the session and the errand's access, then reads what it shows through
+the vault (hisho.desk.content), as the API would for a poll.
+
+The actions register these with `transaction.on_commit(..., robust=True)`: nothing is
+announced for a write that rolls back, and a channel layer that is down costs live
+delivery (clients catch up with `?after=<message id>`), never the write.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+# The consumer method that handles every event (Channels maps "live.event" to
+# `live_event`).
+EVENT_TYPE = "live.event"
+
+MESSAGE = "message"
+STATUS = "status"
+ASSIGNMENT = "assignment"
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group of one person's connections."""
+    return f"user.{int(user_id)}"
+
+
+def _recipients(*user_ids: int | None) -> list[int]:
+    return sorted({user_id for user_id in user_ids if user_id is not None})
+
+
+def message_posted(
+    *, errand_id: uuid.UUID, message_id: int, customer_id: int, assignee_id: int | None
+) -> None:
+    """A message was posted: its customer and the current assignee see it."""
+    _send(
+        _recipients(customer_id, assignee_id),
+        {"kind": MESSAGE, "errand": str(errand_id), "message": int(message_id)},
+    )
+
+
+def status_changed(*, errand_id: uuid.UUID, customer_id: int, assignee_id: int | None) -> None:
+    _send(_recipients(customer_id, assignee_id), {"kind": STATUS, "errand": str(errand_id)})
+
+
+def assignment_changed(
+    *, errand_id: uuid.UUID, customer_id: int, assignee_id: int | None, previous_id: int | None
+) -> None:
+    """Reassigned: the customer and the new assignee learn who handles it now; the
+    previous assignee's connections re-check their access on this event and close."""
+    _send(
+        _recipients(customer_id, assignee_id, previous_id),
+        {"kind": ASSIGNMENT, "errand": str(errand_id)},
+    )
+
+
+def _send(user_ids: Iterable[int], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    payload = {"type": EVENT_TYPE, **event}
+
+    async def send_all() -> None:
+        for user_id in user_ids:
+            await layer.group_send(user_group(user_id), payload)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        # Ids only in the log. The write has committed; clients catch up by `after=`.
+        log.exception("live fan-out failed (%s on errand %s)", event["kind"], event["errand"])

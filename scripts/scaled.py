@@ -1,0 +1,373 @@
+"""The scaled shape on one machine: PostgreSQL, Redis, N app processes, M job workers.
+
+    .venv/bin/python scripts/scaled.py [--database hisho_scaled] [--redis-db 4]
+                                       [--port 18100] [--apps 2] [--job-workers 1]
+                                       [--demo] [--fresh]
+
+`make scaled` runs it. Everything listens on 127.0.0.1 only. It
+
+1. creates the PostgreSQL database if it does not exist (`--fresh`: drops it first),
+2. runs `hisho migrate` once (which also creates the secret key and the master keyring
+   under the shape's own HISHO_VAR_DIR, so every process shares them), and `hisho demo`
+   with `--demo`,
+3. starts the app processes (`uvicorn hisho.asgi:application`, one per port, from
+   `--port` up) and the job workers (`hisho db_worker`, when the task queue is
+   installed), all with the same environment (printed, so you can start more by hand),
+4. waits until every app answers, prints where they are, and runs until Ctrl-C or
+   SIGTERM, then stops them all (SIGTERM, then SIGKILL after a grace period).
+
+In front of the app processes goes any load balancer (docs/scaling.md); websockets need
+no sticky sessions, because events travel through Redis to whichever process holds the
+connection. tests/scaled/ and bench/ use `ScaledShape` from this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOOPBACK = "127.0.0.1"
+
+
+def _hisho() -> list[str]:
+    return [sys.executable, "-m", "hisho"]
+
+
+def database_url(name: str) -> str:
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def create_database(name: str, *, fresh: bool = False, admin_url: str = PG_ADMIN_URL) -> None:
+    """CREATE DATABASE `name` unless it exists (with `fresh`: drop it first)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if fresh:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(name: str, *, admin_url: str = PG_ADMIN_URL) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def flush_redis(redis_url: str) -> None:
+    """Empty the shape's own Redis database (its number is in the URL)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def tasks_installed() -> bool:
+    """Whether the database task queue (django-tasks-db) is part of this install."""
+    out = subprocess.run(  # noqa: S603 - this repository's own command
+        [
+            *_hisho(),
+            "shell",
+            "-c",
+            "from django.conf import settings;print('django_tasks_db' in settings.INSTALLED_APPS)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    return out.stdout.strip().endswith("True")
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    port: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@dataclass
+class ScaledShape:
+    """Start and stop the scaled shape; every process it starts, it stops."""
+
+    database: str
+    redis_db: int
+    port: int = 18100
+    apps: int = 2
+    job_workers: int = 1
+    var_dir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    uvicorn_args: list[str] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
+    _own_var: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:6379/{self.redis_db}"
+
+    @property
+    def database_url(self) -> str:
+        return database_url(self.database)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HISHO_")}
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        if self.var_dir is None:
+            self._own_var = tempfile.TemporaryDirectory(prefix="hisho-scaled-")
+            self.var_dir = Path(self._own_var.name)
+        env.update(
+            DJANGO_SETTINGS_MODULE="hisho.settings",
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            HISHO_VAR_DIR=str(self.var_dir),
+            HISHO_LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=str(ROOT),
+        )
+        env.update(self.extra_env)
+        return env
+
+    def app_ports(self) -> list[int]:
+        return [self.port + i for i in range(self.apps)]
+
+    def http_url(self, index: int = 0) -> str:
+        return f"http://{LOOPBACK}:{self.app_ports()[index]}"
+
+    def ws_url(self, index: int = 0) -> str:
+        return f"ws://{LOOPBACK}:{self.app_ports()[index]}"
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def prepare(self, *, fresh: bool = False, demo: bool = False) -> None:
+        create_database(self.database, fresh=fresh)
+        flush_redis(self.redis_url)
+        env = self.env()
+        subprocess.run(  # noqa: S603 - this repository's own command
+            [*_hisho(), "migrate", "--no-input", "-v", "0"], check=True, cwd=ROOT, env=env
+        )
+        if demo:
+            subprocess.run(  # noqa: S603 - this repository's own command
+                [*_hisho(), "demo"], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            )
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        """Run one `hisho` command against the shape; returns its output."""
+        done = subprocess.run(  # noqa: S603 - this repository's own command
+            [*_hisho(), *args],
+            check=True,
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return done.stdout
+
+    def _spawn(self, process: Process) -> Process:
+        output: int | object = subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{process.name}.log", "ab")  # noqa: SIM115 - child's
+        process.proc = subprocess.Popen(  # noqa: S603 - fixed argv of this repository's tools
+            process.argv,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=output,  # type: ignore[arg-type]
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as one, not by name
+        )
+        if self.log_dir is not None:
+            output.close()  # type: ignore[union-attr]
+        return process
+
+    def app_argv(self, port: int) -> list[str]:
+        return [
+            str(BIN / "uvicorn"),
+            "hisho.asgi:application",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--lifespan",
+            "off",
+            # Frames bigger than this are refused by the server (docs/api-limits.md).
+            "--ws-max-size",
+            str(256 * 1024),
+            *self.uvicorn_args,
+        ]
+
+    def start(self, *, with_jobs: bool | None = None, timeout: float = 30) -> None:
+        for index, port in enumerate(self.app_ports()):
+            self.processes.append(
+                self._spawn(Process(f"app{index}", self.app_argv(port), port=port))
+            )
+        if with_jobs is None:
+            with_jobs = self.job_workers > 0 and tasks_installed()
+        if with_jobs:
+            for index in range(self.job_workers):
+                argv = [
+                    *_hisho(),
+                    "db_worker",
+                    "--interval",
+                    "0.2",
+                    "--no-startup-delay",
+                    "--worker-id",
+                    f"w{index}",
+                ]
+                self.processes.append(self._spawn(Process(f"worker{index}", argv)))
+        for index in range(self.apps):
+            self.wait_ready(index, timeout=timeout)
+
+    def wait_ready(self, index: int, *, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        url = self.http_url(index) + "/api/v1/openapi.json"
+        app = self.processes[index]
+        while time.monotonic() < deadline:
+            if not app.running():
+                raise RuntimeError(
+                    f"{app.name} exited with {app.proc.returncode if app.proc else '?'}"
+                )
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310 - loopback
+            ):
+                if response.status == 200:
+                    return
+            time.sleep(0.1)
+        raise TimeoutError(f"{app.name} did not answer on {url} within {timeout} s")
+
+    def restart_app(self, index: int, *, timeout: float = 30) -> None:
+        app = self.processes[index]
+        self._spawn(app)
+        self.wait_ready(index, timeout=timeout)
+
+    def kill(self, process: Process, sig: int = signal.SIGKILL) -> None:
+        if process.running() and process.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.proc.pid, sig)
+            process.proc.wait(timeout=10)
+
+    def stop(self, grace: float = 10) -> None:
+        for process in self.processes:
+            if process.running() and process.proc is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            if process.proc is None:
+                continue
+            try:
+                process.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.kill(process)
+        self.processes.clear()
+        if self._own_var is not None:
+            self._own_var.cleanup()
+            self._own_var = None
+            self.var_dir = None
+
+    @contextlib.contextmanager
+    def running(
+        self, *, demo: bool = True, fresh: bool = True, with_jobs: bool | None = None
+    ) -> Iterator[ScaledShape]:
+        try:
+            self.prepare(fresh=fresh, demo=demo)
+            self.start(with_jobs=with_jobs)
+            yield self
+        finally:
+            self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="hisho_scaled")
+    parser.add_argument("--redis-db", type=int, default=4)
+    parser.add_argument("--port", type=int, default=18100)
+    parser.add_argument("--apps", type=int, default=2)
+    parser.add_argument("--job-workers", type=int, default=1)
+    parser.add_argument("--var-dir", default=str(ROOT / "var" / "scaled"))
+    parser.add_argument("--demo", action="store_true", help="load the demo people and errands")
+    parser.add_argument("--fresh", action="store_true", help="drop the database first")
+    args = parser.parse_args(argv)
+
+    var_dir = Path(args.var_dir)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    shape = ScaledShape(
+        database=args.database,
+        redis_db=args.redis_db,
+        port=args.port,
+        apps=args.apps,
+        job_workers=args.job_workers,
+        var_dir=var_dir,
+        log_dir=var_dir / "logs",
+    )
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        shape.prepare(fresh=args.fresh, demo=args.demo)
+        shape.start()
+        env = shape.env()
+        print("Hisho, scaled shape (Ctrl-C stops everything):")
+        for name in ("DATABASE_URL", "REDIS_URL", "HISHO_VAR_DIR"):
+            print(f"  {name}={env[name]}")
+        for index in range(shape.apps):
+            print(f"  app {index}: {shape.http_url(index)}  (pid {shape.processes[index].pid})")
+        for process in shape.processes[shape.apps :]:
+            print(f"  {process.name}: pid {process.pid}")
+        print(f"  logs: {shape.log_dir}")
+        while not stopping:
+            for process in shape.processes:
+                if not process.running():
+                    print(f"{process.name} exited; stopping", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        shape.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
