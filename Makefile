@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup setup-dev setup-bench migrate demo serve test lint typecheck pytest bench clean
+.PHONY: worker
+.PHONY: scaled
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +63,22 @@ test: lint typecheck pytest
 bench: setup-bench
 	$(BIN)/python -m bench.dlp.evaluate
 	$(BIN)/python bench/vault_bench.py
+	$(BIN)/python bench/privacy_bench.py
+	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
+	$(BIN)/python bench/live_bench.py
+
+# The job worker (Django Tasks, database queue): queues the daily connection-data
+# retention run if none is pending, then runs jobs (policy e-mails, retention).
+worker: setup
+	$(BIN)/hisho privacy-retention --schedule
+	$(BIN)/hisho db_worker
+
+# The scaled shape on this machine (docs/scaling.md): PostgreSQL and Redis (both must be
+# running on 127.0.0.1), two app processes on ports 18100-18101 and a job worker; Ctrl-C
+# stops them all. Options: make scaled ARGS="--apps 3 --fresh".
+scaled: setup
+	$(BIN)/python scripts/scaled.py --demo $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,8 @@ from hisho.accounts.api import router as accounts_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
+from hisho.legal.api import router as legal_router
+from hisho.privacy.api import router as privacy_router  # also adds DELETE /me (erasure)
 from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
 from hisho.vault.api import router as vault_router
 
@@ -47,6 +49,8 @@ api = HishoAPI(
 api.add_router("/", accounts_router)
 api.add_router("/errands", desk_router)
 api.add_router("/", vault_router)
+api.add_router("/legal", legal_router)
+api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
 
 
 def _field_name(location: Any) -> str:
@@ -116,3 +120,17 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A bug, not the client's fault. Log the type and where, not the request content.
     logger.error("unhandled API error %s", type(exc).__name__, exc_info=exc)
     return problem_response(500, "Something went wrong on our side.")
+
+
+# --- Sign-in security (issue 6): connected accounts (K2), re-authentication gates --------
+from hisho.accounts.security import ReauthenticationRequired  # noqa: E402
+from hisho.accounts.social_api import router as connected_accounts_router  # noqa: E402
+
+api.add_router("/", connected_accounts_router)
+
+
+@api.exception_handler(ReauthenticationRequired)
+def on_reauthentication_required(
+    request: HttpRequest, exc: ReauthenticationRequired
+) -> HttpResponse:
+    return problem_response(401, exc.detail)

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from hisho.accounts.providers import social_form_action_origins, social_providers_from_env
 from hisho.config import env_bool, env_choice, env_int, env_list, env_str, secret_from_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "hisho.accounts",
     "hisho.audit",
+    "hisho.signing",
+    "hisho.legal",
     "hisho.vault",
     "hisho.desk",
 ]
@@ -106,6 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests keep their database in a file, not in memory: Django's live server shares an
+    # in-memory database's one connection between its request threads, and two requests
+    # at once (a page and its favicon) would then interleave their transactions.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hisho.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts (django-allauth) --------------------------------------------------------
@@ -132,22 +139,77 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
+# Production verifies every new address before the account can be used: it is also what
+# makes sign-up answer the same for a new and a taken address (docs/security.md).
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "HISHO_EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"}
+    "HISHO_EMAIL_VERIFICATION",
+    "mandatory" if PRODUCTION else "optional",
+    {"none", "optional", "mandatory"},
 )
+# A password change ends every other session and app token (Django's session hash); the
+# session that changed it stays signed in. /accounts/sessions/ ends others at any time.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_USER_DISPLAY = "hisho.accounts.models.user_display"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # mail on password, e-mail and MFA changes
+# Changing e-mail, password or MFA, exporting and erasing data need a sign-in (password
+# or second factor) within the last five minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("HISHO_REAUTHENTICATION_SECONDS", 300, minimum=30)
+# Throttles (allauth keeps the counters in the default cache; see CACHES below): per IP
+# and per account (the `key` is the e-mail address; MFA counts per user).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",  # also counts wrong second-factor codes
+    "signup": "20/m/ip",
+    "signup_email": "5/h/key",  # Hisho's own: sign-ups per address (AccountAdapter)
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
 LOGIN_REDIRECT_URL = "/errands/"
 LOGIN_URL = "/accounts/login/"
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_SERVE_SPECIFICATION = False
 
+# Two-factor authentication (allauth.mfa): TOTP with recovery codes, and passkeys.
+# Assistants and admins must use it before they see any errand (hisho/accounts/mfa.py).
+MFA_ADAPTER = "hisho.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Hisho"
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+MFA_TOTP_TOLERANCE = 0
+MFA_TRUST_ENABLED = False  # a remembered browser would skip the second factor
+
+# Google, Facebook and any OpenID Connect provider, each only when configured in the
+# environment (hisho/accounts/social.py); without them the buttons are absent.
+SOCIALACCOUNT_ADAPTER = "hisho.accounts.social.SocialAccountAdapter"
+# A provider's e-mail never signs anyone in to an existing account (ASVS 6.8.1): linking
+# happens only from inside the signed-in account.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a provider login is a POST (CSRF)
+SOCIALACCOUNT_STORE_TOKENS = False  # providers' tokens are used once, never kept
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_PROVIDERS = social_providers_from_env()
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("HISHO_SESSION_SECONDS", 14 * 24 * 3600, minimum=300)
+# Absolute lifetime of a sign-in and the longest a session may sit idle; both end the
+# session and the app token (hisho/accounts/middleware.py).
+HISHO_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
+HISHO_SESSION_IDLE_SECONDS = env_int("HISHO_SESSION_IDLE_SECONDS", 24 * 3600, minimum=300)
 
 # --- Mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -189,11 +251,33 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-# --- Security headers -----------------------------------------------------------------
+# --- Security headers and cookies (POLICY O3; docs/security.md) -------------------------
+# On every response, pages and API alike (tests/security/test_headers.py).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A strict policy: nothing inline, nothing from elsewhere (third-party code comes from a
+# package manager and is served by us). django-csp adds the header to every response.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *social_form_action_origins()],
+    }
+}
+# Flash messages live in the session, not in a cookie of their own; the session and
+# CSRF cookies are the only cookies before consent (POLICY K10).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+CSRF_COOKIE_HTTPONLY = True  # pages post the token from the form, never from script
+CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("HISHO_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = (
@@ -204,8 +288,12 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_HTTPONLY = True
+    # `__Host-`: sent only over HTTPS, only to this exact host, path / (ASVS 3.3.3).
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 
 # --- Logging: ids only, never personal data (house rule 5) ------------------------------
 LOGGING = {
@@ -245,3 +333,100 @@ HISHO_VAULT_KEY_CACHE_SECONDS = env_int("HISHO_VAULT_KEY_CACHE_SECONDS", 60)
 
 # --- Hisho ------------------------------------------------------------------------------
 HISHO_DEMO_ALLOWED = not PRODUCTION
+
+# --- Legal disclosures (docs/audit.md, "Legal disclosure") ------------------------------
+# How long an approved case's grant lets its admins unseal the scoped data for the export.
+HISHO_LEGAL_GRANT_HOURS = env_int("HISHO_LEGAL_GRANT_HOURS", 72, minimum=1)
+# The longest a documented deferral may put off telling the person.
+HISHO_LEGAL_MAX_DEFERRAL_DAYS = env_int("HISHO_LEGAL_MAX_DEFERRAL_DAYS", 180, minimum=1)
+
+# --- Live chat: the channel layer (docs/scaling.md) -------------------------------------
+# Embedded: an in-memory layer inside the one server process. Scaled: REDIS_URL names
+# the Redis database every app process shares, e.g. redis://127.0.0.1:6379/0. Events on
+# the layer carry ids only (hisho/desk/live.py).
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "REDIS_URL must start with redis://, rediss:// or unix://; "
+            "e.g. redis://127.0.0.1:6379/0"
+        )
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "hisho.live", "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# PostgreSQL under an ASGI server: each request's sync code runs in a thread of its own,
+# so Django's persistent connections are never reused and pile up (measured: 80 open
+# connections after 300 requests; Django's docs: "When using ASGI, persistent
+# connections should be disabled"). psycopg's pool instead, per process; 0 turns it off.
+HISHO_DB_POOL_SIZE = env_int("HISHO_DB_POOL_SIZE", 8)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and HISHO_DB_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": HISHO_DB_POOL_SIZE,
+        "timeout": 10,
+    }
+
+# --- Sign-in security: apps, middleware, throttle store (issue 6; docs/security.md) -----
+INSTALLED_APPS += [
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.openid_connect",
+    "csp",
+]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    # After authentication: sessions' lifetime, and staff without a second factor.
+    "hisho.accounts.middleware.SessionSecurityMiddleware",
+]
+# allauth keeps its throttle counters (login, sign-up, reset, MFA) and used TOTP codes in
+# the default cache. Production keeps them in the database (`hisho createcachetable`, run
+# by the accounts migrations), so they survive restarts, are shared by every process and
+# never depend on Redis; a cache that cannot be reached fails the request (closed).
+# Embedded: one process, its memory.
+if PRODUCTION:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hisho_cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Privacy center (issue 5; docs/privacy.md) ------------------------------------------
+INSTALLED_APPS += [
+    "django_tasks",
+    "django_tasks_db",  # the database backend of Django's Tasks API (the job queue)
+    "hisho.privacy",
+]
+# Outermost after static files, so it sees every cookie set inside it: only cookies that
+# policy.yaml declares necessary leave without consent.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "hisho.privacy.middleware.CookieGateMiddleware",
+)
+# Right after authentication, so every request an inner middleware ends is recorded too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "hisho.privacy.middleware.ConnectionMiddleware",
+)
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+HISHO_COOKIE_CHOICE_NAME = "__Host-cookie-choice" if PRODUCTION else "hisho_cookie_choice"
+# Connection data (POLICY K3): may be shorter than policy.yaml promises, never longer
+# (system check privacy.E002).
+HISHO_CONNECTION_TRUNCATE_DAYS = env_int("HISHO_CONNECTION_TRUNCATE_DAYS", 7, minimum=1)
+HISHO_CONNECTION_DELETE_DAYS = env_int("HISHO_CONNECTION_DELETE_DAYS", 90, minimum=1)
+HISHO_PRIVACY_CONTACT_EMAIL = env_str("HISHO_PRIVACY_CONTACT_EMAIL", "privacy@hisho.localhost")
+# Where people reach this service, for links in e-mails.
+HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")

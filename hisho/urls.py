@@ -12,6 +12,10 @@ urlpatterns = [
     path("", include("hisho.desk.urls")),
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),
+    path("", include("hisho.signing.urls")),
+    path("", include("hisho.audit.urls")),
+    path("", include("hisho.legal.urls")),
+    path("", include("hisho.privacy.urls")),  # privacy center: /privacy/, /me/data/, …
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
@@ -36,3 +40,10 @@ def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(403, "Forbidden.")
     return defaults.permission_denied(request, exception)
+
+
+# Sign-in security (issue 6): Django's admin site signs people in through allauth, so
+# throttling and the second factor apply there too (docs/security.md).
+from allauth.account.decorators import secure_admin_login  # noqa: E402
+
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

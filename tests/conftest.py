@@ -4,6 +4,7 @@ and their errands, built once per test session through the real actions."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,37 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     yield
 
 
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium keeps trying to reach the closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see README)")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # stay synchronous, which Django would otherwise refuse inside a running loop. Allowed
+    # only while a browser module runs: left set, it would leak into later tests, e.g.
+    # `check --deploy` (async.E001).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     # allauth keeps rate-limit counters in the cache; each test starts with none.
@@ -39,12 +71,14 @@ def demo(db: None) -> Demo:
 
 
 def sign_in(handle: str) -> str:
-    """Sign in through allauth headless (the app flow of API.md); returns the token."""
+    """Sign in through allauth headless (the app flow of API.md); returns the token.
+    People with TOTP enrolled (the demo staff) complete the second step with a code."""
     response = Client().post(
         "/_allauth/app/v1/auth/login",
         json.dumps({"email": email_of(handle), "password": DEMO_PASSWORD}),
         content_type="application/json",
     )
+    response = _second_factor_step(handle, response)
     assert response.status_code == 200, response.content
     token: str = response.json()["meta"]["session_token"]
     return token
@@ -71,6 +105,59 @@ def web_as(demo: Demo) -> Any:
         client = Client()
         if handle != "anonymous":
             client.force_login(demo.people[handle])
+            _record_second_factor(client, demo.people[handle])
         return client
 
     return make
+
+
+# --- Second factor for staff (issue 6: hisho/accounts/mfa.py) ---------------------------
+# The demo staff have TOTP enrolled (DEMO_TOTP_SECRET); the fixtures above sign them in
+# with a code, as the app and the login page do, so every test sees staff as they are in
+# production: enrolled, and signed in with their second factor.
+
+
+def _second_factor_step(handle: str, response: Any) -> Any:
+    """If allauth asks for the second factor, answer with the current TOTP code."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from hisho.accounts.mfa import current_totp_code
+    from hisho.demo import DEMO_TOTP_SECRET
+
+    if response.status_code != 401:
+        return response
+    body = response.json()
+    flows = body.get("data", {}).get("flows", [])
+    if not any(f.get("id") == "mfa_authenticate" and f.get("is_pending") for f in flows):
+        return response
+    code = current_totp_code(DEMO_TOTP_SECRET)
+    response = Client().post(
+        "/_allauth/app/v1/auth/2fa/authenticate",
+        json.dumps({"code": code}),
+        content_type="application/json",
+        headers={"X-Session-Token": body["meta"]["session_token"]},
+    )
+    # A code works once (ASVS 6.5.1, tests/security/test_mfa.py); the suite signs the
+    # same person in several times within one 30-second window, so it forgets the use.
+    totp = Authenticator.objects.get(user__email=email_of(handle), type="totp")
+    cache.delete(TOTP(totp)._get_used_cache_key(code))
+    return response
+
+
+def _record_second_factor(client: Client, user: Any) -> None:
+    """force_login skips allauth's stages; record the second factor the way allauth does
+    after a TOTP step, in the client's session (staff with TOTP enrolled only)."""
+    import types
+
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+
+    totp = Authenticator.objects.filter(user_id=user.pk, type="totp").first()
+    if totp is None:
+        return
+    session = client.session
+    request = types.SimpleNamespace(session=session)
+    record_authentication(request, user, "password", email=user.email)
+    record_authentication(request, user, "mfa", id=totp.pk, type="totp")
+    session.save()
