@@ -39,8 +39,13 @@ demo: migrate
 
 # `hisho check` first: it refuses to go on when the master keyring does not match the
 # keys in the database (vault.E001/E002), so uvicorn never serves with the wrong keys.
+# The embedded shape runs its job worker beside the server (DESIGN: "worker inside
+# serve"); stopping the server stops the worker.
 serve: setup
 	$(BIN)/hisho check
+	$(BIN)/hisho privacy-retention --schedule
+	$(BIN)/hisho db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT)
 
 run: demo serve
