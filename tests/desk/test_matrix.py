@@ -209,3 +209,11 @@ def test_admin_page_is_triage_only(demo: Demo, web_as: Any) -> None:
     assert "Triage view" in text
     assert_no_secrets(text.encode())
     assert "Reassign" in text
+
+
+def test_admin_navigation_reaches_the_staff_pages(web_as: Any) -> None:
+    admin = web_as("admin")
+    page = admin.get("/errands/").content.decode()
+    for url in ("/staff/people/", "/staff/audit/", "/staff/legal/", "/staff/privacy/"):
+        assert f'href="{url}"' in page
+        assert admin.get(url).status_code == 200
