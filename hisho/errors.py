@@ -6,6 +6,7 @@ API turns them into problem+json (hisho/api.py); web views show `detail` to the 
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 
@@ -22,8 +23,10 @@ class ClientError(Exception):
         self.detail = detail
 
 
-class Forbidden(ClientError):
-    """The caller's role lacks a whole function (never used for single objects)."""
+class Forbidden(ClientError, PermissionDenied):
+    """The caller's role lacks a whole function (never used for single objects).
+
+    Also Django's PermissionDenied, so web views answer 403 for it as the API does."""
 
 
 class Conflict(ClientError):

@@ -6,9 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hisho.accounts.models import User
-from hisho.errors import NotFound
+from hisho.accounts.models import Role, User
+from hisho.errors import Forbidden, NotFound
 from hisho.vault.sealing import Place, Scope, unseal
+
+
+def require_role(user: User | Any, *roles: Role, detail: str) -> None:
+    """Refuse (403) a caller whose role lacks a whole function: signed out, deactivated,
+    or not one of `roles`. For single objects use the access_* helpers (404) instead."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role not in roles:
+        raise Forbidden(detail)
 
 
 @dataclass(frozen=True)

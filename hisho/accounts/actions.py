@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place
+from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place, require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
-from hisho.errors import Forbidden, InvalidInput
+from hisho.errors import InvalidInput
 from hisho.inbound import scrub
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from hisho.vault.sealing import Scope, seal
@@ -50,8 +50,7 @@ def end_all_sessions(user: User) -> int:
 
 @transaction.atomic
 def do_set_role(*, actor: User, user: User, role: str) -> User:
-    if actor.role != Role.ADMIN or not actor.is_active:
-        raise Forbidden("Only admins can manage roles.")
+    require_role(actor, Role.ADMIN, detail="Only admins can manage roles.")
     try:
         new_role = Role(role)
     except ValueError:

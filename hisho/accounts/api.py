@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from hisho.accounts.access import read_profile
+from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import do_set_role, do_update_profile
 from hisho.accounts.models import Role, User
-from hisho.errors import Forbidden, NotFound
+from hisho.errors import NotFound
 from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
 
@@ -77,8 +77,7 @@ def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
 
 def _require_admin(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.ADMIN:
-        raise Forbidden("Only admins can manage people.")
+    require_role(user, Role.ADMIN, detail="Only admins can manage people.")
     return user
 
 

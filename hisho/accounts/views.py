@@ -5,13 +5,12 @@ from __future__ import annotations
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hisho.accounts.access import read_profile
+from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profile
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
@@ -41,8 +40,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 def _require_admin(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.ADMIN:
-        raise PermissionDenied
+    require_role(user, Role.ADMIN, detail="Only admins can manage people.")
     return user
 
 
@@ -86,8 +84,7 @@ def set_role(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def partner_home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.PARTNER:
-        raise PermissionDenied
+    require_role(user, Role.PARTNER, detail="The partner area is for partners.")
     return render(request, "accounts/partner_home.html")
 
 

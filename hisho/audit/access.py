@@ -8,19 +8,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role
 from hisho.audit.chain import PERSON_KEYS
 from hisho.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSubject
-from hisho.errors import Forbidden
 
 
 def require_admin(user: Any) -> None:
-    if (
-        not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or user.role != Role.ADMIN
-    ):
-        raise Forbidden("Only admins can read the audit log.")
+    require_role(user, Role.ADMIN, detail="Only admins can read the audit log.")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Count, Q
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.desk import live
@@ -19,7 +20,7 @@ from hisho.desk.access import is_participant
 from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
 from hisho.desk.summary import triage_summary
-from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.textcheck import (
     ADDRESS_MAX,
@@ -53,8 +54,7 @@ def do_create_errand(
     address: str | None = None,
     note: str | None = None,
 ) -> Errand:
-    if actor.role != Role.CUSTOMER:
-        raise Forbidden("Only customers can create errands.")
+    require_role(actor, Role.CUSTOMER, detail="Only customers can create errands.")
     inbound = _Inbound()
     title = inbound("title", title, max_length=TITLE_MAX, required=True)
     details = inbound("details", details, max_length=DETAILS_MAX)
@@ -84,8 +84,7 @@ def do_create_errand(
 
 
 def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN or not actor.is_active:
-        raise Forbidden("Only admins can assign errands.")
+    require_role(actor, Role.ADMIN, detail="Only admins can assign errands.")
 
 
 def _reassignable(errand: Errand) -> None:

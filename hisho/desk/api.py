@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, model_validator
 
-from hisho.accounts.models import User
+from hisho.accounts.access import require_role
+from hisho.accounts.models import Role, User
 from hisho.desk.access import access_errand, access_errand_triage, errands_for, is_participant
 from hisho.desk.actions import (
     do_assign_errand,
@@ -27,7 +28,6 @@ from hisho.desk.content import (
     read_sealed,
 )
 from hisho.desk.models import Errand
-from hisho.errors import Forbidden
 from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
 
@@ -263,8 +263,7 @@ def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> St
 )
 def assign_errand(request: HttpRequest, errand_id: str, payload: AssignIn) -> ErrandOut:
     user: User = request.user  # type: ignore[assignment]
-    if not user.is_admin:
-        raise Forbidden("Only admins can assign errands.")
+    require_role(user, Role.ADMIN, detail="Only admins can assign errands.")
     errand = access_errand_triage(user, errand_id)
     if payload.assistant_id is not None:
         errand = do_assign_errand(actor=user, errand=errand, assistant_id=payload.assistant_id)

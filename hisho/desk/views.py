@@ -6,12 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.desk.access import (
     access_errand,
@@ -45,8 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def errand_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role == Role.PARTNER:
-        raise PermissionDenied
+    require_role(
+        user, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
+    )
     errands = list(errands_for(user)[:200])
     rows = [
         {"errand": e, "title": read_content(user, e).title if is_participant(user, e) else None}
@@ -58,16 +59,14 @@ def errand_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role not in (Role.ASSISTANT, Role.ADMIN):
-        raise PermissionDenied
+    require_role(user, Role.ASSISTANT, Role.ADMIN, detail="The queue is for staff.")
     return render(request, "desk/queue.html", {"errands": triage_queue(user)[:200]})
 
 
 @login_required
 def errand_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.CUSTOMER:
-        raise PermissionDenied
+    require_role(user, Role.CUSTOMER, detail="Only customers can create errands.")
     form = ErrandForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,8 +143,7 @@ def change_status(request: HttpRequest, errand_id: str) -> HttpResponse:
 @login_required
 def assign(request: HttpRequest, errand_id: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if not user.is_admin:
-        raise PermissionDenied
+    require_role(user, Role.ADMIN, detail="Only admins can assign errands.")
     errand = access_errand_triage(user, errand_id)
     form = AssignForm(request.POST)
     try:

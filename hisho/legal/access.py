@@ -8,20 +8,16 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role
-from hisho.errors import Forbidden, NotFound
+from hisho.errors import NotFound
 from hisho.legal.models import DisclosureCase
 
 CASE_NOT_FOUND = "No such disclosure case."
 
 
 def require_admin(user: Any) -> None:
-    if (
-        not getattr(user, "is_authenticated", False)
-        or not user.is_active
-        or user.role != Role.ADMIN
-    ):
-        raise Forbidden("Only admins handle legal disclosures.")
+    require_role(user, Role.ADMIN, detail="Only admins handle legal disclosures.")
 
 
 def access_case(user: Any, case_id: Any, *, for_write: bool = False) -> DisclosureCase:

@@ -14,10 +14,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from hisho.accounts.access import require_role
 from hisho.accounts.api import router as accounts_router
 from hisho.accounts.models import Role, User
 from hisho.accounts.security import require_recent_authentication
-from hisho.errors import Forbidden, NotFound
+from hisho.errors import NotFound
 from hisho.privacy.actions import (
     CONSENT_NOT_FOUND,
     do_acknowledge_policy,
@@ -176,9 +177,10 @@ def acknowledge_policy(request: HttpRequest, payload: AcknowledgeIn) -> PolicyNo
 )
 def erase_me(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
-    if user.role != Role.CUSTOMER:
-        raise Forbidden(
-            "Only customers can erase their own account; staff accounts are closed by an admin."
-        )
+    require_role(
+        user,
+        Role.CUSTOMER,
+        detail="Only customers can erase their own account; staff accounts are closed by an admin.",
+    )
     require_recent_authentication(request)
     return do_erase_account(actor=user)

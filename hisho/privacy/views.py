@@ -11,13 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.errors import ClientError, InvalidInput
 from hisho.privacy import cookies
@@ -252,8 +252,7 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
 
 def _require_customer(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.CUSTOMER:
-        raise PermissionDenied
+    require_role(user, Role.CUSTOMER, detail="Only customers can erase their own account.")
     return user
 
 
@@ -292,8 +291,7 @@ def erase(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_versions(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role != Role.ADMIN:
-        raise PermissionDenied
+    require_role(user, Role.ADMIN, detail="Only admins publish policy versions.")
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
