@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
-from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.privacy.consents import answered, latest_version, version_in_force_number
 from hisho.privacy.cookies import BROWSER_PURPOSES
@@ -111,8 +112,7 @@ def renewed_purposes(previous: Policy | None, policy: Policy) -> list[str]:
 def do_publish_policy_version(*, actor: User, changes_en: str, changes_ja: str) -> PolicyVersion:
     """Publish policy.yaml as it stands as the next version, saying what changed in both
     languages. Everyone is e-mailed; signed-in people see a notice until they read it."""
-    if actor.role != Role.ADMIN or not actor.is_active:
-        raise Forbidden("Only admins can publish the privacy policy.")
+    require_role(actor, Role.ADMIN, detail="Only admins can publish the privacy policy.")
     changes_en = scrub("changes_en", changes_en, max_length=CHANGES_MAX, required=True).text
     changes_ja = scrub("changes_ja", changes_ja, max_length=CHANGES_MAX, required=True).text
     # Versions are numbered one after another: lock the newest while adding the next.

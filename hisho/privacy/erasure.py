@@ -26,12 +26,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from hisho.accounts.access import require_role
 from hisho.accounts.actions import end_all_sessions
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import do_erase_audit_subject, record_event
 from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
-from hisho.errors import Conflict, Forbidden
+from hisho.errors import Conflict
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -68,10 +69,11 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     """Erase the acting customer's account now; returns the signed erasure receipt."""
     from hisho.privacy.tasks import tell_assistant_errand_cancelled
 
-    if actor.role != Role.CUSTOMER or not actor.is_active:
-        raise Forbidden(
-            "Only customers can erase their own account; staff accounts are closed by an admin."
-        )
+    require_role(
+        actor,
+        Role.CUSTOMER,
+        detail="Only customers can erase their own account; staff accounts are closed by an admin.",
+    )
     user = User.objects.select_for_update().get(pk=actor.pk)
     person_id = user.pk
     erased_at = timezone.now()

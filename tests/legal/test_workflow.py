@@ -327,3 +327,27 @@ def test_a_reader_under_a_case_leaves_the_assistants_access_alone(
     data = do_export_case(actor=demo.people["admin"], case=case)["payload"]["data"]
     assert "Renew my residence card" in [e["title"] for e in data["errands"]]
     assert "Appointment" not in json.dumps(data)
+
+
+def test_case_texts_pass_dlp_before_they_are_stored(demo: Demo) -> None:
+    """House rule 4 holds for staff input too: a card number typed into a case (here its
+    rejection reason and its reference) is masked before it is stored or exported."""
+    from hisho.legal.actions import do_open_case
+
+    case = do_open_case(
+        actor=demo.people["admin"],
+        authority="Tokyo District Public Prosecutors Office",
+        legal_basis="Code of Criminal Procedure, Art. 197(2)",
+        reference="card 4111 1111 1111 1111",
+        person_id=demo.people["alice"].pk,
+        categories=["profile"],
+        period_start=today() - dt.timedelta(days=30),
+        period_end=today(),
+        deadline=today() + dt.timedelta(days=14),
+    )
+    case = do_reject_case(
+        actor=demo.people["admin2"], case=case, reason="It quotes 4111-1111-1111-1111."
+    )
+    case.refresh_from_db()
+    assert "4111" not in case.reference and "••••1111" in case.reference
+    assert "4111" not in case.rejection_reason
