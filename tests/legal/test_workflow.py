@@ -307,7 +307,8 @@ def test_every_step_is_audited_by_id(demo: Demo, open_case: Any) -> None:
         ),
         default=str,
     )
-    for text in ("Tokyo", "Prosecutors", "197", "TKY-2026", "Court order", "Shibuya"):
+    # Distinctive texts only: a bare "197" turns up in random UUIDs.
+    for text in ("Tokyo", "Prosecutors", "Art. 197(2)", "TKY-2026", "Court order", "Shibuya"):
         assert text not in dump
     exported = AuditEvent.objects.filter(event="legal.bundle_exported").get()
     assert exported.extra["errands"] == 2 and exported.extra["messages"] == 2
