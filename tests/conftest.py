@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -117,12 +118,23 @@ def web_as(demo: Demo) -> Any:
 # production: enrolled, and signed in with their second factor.
 
 
+def totp_code(secret: str) -> str:
+    """The current TOTP code, never one about to expire: Hisho accepts codes of the
+    current 30-second window only (MFA_TOTP_TOLERANCE = 0), so a code taken in a window's
+    last seconds could reach the server in the next window and be refused."""
+    from hisho.accounts.mfa import current_totp_code
+
+    left = 30 - time.time() % 30
+    if left < 5:
+        time.sleep(left + 0.05)
+    return current_totp_code(secret)
+
+
 def _second_factor_step(handle: str, response: Any) -> Any:
     """If allauth asks for the second factor, answer with the current TOTP code."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
-    from hisho.accounts.mfa import current_totp_code
     from hisho.demo import DEMO_TOTP_SECRET
 
     if response.status_code != 401:
@@ -131,7 +143,7 @@ def _second_factor_step(handle: str, response: Any) -> Any:
     flows = body.get("data", {}).get("flows", [])
     if not any(f.get("id") == "mfa_authenticate" and f.get("is_pending") for f in flows):
         return response
-    code = current_totp_code(DEMO_TOTP_SECRET)
+    code = totp_code(DEMO_TOTP_SECRET)
     response = Client().post(
         "/_allauth/app/v1/auth/2fa/authenticate",
         json.dumps({"code": code}),

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from hisho.accounts.mfa import current_totp_code
 from hisho.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from tests.conftest import totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def sign_in(browser: Any, site: str, email: str) -> Any:
     page.wait_for_url(lambda url: url.endswith(("/errands/", "/accounts/2fa/authenticate/")))
     if page.url.endswith("/accounts/2fa/authenticate/"):
         # Staff have TOTP enrolled (demo secret): the login page asks for a code.
-        page.fill("input[name=code]", current_totp_code(DEMO_TOTP_SECRET))
+        page.fill("input[name=code]", totp_code(DEMO_TOTP_SECRET))
         page.click("main button[type=submit]")
         page.wait_for_url(f"{site}/errands/")
     return page

@@ -52,7 +52,7 @@ def call(
 
 def sign_in(base: str, handle: str) -> str:
     """allauth headless app login, with the TOTP step when the account has to use MFA."""
-    from hisho.accounts.mfa import current_totp_code
+    from tests.conftest import totp_code
 
     status, body = call(
         "POST",
@@ -62,7 +62,7 @@ def sign_in(base: str, handle: str) -> str:
     token: str = body["meta"]["session_token"]
     flows = [flow["id"] for flow in body.get("data", {}).get("flows", [])] if status == 401 else []
     if "mfa_authenticate" in flows:
-        code = current_totp_code(DEMO_TOTP_SECRET)
+        code = totp_code(DEMO_TOTP_SECRET)
         status, body = call(
             "POST", f"{base}/_allauth/app/v1/auth/2fa/authenticate", {"code": code}, token=token
         )

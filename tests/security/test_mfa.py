@@ -15,8 +15,9 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.test import Client
 
-from hisho.accounts.mfa import CONFIRM_SECOND_FACTOR, ENROL_FIRST, current_totp_code
+from hisho.accounts.mfa import CONFIRM_SECOND_FACTOR, ENROL_FIRST
 from hisho.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, Demo, email_of
+from tests.conftest import totp_code
 from tests.openapi import ApiClient
 
 STAFF = ["kenji", "yuki", "admin", "admin2"]
@@ -46,7 +47,7 @@ def test_demo_staff_have_the_published_totp_secret_sealed(demo: Demo) -> None:
         totp = Authenticator.objects.get(user=demo.people[handle], type="totp")
         stored = json.dumps(totp.data)
         assert DEMO_TOTP_SECRET not in stored and stored.count("hisho-aesgcm1:") == 1
-        assert TOTP(totp).validate_code(current_totp_code(DEMO_TOTP_SECRET))
+        assert TOTP(totp).validate_code(totp_code(DEMO_TOTP_SECRET))
         assert Authenticator.objects.filter(
             user=demo.people[handle], type="recovery_codes"
         ).exists()
@@ -62,7 +63,7 @@ def test_staff_sign_in_needs_the_code_and_a_code_works_once(demo: Demo) -> None:
     # Half signed in is not signed in.
     assert ApiClient(pending).get("/me").status_code == 401
     assert code_step(pending, "000000").status_code == 400
-    code = current_totp_code(DEMO_TOTP_SECRET)
+    code = totp_code(DEMO_TOTP_SECRET)
     done = code_step(pending, code)
     assert done.status_code == 200
     assert ApiClient(done.json()["meta"]["session_token"]).get("/errands").status_code == 200
@@ -87,7 +88,7 @@ def test_guessing_codes_is_throttled_per_account(demo: Demo) -> None:
     statuses = [code_step(token, f"{n:06d}").status_code for n in range(5)]
     assert statuses == [400] * 5
     # Now even the right code is refused for a while: the account's attempts are used up.
-    refused = code_step(token, current_totp_code(DEMO_TOTP_SECRET))
+    refused = code_step(token, totp_code(DEMO_TOTP_SECRET))
     assert refused.status_code in (400, 429)
     assert "Too many" in json.dumps(refused.json())
 
@@ -141,9 +142,7 @@ def test_a_password_only_staff_session_sees_no_errand(demo: Demo) -> None:
     api = web.get("/api/v1/errands")
     assert api.status_code == 403 and api.json()["detail"] == CONFIRM_SECOND_FACTOR
     # Confirming with the code lets the same session in.
-    confirmed = web.post(
-        "/accounts/2fa/reauthenticate/", {"code": current_totp_code(DEMO_TOTP_SECRET)}
-    )
+    confirmed = web.post("/accounts/2fa/reauthenticate/", {"code": totp_code(DEMO_TOTP_SECRET)})
     assert confirmed.status_code == 302
     assert web.get(f"/errands/{demo.alice_errand.pk}/").status_code == 200
     assert web.get("/api/v1/errands").status_code == 200
@@ -163,6 +162,6 @@ def test_enrolling_from_the_setup_page_opens_the_errands(demo: Demo) -> None:
     assert web.post("/accounts/reauthenticate/", {"password": DEMO_PASSWORD}).status_code == 302
     assert web.get("/accounts/2fa/totp/activate/").status_code == 200
     secret = web.session[SECRET_SESSION_KEY]
-    activated = web.post("/accounts/2fa/totp/activate/", {"code": current_totp_code(secret)})
+    activated = web.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
     assert activated.status_code == 302
     assert web.get("/errands/").status_code == 200
