@@ -12,20 +12,26 @@ PORT ?= 8000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamp files so a second `make` does not reinstall.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Exactly the locked set (requirements/*.txt, hashed; docs/dependencies.md), then Hisho
+# itself with no dependency resolution of its own. Stamp files so a second `make` does
+# not reinstall; a changed lock does.
+define install_locked
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/$(1).txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+endef
+
+$(VENV)/.installed: requirements/main.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,main)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,dev)
 	touch $(VENV)/.installed $@
 
-$(VENV)/.installed-bench: pyproject.toml | $(VENV)/.installed-dev
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	touch $@
+$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,bench)
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
