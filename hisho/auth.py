@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, SessionAuth
 
 from hisho.accounts.mfa import note_session
 from hisho.accounts.security import session_expired
+from hisho.accounts.sessions import app_token_session, session_user
 
 
 class SessionTokenAuth(APIKeyHeader):
@@ -21,11 +21,11 @@ class SessionTokenAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
-        found = authenticate_by_x_session_token(key)
-        if not found:
+        session = app_token_session(key)
+        if session is None:
             return None
-        user, session = found
-        if not user.is_active or session_expired(session):
+        user = session_user(session)
+        if user is None or not user.is_active or session_expired(session):
             return None
         # Whether this token's session passed a second factor (staff need one).
         note_session(user, session)

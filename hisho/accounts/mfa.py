@@ -26,19 +26,10 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import types
 from typing import Any
 
-from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -48,6 +39,7 @@ from django.db import transaction
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
+from hisho.compat.allauth import activate_totp, authentication_records, totp_code_now
 from hisho.errors import Forbidden
 
 STAFF_ROLES = frozenset({Role.ASSISTANT, Role.ADMIN})
@@ -86,8 +78,7 @@ def has_second_factor(user: User) -> bool:
 def session_passed_second_factor(user: User, session: Any) -> bool:
     """Did this session (browser or app token) complete a second factor for `user`?
     allauth records each authentication step in the session it happened in."""
-    records = get_authentication_records(types.SimpleNamespace(session=session), user)
-    return any(record.get("method") == "mfa" for record in records)
+    return any(record.get("method") == "mfa" for record in authentication_records(session, user))
 
 
 def note_session(user: Any, session: Any) -> None:
@@ -121,8 +112,7 @@ def require_second_factor(user: Any) -> None:
 def current_totp_code(secret: str) -> str:
     """The TOTP code for `secret` now (RFC 6238 with allauth's settings: SHA-1, 6 digits,
     30 s), computed by allauth's own implementation."""
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return str(format_hotp_value(hotp_value(secret, counter)))
+    return totp_code_now(secret)
 
 
 @transaction.atomic
@@ -134,8 +124,7 @@ def do_enrol_totp(*, actor: User | None, user: User, secret: str) -> Authenticat
     existing = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
     if existing is not None:
         return existing
-    authenticator = TOTP.activate(user, secret).instance
-    RecoveryCodes.activate(user)
+    authenticator = activate_totp(user, secret)
     setattr(user, _ENROLLED_MEMO, True)
     record_event(
         "auth.mfa_added",

@@ -13,13 +13,8 @@
 from __future__ import annotations
 
 import time
-import types
 from typing import Any
 
-from allauth.account.internal.flows.login import (
-    get_authentication_records,
-    record_authentication,
-)
 from allauth.account.signals import authentication_step_completed
 from allauth.mfa.signals import authenticator_added
 from allauth.socialaccount.signals import social_account_added, social_account_removed
@@ -28,6 +23,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
 from hisho.audit.actions import record_event
+from hisho.compat.allauth import authentication_records, record_authentication
 from hisho.errors import ClientError
 
 SEEN_KEY = "hisho.seen"
@@ -75,7 +71,7 @@ def recently_authenticated(user: Any, session: SessionBase) -> bool:
     ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (password, second factor or provider)?"""
     if not getattr(user, "is_authenticated", False):
         return False
-    records = get_authentication_records(types.SimpleNamespace(session=session), user)
+    records = authentication_records(session, user)
     if not records:
         return False
     latest = max(float(r.get("at", 0)) for r in records)

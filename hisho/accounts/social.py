@@ -25,7 +25,6 @@ from typing import Any, cast
 
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.providers import registry
 from allauth.socialaccount.providers.facebook.flows import compute_appsecret_proof
@@ -42,6 +41,7 @@ from django.http import HttpRequest, HttpResponse
 from hisho.accounts.models import User
 from hisho.accounts.providers import FACEBOOK_FRIENDS_SCOPE
 from hisho.audit.actions import record_event
+from hisho.compat.allauth import live_redirect_state_ids
 from hisho.errors import Conflict, NotFound
 
 # Where the nonce travels in allauth's stashed state (session-bound, single use).
@@ -93,7 +93,7 @@ class _NonceMixin:
         state_id: str = super().stash_redirect_state(  # type: ignore[misc]
             request, process, *args, **kwargs
         )
-        live = statekit.get_states(request)
+        live = live_redirect_state_ids(request)
         for key in [k for k in list(request.session.keys()) if k.startswith(f"{NONCE_STATE_KEY}.")]:
             if key.split(".", 1)[1] not in live:
                 del request.session[key]  # its login was abandoned or expired

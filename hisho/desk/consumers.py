@@ -38,8 +38,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.core.internal.sessionkit import get_session_user
-from allauth.headless.internal.sessionkit import authenticate_by_x_session_token, session_store
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -50,6 +48,7 @@ from django.http.request import split_domain_port, validate_host
 from hisho.accounts.mfa import SecondFactorRequired, note_session
 from hisho.accounts.models import User
 from hisho.accounts.security import session_expired
+from hisho.accounts.sessions import app_token_session, browser_session, session_user
 from hisho.desk import live
 from hisho.desk.access import access_errand
 from hisho.desk.actions import do_post_message
@@ -192,15 +191,14 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         deactivated or another person → the connection ends. `by_person`: the person
         did something (connected, posted), which keeps an idle session alive; an event
         arriving for them does not."""
-        user: Any
-        session: Any
         if self.via_token:
-            found = authenticate_by_x_session_token(self.session_key)
-            user, session = found if found else (None, None)
+            session = app_token_session(self.session_key)
         else:
-            session = session_store(self.session_key)
-            user = get_session_user(session)
-        if user is None or not user.is_active or session_expired(session, save=by_person):
+            session = browser_session(self.session_key)
+        user = session_user(session) if session is not None else None
+        if session is None or user is None or not user.is_active:
+            raise _Refused(CLOSE_SIGNED_OUT)
+        if session_expired(session, save=by_person):
             raise _Refused(CLOSE_SIGNED_OUT)
         if getattr(self, "user_id", None) not in (None, user.pk):
             raise _Refused(CLOSE_SIGNED_OUT)

@@ -151,11 +151,10 @@ def test_api_erasure_leaves_nothing_of_alice_and_bob_untouched(
 
 def age_sign_in(token: str, seconds: int) -> None:
     """Make the token's sign-in `seconds` older, as if it happened that long ago."""
-    from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+    from hisho.accounts.sessions import app_token_session
 
-    found = authenticate_by_x_session_token(token)
-    assert found is not None
-    session = found[1]
+    session = app_token_session(token)
+    assert session is not None
     records = session["account_authentication_methods"]
     for record in records:
         record["at"] -= seconds
