@@ -40,6 +40,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production needs HISHO_ALLOWED_HOSTS (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env_list("HISHO_CSRF_TRUSTED_ORIGINS", [])
 
+# One literal list each, in one place (a test fails on `INSTALLED_APPS +=` or
+# `MIDDLEWARE.insert` elsewhere): the order is the behaviour, so it is read top to bottom.
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -47,29 +49,47 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's "Where you are signed in" page uses naturaltime
     "allauth",
     "allauth.account",
     "allauth.headless",
     "allauth.usersessions",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.openid_connect",
+    "csp",  # Content-Security-Policy on every response (docs/security.md)
+    "django_tasks",
+    "django_tasks_db",  # the database backend of Django's Tasks API (the job queue)
     "hisho.accounts",
     "hisho.audit",
     "hisho.signing",
     "hisho.legal",
     "hisho.vault",
     "hisho.desk",
+    "hisho.privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost after static files, so it sees every cookie set inside it: only cookies
+    # that policy.yaml declares necessary leave without consent (docs/privacy.md).
+    "hisho.privacy.middleware.CookieGateMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication, so every request an inner middleware ends is recorded.
+    "hisho.privacy.middleware.ConnectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After authentication: sessions' lifetime, and staff without a second factor.
+    "hisho.accounts.middleware.SessionSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "hisho.urls"
@@ -374,19 +394,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and HISHO_D
     }
 
 # --- Sign-in security: apps, middleware, throttle store (issue 6; docs/security.md) -----
-INSTALLED_APPS += [
-    "allauth.mfa",
-    "allauth.socialaccount",
-    "allauth.socialaccount.providers.google",
-    "allauth.socialaccount.providers.facebook",
-    "allauth.socialaccount.providers.openid_connect",
-    "csp",
-]
-MIDDLEWARE += [
-    "csp.middleware.CSPMiddleware",
-    # After authentication: sessions' lifetime, and staff without a second factor.
-    "hisho.accounts.middleware.SessionSecurityMiddleware",
-]
 # allauth keeps its throttle counters (login, sign-up, reset, MFA) and used TOTP codes in
 # the default cache. Production keeps them in the database (`hisho createcachetable`, run
 # by the accounts migrations), so they survive restarts, are shared by every process and
@@ -403,22 +410,6 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Privacy center (issue 5; docs/privacy.md) ------------------------------------------
-INSTALLED_APPS += [
-    "django_tasks",
-    "django_tasks_db",  # the database backend of Django's Tasks API (the job queue)
-    "hisho.privacy",
-]
-# Outermost after static files, so it sees every cookie set inside it: only cookies that
-# policy.yaml declares necessary leave without consent.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
-    "hisho.privacy.middleware.CookieGateMiddleware",
-)
-# Right after authentication, so every request an inner middleware ends is recorded too.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "hisho.privacy.middleware.ConnectionMiddleware",
-)
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
 }

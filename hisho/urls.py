@@ -46,4 +46,4 @@ def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
 # throttling and the second factor apply there too (docs/security.md).
 from allauth.account.decorators import secure_admin_login  # noqa: E402
 
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign,no-untyped-call]

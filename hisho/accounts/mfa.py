@@ -121,7 +121,9 @@ def do_enrol_totp(*, actor: User | None, user: User, secret: str) -> Authenticat
     allauth.mfa's own models. Only for demo data and operators' scripts: people enrol
     themselves at /accounts/2fa/, where the secret never leaves their device's QR code.
     Safe to repeat: an existing TOTP authenticator is kept."""
-    existing = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+    existing: Authenticator | None = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.TOTP
+    ).first()
     if existing is not None:
         return existing
     authenticator = activate_totp(user, secret)

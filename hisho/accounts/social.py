@@ -175,7 +175,7 @@ def _keep_friends_if_granted(sociallogin: SocialLogin) -> None:
         "access_token": token.token,
         "appsecret_proof": compute_appsecret_proof(provider.app, token),
     }
-    with get_social_adapter().get_requests_session() as session:
+    with get_social_adapter().get_requests_session() as session:  # type: ignore[no-untyped-call]
         granted = session.get(f"{graph}/me/permissions", params=params)
         granted.raise_for_status()
         permissions = {
@@ -221,7 +221,7 @@ def connected_accounts(reader: User | Any, user: User) -> list[ConnectedAccount]
         try:
             name = account.get_provider().name
         except Exception:  # a provider no longer configured: still shown
-            provider_class = registry.get_class(account.provider)
+            provider_class = registry.get_class(account.provider)  # type: ignore[no-untyped-call]
             name = provider_class.name if provider_class else account.provider
         out.append(
             ConnectedAccount(

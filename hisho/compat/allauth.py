@@ -32,7 +32,8 @@ def authentication_records(session: SessionBase, user: Any) -> list[dict[str, An
     """The authentication steps `session` recorded for `user` (oldest first): dicts with
     at least `method` ("password", "mfa", "socialaccount", …) and `at` (epoch seconds).
     Empty when the session belongs to someone else or recorded nothing."""
-    records = _login.get_authentication_records(types.SimpleNamespace(session=session), user)
+    request: Any = types.SimpleNamespace(session=session)  # all it reads of a request
+    records = _login.get_authentication_records(request, user)
     return [r for r in records if isinstance(r, dict)]
 
 

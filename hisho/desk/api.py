@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -183,7 +183,7 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     exclude_unset=True,
     summary="Ask for help with an errand",
 )
-def create_errand(request: HttpRequest, payload: ErrandIn) -> Status:
+def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
     user: User = request.user  # type: ignore[assignment]
     sealed = payload.sealed or SealedIn()
     errand = do_create_errand(
@@ -243,7 +243,7 @@ def list_messages(
 @router.post(
     "/{errand_id}/messages", response=with_errors({201: MessageOut}), summary="Post a chat message"
 )
-def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status:
+def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status[Any]:
     user: User = request.user  # type: ignore[assignment]
     errand = access_errand(user, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)

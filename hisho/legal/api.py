@@ -127,7 +127,7 @@ def list_cases(request: HttpRequest, params: Query[ListParams]) -> list[CaseOut]
 @router.post(
     "/cases", response=with_errors({201: CaseOut}), summary="Open a disclosure case (admins)"
 )
-def open_case(request: HttpRequest, payload: CaseIn) -> Status:
+def open_case(request: HttpRequest, payload: CaseIn) -> Status[Any]:
     case = do_open_case(actor=_user(request), **payload.dict())
     return Status(201, case_out(case))
 
