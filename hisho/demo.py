@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from hisho.accounts.actions import do_create_user
-from hisho.accounts.mfa import STAFF_ROLES, do_enrol_totp
+from hisho.accounts.actions import do_create_user, do_enrol_totp
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import STAFF_ROLES
 from hisho.desk.actions import do_assign_errand, do_create_errand, do_post_message
 from hisho.desk.models import Errand
 

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal
 from hisho.errors import Forbidden, NotFound
 from hisho.vault.sealing import Place, Scope, unseal
 
 
-def require_role(user: User | Any, *roles: Role, detail: str) -> None:
+def require_role(who: Principal | User | Any, *roles: Role, detail: str) -> None:
     """Refuse (403) a caller whose role lacks a whole function: signed out, deactivated,
-    or not one of `roles`. For single objects use the access_* helpers (404) instead."""
+    or not one of `roles` — and, given a principal, staff whose session has not passed a
+    second factor. For single objects use the access_* helpers (404) instead."""
+    user = who.user if isinstance(who, Principal) else who
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.role not in roles:
         raise Forbidden(detail)
+    if isinstance(who, Principal):
+        who.require_cleared()
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,9 @@ def profile_place(user_id: int, field: str) -> Place:
     return Place(User._meta.db_table, str(user_id), field)
 
 
-def read_profile(reader: User | Any, user: User) -> Profile:
-    if not getattr(reader, "is_authenticated", False) or reader.pk != user.pk:
+def read_profile(reader: Principal, user: User) -> Profile:
+    """The person's own profile, sealed fields opened (for themself only)."""
+    if not isinstance(reader, Principal) or reader.pk != user.pk:
         raise NotFound("No such person.")
     phone, mailing_address = unseal(
         reader,

@@ -130,3 +130,26 @@ def do_update_profile(*, actor: User, changes: dict[str, Any]) -> User:
         extra={f"changed_{field}": True for field in sorted(clean)},
     )
     return actor
+
+
+@transaction.atomic
+def do_enrol_totp(*, actor: User | None, user: User, secret: str) -> Any:
+    """Enrol `user` in TOTP with a known secret, plus recovery codes, through
+    allauth.mfa's own models. Only for demo data and operators' scripts: people enrol
+    themselves at /accounts/2fa/, where the secret never leaves their device's QR code.
+    Safe to repeat: an existing TOTP authenticator is kept."""
+    from allauth.mfa.models import Authenticator
+
+    from hisho.compat.allauth import activate_totp
+
+    existing = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return existing
+    authenticator = activate_totp(user, secret)
+    record_event(
+        "auth.mfa_added",
+        actor=actor,
+        target=user,
+        extra={"authenticator_type": "totp", "authenticator_id": authenticator.pk},
+    )
+    return authenticator

@@ -11,6 +11,7 @@ from pydantic import Field
 from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import do_set_role, do_update_profile
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import principal_of
 from hisho.errors import NotFound
 from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
@@ -55,8 +56,9 @@ class RoleIn(StrictIn):
 
 
 def _me(request: HttpRequest) -> MeOut:
-    user: User = request.user  # type: ignore[assignment]
-    return MeOut(**read_profile(user, user).__dict__)
+    principal = principal_of(request)
+    user = principal.user
+    return MeOut(**read_profile(principal, user).__dict__)
 
 
 @router.get("/me", response=with_errors({200: MeOut}), summary="Your own data")
@@ -66,7 +68,8 @@ def get_me(request: HttpRequest) -> MeOut:
 
 @router.patch("/me", response=with_errors({200: MeOut}), summary="Change or clear optional fields")
 def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
+    user = principal.user
     user = do_update_profile(actor=user, changes=payload.model_dump(exclude_unset=True))
     out = _me(request)
     out.notice = notice_for(
@@ -76,8 +79,9 @@ def patch_me(request: HttpRequest, payload: MePatch) -> MeOut:
 
 
 def _require_admin(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.ADMIN, detail="Only admins can manage people.")
+    principal = principal_of(request)
+    user = principal.user
+    require_role(principal, Role.ADMIN, detail="Only admins can manage people.")
     return user
 
 

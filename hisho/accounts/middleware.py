@@ -2,6 +2,7 @@
 
 For every browser request with a signed-in user:
 1. a sign-in past its absolute lifetime or idle too long is signed out;
+   otherwise the request gets its principal (`request.principal`);
 2. staff (assistants, admins) whose session has not passed a second factor are sent to
    set one up (/accounts/2fa/) or to confirm it (/accounts/2fa/reauthenticate/) — only
    allauth's account pages, static files and the API (which answers 403 itself,
@@ -19,13 +20,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from hisho.accounts.mfa import (
-    SecondFactorRequired,
-    has_second_factor,
-    is_staff,
-    note_session,
-    second_factor_ok,
-)
+from hisho.accounts.mfa import has_second_factor
+from hisho.accounts.principal import SecondFactorRequired, principal_for
 from hisho.accounts.security import session_expired
 
 # Reachable without a second factor: allauth's pages (sign-in, 2FA set-up, sign-out,
@@ -57,8 +53,13 @@ class SessionSecurityMiddleware:
             if session_expired(request.session, save=False):
                 logout(request)
                 return self.get_response(request)
-            note_session(user, request.session)
-            if not second_factor_ok(user) and not request.path.startswith(_OPEN_PREFIXES):
+            principal = principal_for(user, request.session)
+            request.principal = principal  # type: ignore[attr-defined]
+            if (
+                principal is not None
+                and not principal.cleared
+                and not request.path.startswith(_OPEN_PREFIXES)
+            ):
                 return self._second_factor_first(request)
         return self.get_response(request)
 
@@ -70,7 +71,7 @@ class SessionSecurityMiddleware:
 
     def _second_factor_first(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if is_staff(user) and has_second_factor(user):  # type: ignore[arg-type]
+        if has_second_factor(user):  # type: ignore[arg-type]
             messages.info(request, _("Confirm it's you with your second factor to continue."))
             target = reverse("mfa_reauthenticate")
         else:

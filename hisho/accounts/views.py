@@ -14,6 +14,7 @@ from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profile
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import principal_of
 from hisho.accounts.social import connected_accounts, do_remove_social_account
 from hisho.errors import ClientError, InvalidInput, NotFound
 from hisho.inbound import tell_about_cards
@@ -21,8 +22,9 @@ from hisho.inbound import tell_about_cards
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    profile = read_profile(user, user)
+    principal = principal_of(request)
+    user = principal.user
+    profile = read_profile(principal, user)
     initial = {field: getattr(profile, field) or "" for field in PROFILE_FIELDS}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -39,8 +41,9 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 def _require_admin(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.ADMIN, detail="Only admins can manage people.")
+    principal = principal_of(request)
+    user = principal.user
+    require_role(principal, Role.ADMIN, detail="Only admins can manage people.")
     return user
 
 
@@ -83,15 +86,16 @@ def set_role(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def partner_home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.PARTNER, detail="The partner area is for partners.")
+    principal = principal_of(request)
+    require_role(principal, Role.PARTNER, detail="The partner area is for partners.")
     return render(request, "accounts/partner_home.html")
 
 
 @login_required
 def connected(request: HttpRequest) -> HttpResponse:
     """What each sign-in provider returned (POLICY K2), with a way to delete it."""
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
+    user = principal.user
     return render(request, "accounts/connected.html", {"accounts": connected_accounts(user, user)})
 
 
@@ -99,7 +103,8 @@ def connected(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required
 def remove_connected(request: HttpRequest, account_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
+    user = principal.user
     try:
         do_remove_social_account(actor=user, account_id=account_id)
     except ClientError as exc:

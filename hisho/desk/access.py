@@ -5,6 +5,10 @@ Two levels:
 - *triage* access (admins: every errand; assistants: unassigned errands in the queue):
   status, age, assignee and the redacted summary only.
 Missing and forbidden raise the same NotFound, so ids cannot be probed.
+
+Every helper takes the caller's principal (hisho/accounts/principal.py), never a bare
+user: staff without a passed second factor get 403 for the whole function, and anything
+that is not a principal gets nothing (fail closed).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from hisho.accounts.mfa import require_second_factor, second_factor_ok
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal, as_principal
 from hisho.desk.models import Errand, Status
 from hisho.errors import NotFound
 
@@ -31,36 +35,43 @@ def _parse_id(errand_id: Any) -> uuid.UUID | None:
         return None
 
 
-def is_participant(user: User | Any, errand: Errand) -> bool:
-    """Owner, or the *current* assignee while they still hold the assistant role."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if not second_factor_ok(user):  # staff without a second factor: no errand at all
+def holds_errand(user: User, errand: Errand) -> bool:
+    """Owner, or the *current* assignee while they still hold the assistant role — the
+    standing an action re-checks on its actor after the entry point's access_* call."""
+    if not user.is_active:
         return False
     if errand.customer_id == user.pk and user.role == Role.CUSTOMER:
         return True
     return errand.assignee_id == user.pk and user.role == Role.ASSISTANT
 
 
-def may_triage(user: User | Any, errand: Errand) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def is_participant(principal: Principal, errand: Errand) -> bool:
+    """The caller holds the errand, from a session cleared for their role."""
+    if not isinstance(principal, Principal) or not principal.cleared:
         return False
-    if not second_factor_ok(user):
+    return holds_errand(principal.user, errand)
+
+
+def may_triage(principal: Principal, errand: Errand) -> bool:
+    if not isinstance(principal, Principal) or not principal.cleared:
         return False
-    if user.role == Role.ADMIN:
+    if principal.role == Role.ADMIN:
         return True
     return (
-        user.role == Role.ASSISTANT and errand.assignee_id is None and errand.status == Status.NEW
+        principal.role == Role.ASSISTANT
+        and errand.assignee_id is None
+        and errand.status == Status.NEW
     )
 
 
-def access_errand(user: User | Any, errand_id: Any, *, for_write: bool = False) -> Errand:
+def access_errand(principal: Principal, errand_id: Any, *, for_write: bool = False) -> Errand:
     """The errand, for its owner and current assignee only.
 
     `for_write` locks the row until the caller's transaction ends, so two state
     changes of one errand cannot interleave.
     """
-    require_second_factor(user)  # 403 for staff without a second factor (accounts/mfa.py)
+    principal = as_principal(principal)
+    principal.require_cleared()  # 403 for staff without a passed second factor
     pk = _parse_id(errand_id)
     if pk is None:
         raise NotFound(ERRAND_NOT_FOUND)
@@ -68,14 +79,17 @@ def access_errand(user: User | Any, errand_id: Any, *, for_write: bool = False) 
     if for_write:
         queryset = queryset.select_for_update(of=("self",))
     errand = queryset.filter(pk=pk).first()
-    if errand is None or not is_participant(user, errand):
+    if errand is None or not is_participant(principal, errand):
         raise NotFound(ERRAND_NOT_FOUND)
     return errand
 
 
-def access_errand_triage(user: User | Any, errand_id: Any, *, for_write: bool = False) -> Errand:
+def access_errand_triage(
+    principal: Principal, errand_id: Any, *, for_write: bool = False
+) -> Errand:
     """The errand for a triage view: participants, admins, and assistants (queue only)."""
-    require_second_factor(user)
+    principal = as_principal(principal)
+    principal.require_cleared()
     pk = _parse_id(errand_id)
     if pk is None:
         raise NotFound(ERRAND_NOT_FOUND)
@@ -83,14 +97,16 @@ def access_errand_triage(user: User | Any, errand_id: Any, *, for_write: bool = 
     if for_write:
         queryset = queryset.select_for_update(of=("self",))
     errand = queryset.filter(pk=pk).first()
-    if errand is None or not (is_participant(user, errand) or may_triage(user, errand)):
+    if errand is None or not (is_participant(principal, errand) or may_triage(principal, errand)):
         raise NotFound(ERRAND_NOT_FOUND)
     return errand
 
 
-def errands_for(user: User) -> QuerySet[Errand]:
-    """The errand list a user sees: own, assigned, or (admins) all as triage."""
-    require_second_factor(user)
+def errands_for(principal: Principal) -> QuerySet[Errand]:
+    """The errand list a caller sees: own, assigned, or (admins) all as triage."""
+    principal = as_principal(principal)
+    principal.require_cleared()
+    user = principal.user
     base = Errand.objects.select_related("assignee").order_by("-created_at", "-pk")
     if not user.is_active:
         return base.none()
@@ -103,11 +119,12 @@ def errands_for(user: User) -> QuerySet[Errand]:
     return base.none()
 
 
-def triage_queue(user: User) -> QuerySet[Errand]:
+def triage_queue(principal: Principal) -> QuerySet[Errand]:
     """Unassigned new errands, for assistants and admins (shown redacted)."""
-    if not user.is_active or user.role not in (Role.ASSISTANT, Role.ADMIN):
+    principal = as_principal(principal)
+    if not principal.active or principal.role not in (Role.ASSISTANT, Role.ADMIN):
         return Errand.objects.none()
-    require_second_factor(user)
+    principal.require_cleared()
     return (
         Errand.objects.filter(assignee__isnull=True, status=Status.NEW)
         .select_related("assignee")

@@ -16,7 +16,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.desk import live
-from hisho.desk.access import is_participant
+from hisho.desk.access import holds_errand
 from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
 from hisho.desk.summary import triage_summary
@@ -182,7 +182,7 @@ _ASSIGNEE_MOVES = {
 @transaction.atomic
 def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
     errand = _lock(errand)
-    if not is_participant(actor, errand):
+    if not holds_errand(actor, errand):
         raise NotFound("No such errand.")
     try:
         target = Status(status)
@@ -214,7 +214,7 @@ def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
 
 @transaction.atomic
 def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
-    if not is_participant(actor, errand):
+    if not holds_errand(actor, errand):
         raise NotFound("No such errand.")
     inbound = _Inbound()
     body = inbound("body", body, max_length=MESSAGE_MAX, required=True)

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal, principal_of
 from hisho.desk.access import access_errand, access_errand_triage, errands_for, is_participant
 from hisho.desk.actions import (
     do_assign_errand,
@@ -125,7 +126,7 @@ class MessageParams(Schema):
     limit: int = Field(default=100, ge=1, le=200)
 
 
-def errand_out(reader: User, errand: Errand) -> ErrandOut:
+def errand_out(reader: Principal, errand: Errand) -> ErrandOut:
     """Full view for participants, triage view (no customer content) for everyone else."""
     assignee = (
         PersonRef(id=errand.assignee.pk, name=errand.assignee.display_name)
@@ -171,10 +172,12 @@ def message_out(reader: User, message: MessageView) -> MessageOut:
     summary="Your errands (customers), assigned errands (assistants), all (admins)",
 )
 def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
-    user: User = request.user  # type: ignore[assignment]
-    errands = errands_for(user)
+    principal = principal_of(request)
+    errands = errands_for(principal)
     page = list(errands[params.offset : params.offset + params.limit])
-    return ErrandPage(items=[errand_out(user, errand) for errand in page], count=errands.count())
+    return ErrandPage(
+        items=[errand_out(principal, errand) for errand in page], count=errands.count()
+    )
 
 
 @router.post(
@@ -184,7 +187,8 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     summary="Ask for help with an errand",
 )
 def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
+    user = principal.user
     sealed = payload.sealed or SealedIn()
     errand = do_create_errand(
         actor=user,
@@ -194,7 +198,7 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
         address=sealed.address,
         note=sealed.note,
     )
-    out = errand_out(user, errand)
+    out = errand_out(principal, errand)
     out.notice = notice_for(
         errand.cards_masked, language=user.language, fallback=request.LANGUAGE_CODE
     )
@@ -208,8 +212,8 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
     summary="One errand: full for owner and assignee, triage view for staff",
 )
 def get_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
-    user: User = request.user  # type: ignore[assignment]
-    return errand_out(user, access_errand_triage(user, errand_id))
+    principal = principal_of(request)
+    return errand_out(principal, access_errand_triage(principal, errand_id))
 
 
 @router.get(
@@ -218,9 +222,9 @@ def get_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
     summary="The errand's sealed fields (owner and current assignee)",
 )
 def get_sealed(request: HttpRequest, errand_id: str) -> SealedOut:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand(user, errand_id)
-    return SealedOut(**read_sealed(user, errand).__dict__)
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id)
+    return SealedOut(**read_sealed(principal, errand).__dict__)
 
 
 @router.get(
@@ -231,9 +235,10 @@ def get_sealed(request: HttpRequest, errand_id: str) -> SealedOut:
 def list_messages(
     request: HttpRequest, errand_id: str, params: Query[MessageParams]
 ) -> MessagePage:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand(user, errand_id)
-    messages = read_messages(user, errand, after=params.after, limit=params.limit + 1)
+    principal = principal_of(request)
+    user = principal.user
+    errand = access_errand(principal, errand_id)
+    messages = read_messages(principal, errand, after=params.after, limit=params.limit + 1)
     return MessagePage(
         items=[message_out(user, m) for m in messages[: params.limit]],
         has_more=len(messages) > params.limit,
@@ -244,8 +249,9 @@ def list_messages(
     "/{errand_id}/messages", response=with_errors({201: MessageOut}), summary="Post a chat message"
 )
 def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status[Any]:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    errand = access_errand(principal, errand_id)
     message = do_post_message(actor=user, errand=errand, body=payload.body)
     out = message_out(user, message_view(message))
     out.notice = notice_for(
@@ -262,14 +268,15 @@ def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> St
     summary="(Re)assign to an assistant, or to the least-loaded one",
 )
 def assign_errand(request: HttpRequest, errand_id: str, payload: AssignIn) -> ErrandOut:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.ADMIN, detail="Only admins can assign errands.")
-    errand = access_errand_triage(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    require_role(principal, Role.ADMIN, detail="Only admins can assign errands.")
+    errand = access_errand_triage(principal, errand_id)
     if payload.assistant_id is not None:
         errand = do_assign_errand(actor=user, errand=errand, assistant_id=payload.assistant_id)
     else:  # AssignIn.one_way: strategy is least_loaded
         errand = do_assign_least_loaded(actor=user, errand=errand)
-    return errand_out(user, errand)
+    return errand_out(principal, errand)
 
 
 @router.post(
@@ -279,8 +286,9 @@ def assign_errand(request: HttpRequest, errand_id: str, payload: AssignIn) -> Er
     summary="Cancel (owner), start or finish (assignee)",
 )
 def change_status(request: HttpRequest, errand_id: str, payload: StatusIn) -> ErrandOut:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
+    user = principal.user
     errand = do_change_status(
-        actor=user, errand=access_errand(user, errand_id), status=payload.status
+        actor=user, errand=access_errand(principal, errand_id), status=payload.status
     )
-    return errand_out(user, errand)
+    return errand_out(principal, errand)

@@ -45,8 +45,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http.request import split_domain_port, validate_host
 
-from hisho.accounts.mfa import SecondFactorRequired, note_session
 from hisho.accounts.models import User
+from hisho.accounts.principal import Principal, SecondFactorRequired, principal_for
 from hisho.accounts.security import session_expired
 from hisho.accounts.sessions import app_token_session, browser_session, session_user
 from hisho.desk import live
@@ -186,8 +186,8 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
 
     # --- run in the database thread -----------------------------------------------------
 
-    def _current_user(self, *, by_person: bool) -> User:
-        """The connection's person as the session says now: signed out, expired,
+    def _current_principal(self, *, by_person: bool) -> Principal:
+        """The connection's principal as the session says now: signed out, expired,
         deactivated or another person → the connection ends. `by_person`: the person
         did something (connected, posted), which keeps an idle session alive; an event
         arriving for them does not."""
@@ -203,13 +203,16 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         if getattr(self, "user_id", None) not in (None, user.pk):
             raise _Refused(CLOSE_SIGNED_OUT)
         # Staff see errands only from a session that passed a second factor.
-        note_session(user, session)
-        return user  # type: ignore[no-any-return]
+        principal = principal_for(user, session)
+        if principal is None:
+            raise _Refused(CLOSE_SIGNED_OUT)
+        return principal
 
     def _admit(self, errand_id: uuid.UUID) -> User:
-        user = self._current_user(by_person=True)
+        principal = self._current_principal(by_person=True)
+        user = principal.user
         try:
-            access_errand(user, errand_id)
+            access_errand(principal, errand_id)
         except NotFound:
             raise _Refused(CLOSE_NO_ACCESS) from None
         except SecondFactorRequired:
@@ -217,10 +220,11 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         return user
 
     def _post(self, body: str, ref: str | None) -> dict[str, Any]:
-        user = self._current_user(by_person=True)
+        principal = self._current_principal(by_person=True)
+        user = principal.user
         try:
             with transaction.atomic():
-                errand = access_errand(user, self.errand_id, for_write=True)
+                errand = access_errand(principal, self.errand_id, for_write=True)
                 message = do_post_message(actor=user, errand=errand, body=body)
         except NotFound:
             raise _Refused(CLOSE_NO_ACCESS) from None
@@ -234,14 +238,15 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
 
     def _frames_for(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """What this connection's person may see of one event, checked now."""
-        user = self._current_user(by_person=False)
+        principal = self._current_principal(by_person=False)
+        user = principal.user
         try:
-            errand = access_errand(user, self.errand_id)
+            errand = access_errand(principal, self.errand_id)
             kind = event.get("kind")
             errand_ref = str(errand.pk)
             if kind == live.MESSAGE:
                 message_id = int(event["message"])
-                views = read_messages(user, errand, after=message_id - 1, limit=1)
+                views = read_messages(principal, errand, after=message_id - 1, limit=1)
                 return [
                     {
                         "type": "message",

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from hisho.accounts.models import User
+from hisho.accounts.principal import Principal
 from hisho.desk.models import Errand, Message
 from hisho.vault.models import AccessAction
+from hisho.vault.policy import GrantReader
 from hisho.vault.sealing import Place, Scope, open_triage_summary, seal, unseal
 
 ERRAND_TABLE = Errand._meta.db_table
@@ -77,7 +78,7 @@ def seal_message_body(errand: Errand, seal_id: uuid.UUID, body: str) -> bytes:
     return sealed
 
 
-def read_content(reader: User | Any, errand: Errand) -> ErrandContent:
+def read_content(reader: Principal | GrantReader, errand: Errand) -> ErrandContent:
     title, details = unseal(
         reader,
         errand_scope(errand),
@@ -94,7 +95,7 @@ def read_content(reader: User | Any, errand: Errand) -> ErrandContent:
     )
 
 
-def read_sealed(reader: User | Any, errand: Errand) -> SealedFields:
+def read_sealed(reader: Principal | GrantReader, errand: Errand) -> SealedFields:
     phone, address, note = unseal(
         reader,
         errand_scope(errand),
@@ -114,7 +115,7 @@ def read_sealed(reader: User | Any, errand: Errand) -> SealedFields:
 
 
 def read_messages(
-    reader: User | Any, errand: Errand, *, after: int | None = None, limit: int = 100
+    reader: Principal | GrantReader, errand: Errand, *, after: int | None = None, limit: int = 100
 ) -> list[MessageView]:
     """Messages oldest first; `after` continues from a message id (catch-up)."""
     queryset = Message.objects.filter(errand=errand).select_related("author").order_by("id")

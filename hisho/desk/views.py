@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import principal_of
 from hisho.desk.access import (
     access_errand,
     access_errand_triage,
@@ -44,13 +45,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def errand_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
     require_role(
-        user, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
+        principal, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
     )
-    errands = list(errands_for(user)[:200])
+    errands = list(errands_for(principal)[:200])
     rows = [
-        {"errand": e, "title": read_content(user, e).title if is_participant(user, e) else None}
+        {
+            "errand": e,
+            "title": read_content(principal, e).title if is_participant(principal, e) else None,
+        }
         for e in errands
     ]
     return render(request, "desk/errand_list.html", {"rows": rows})
@@ -58,15 +62,16 @@ def errand_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.ASSISTANT, Role.ADMIN, detail="The queue is for staff.")
-    return render(request, "desk/queue.html", {"errands": triage_queue(user)[:200]})
+    principal = principal_of(request)
+    require_role(principal, Role.ASSISTANT, Role.ADMIN, detail="The queue is for staff.")
+    return render(request, "desk/queue.html", {"errands": triage_queue(principal)[:200]})
 
 
 @login_required
 def errand_create(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.CUSTOMER, detail="Only customers can create errands.")
+    principal = principal_of(request)
+    user = principal.user
+    require_role(principal, Role.CUSTOMER, detail="Only customers can create errands.")
     form = ErrandForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,14 +92,15 @@ def _form_field(field: str, form: Any) -> str | None:
 
 @login_required
 def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand_triage(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    errand = access_errand_triage(principal, errand_id)
     context: dict[str, Any] = {"errand": errand, "message_form": MessageForm()}
-    if is_participant(user, errand):
+    if is_participant(principal, errand):
         context.update(
-            content=read_content(user, errand),
-            sealed=read_sealed(user, errand),
-            chat=read_messages(user, errand, limit=500),
+            content=read_content(principal, errand),
+            sealed=read_sealed(principal, errand),
+            chat=read_messages(principal, errand, limit=500),
             is_owner=errand.customer_id == user.pk,
         )
         return render(request, "desk/errand_detail.html", context)
@@ -110,8 +116,9 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def post_message(request: HttpRequest, errand_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    errand = access_errand(principal, errand_id)
     form = MessageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A message needs some text (at most 10,000 characters)."))
@@ -128,8 +135,9 @@ def post_message(request: HttpRequest, errand_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def change_status(request: HttpRequest, errand_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    errand = access_errand(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    errand = access_errand(principal, errand_id)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -142,9 +150,10 @@ def change_status(request: HttpRequest, errand_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def assign(request: HttpRequest, errand_id: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    require_role(user, Role.ADMIN, detail="Only admins can assign errands.")
-    errand = access_errand_triage(user, errand_id)
+    principal = principal_of(request)
+    user = principal.user
+    require_role(principal, Role.ADMIN, detail="Only admins can assign errands.")
+    errand = access_errand_triage(principal, errand_id)
     form = AssignForm(request.POST)
     try:
         if not form.is_valid():

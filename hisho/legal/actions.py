@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.inbound import scrub
@@ -212,15 +213,17 @@ def do_record_disclosure_read(*, reader: DisclosureReader, entry: Any) -> Disclo
 
 
 @transaction.atomic
-def do_export_case(*, actor: User, case: DisclosureCase) -> dict[str, Any]:
+def do_export_case(*, principal: Principal, case: DisclosureCase) -> dict[str, Any]:
     """The signed bundle of exactly the case's scope. Only an approved case, only one of
-    its two admins, only while its grant lasts. Returns the signed document; Hisho keeps
-    only its SHA-256."""
+    its two admins (with a passed second factor: the vault asks), only while its grant
+    lasts. Returns the signed document; Hisho keeps only its SHA-256."""
     from hisho.legal.bundle import build_payload
     from hisho.signing.canonical import canonical_json
     from hisho.signing.service import sign_document
 
+    actor = principal.user
     require_admin(actor)
+    principal.require_cleared()
     case = _lock(case)
     if case.status not in (CaseStatus.APPROVED, CaseStatus.DISCLOSED):
         raise Conflict("Only an approved case can produce the export.")
@@ -229,7 +232,7 @@ def do_export_case(*, actor: User, case: DisclosureCase) -> dict[str, Any]:
     grant = DisclosureGrant.objects.select_related("case").filter(case=case).first()
     if grant is None or not grant_is_active(grant):
         raise Conflict("The grant of this case has expired; a new case must be approved.")
-    reader = DisclosureReader(grant, actor)
+    reader = DisclosureReader(grant, principal)
     payload = build_payload(reader, case)
     document = sign_document(payload)
     now = timezone.now()

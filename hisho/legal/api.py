@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hisho.accounts.models import User
+from hisho.accounts.principal import principal_of
 from hisho.legal.access import access_case, cases_for
 from hisho.legal.actions import (
     do_approve_case,
@@ -174,4 +175,4 @@ def defer_notice(request: HttpRequest, case_id: str, payload: DeferIn) -> CaseOu
 )
 def export_case(request: HttpRequest, case_id: str) -> dict[str, Any]:
     case = access_case(_user(request), case_id)
-    return do_export_case(actor=_user(request), case=case)
+    return do_export_case(principal=principal_of(request), case=case)

@@ -7,9 +7,9 @@ class LegalConfig(AppConfig):
     verbose_name = "Legal disclosures"
 
     def ready(self) -> None:
-        from hisho.legal.grants import withheld_access_entries
-        from hisho.vault import access as vault_access
+        from hisho.legal.grants import DisclosureGrants
+        from hisho.vault.policy import register
 
-        # Reads under a disclosure stay out of the person's access log until notice.
-        if withheld_access_entries not in vault_access.WITHHELD:
-            vault_access.WITHHELD.append(withheld_access_entries)
+        # Reads under an approved disclosure, and their access-log entries withheld until
+        # notice is given (hisho/vault/policy.py).
+        register(DisclosureGrants())

@@ -1,4 +1,5 @@
-"""The disclosure grant, as the vault sees it (hisho.vault.policy.UnsealGrant).
+"""The disclosure grant, as the vault sees it (the rule hisho.legal registers with
+hisho.vault.policy).
 
 An approved case's export unseals the person's data through the vault like any other
 read, as a `DisclosureReader`: the admin producing the export, acting under the case's
@@ -18,8 +19,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal
 from hisho.legal.models import CaseStatus, Category, DisclosureGrant, DisclosureRead
-from hisho.vault.policy import UnsealGrant
+from hisho.vault.policy import Reader, UnsealRule
 
 
 def grant_is_active(grant: DisclosureGrant, *, now: Any = None) -> bool:
@@ -32,25 +34,21 @@ def grant_is_active(grant: DisclosureGrant, *, now: Any = None) -> bool:
     )
 
 
-class DisclosureReader(UnsealGrant):
-    """`user` producing the export of `grant`'s case."""
+class DisclosureReader:
+    """`principal` (an admin) producing the export of `grant`'s case: a grant reader
+    (hisho.vault.policy.GrantReader)."""
 
-    is_authenticated = True
-
-    def __init__(self, grant: DisclosureGrant, user: User) -> None:
+    def __init__(self, grant: DisclosureGrant, principal: Principal) -> None:
         self.grant_id = grant.pk
         self.case_id = grant.case_id
-        self.user = user
+        self.principal = principal
+        self.user = principal.user
         self.reads = 0
 
     @property
     def pk(self) -> int:
         # Audit events about this read (e.g. a value that did not open) name the admin.
         return int(self.user.pk)
-
-    @property
-    def is_active(self) -> bool:
-        return bool(self.user.is_active)
 
     def permits_unseal(self, customer_id: int, errand_id: uuid.UUID | None) -> bool:
         from hisho.desk.models import Errand
@@ -83,3 +81,17 @@ def withheld_access_entries(customer_id: int) -> QuerySet[DisclosureRead, Any]:
     return DisclosureRead.objects.filter(
         access_entry__customer_id=customer_id, case__notified_at__isnull=True
     ).values("access_entry_id")
+
+
+class DisclosureGrants(UnsealRule):
+    """hisho.legal's rule with the vault: what an active grant covers opens for its
+    disclosure reader; reads under a case whose notice is deferred stay out of the
+    person's access log until notice is given."""
+
+    def standing(self, reader: Any, customer_id: int, errand_id: uuid.UUID | None) -> Reader | None:
+        if isinstance(reader, DisclosureReader) and reader.permits_unseal(customer_id, errand_id):
+            return Reader.GRANTEE
+        return None
+
+    def withheld_entry_ids(self, customer_id: int) -> Any:
+        return withheld_access_entries(customer_id)

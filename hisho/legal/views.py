@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hisho.accounts.models import User
+from hisho.accounts.principal import principal_of
 from hisho.errors import ClientError, InvalidInput
 from hisho.legal.access import access_case, cases_for, require_admin
 from hisho.legal.actions import (
@@ -128,7 +129,7 @@ def export(request: HttpRequest, case_id: str) -> HttpResponse:
     admin = _admin(request)
     case = access_case(admin, case_id)
     try:
-        document = do_export_case(actor=admin, case=case)
+        document = do_export_case(principal=principal_of(request), case=case)
     except ClientError as exc:
         messages.error(request, exc.detail)
         return redirect("legal_case", case_id=case.pk)

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
@@ -186,14 +187,15 @@ def do_record_disclosure(
 
 
 @transaction.atomic
-def do_export_my_data(*, actor: User) -> dict[str, Any]:
+def do_export_my_data(*, principal: Principal) -> dict[str, Any]:
     """Everything Hisho holds about the caller, as one signed document (docs/privacy.md)."""
     from hisho.privacy.export import export_payload
     from hisho.privacy.signatures import sign
 
+    actor = principal.user
     if not actor.is_active:
         raise NotFound("No such person.")
-    payload = export_payload(actor)
+    payload = export_payload(principal)
     document = sign(payload)
     record_event(
         "privacy.exported",

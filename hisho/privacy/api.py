@@ -17,6 +17,7 @@ from pydantic import Field
 from hisho.accounts.access import require_role
 from hisho.accounts.api import router as accounts_router
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import principal_of
 from hisho.accounts.security import require_recent_authentication
 from hisho.errors import NotFound
 from hisho.privacy.actions import (
@@ -131,7 +132,7 @@ def put_consent(request: HttpRequest, purpose: str, payload: ConsentIn) -> Conse
 )
 def export_me(request: HttpRequest) -> dict[str, Any]:
     require_recent_authentication(request)
-    return do_export_my_data(actor=_user(request))
+    return do_export_my_data(principal=principal_of(request))
 
 
 @router.get(

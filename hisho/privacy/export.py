@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from hisho.accounts.access import read_profile
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import Principal
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.privacy.consents import consent_states, version_in_force_number
@@ -42,11 +43,12 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def _messages(user: User, errand: Errand) -> list[dict[str, Any]]:
+def _messages(principal: Principal, errand: Errand) -> list[dict[str, Any]]:
+    user = principal.user
     out: list[dict[str, Any]] = []
     after: int | None = None
     while True:
-        page = read_messages(user, errand, after=after, limit=MESSAGE_PAGE)
+        page = read_messages(principal, errand, after=after, limit=MESSAGE_PAGE)
         out += [
             {
                 "id": m.id,
@@ -63,14 +65,15 @@ def _messages(user: User, errand: Errand) -> list[dict[str, Any]]:
         after = page[-1].id
 
 
-def _errands(user: User) -> list[dict[str, Any]]:
+def _errands(principal: Principal) -> list[dict[str, Any]]:
+    user = principal.user
     if user.role != Role.CUSTOMER:
         return []
     errands = Errand.objects.filter(customer=user).select_related("assignee").order_by("created_at")
     out = []
     for errand in errands:
-        content = read_content(user, errand)
-        sealed = read_sealed(user, errand)
+        content = read_content(principal, errand)
+        sealed = read_sealed(principal, errand)
         out.append(
             {
                 "id": str(errand.pk),
@@ -86,7 +89,7 @@ def _errands(user: User) -> list[dict[str, Any]]:
                 "details": content.details,
                 "sealed": {"phone": sealed.phone, "address": sealed.address, "note": sealed.note},
                 "readable": content.intact and sealed.intact,
-                "messages": _messages(user, errand),
+                "messages": _messages(principal, errand),
             }
         )
     return out
@@ -108,9 +111,10 @@ def _social_accounts(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def export_payload(user: User) -> dict[str, Any]:
+def export_payload(principal: Principal) -> dict[str, Any]:
+    user = principal.user
     policy = current_policy()
-    profile = read_profile(user, user)
+    profile = read_profile(principal, user)
     return {
         "type": EXPORT_TYPE,
         "v": EXPORT_VERSION,
@@ -146,7 +150,7 @@ def export_payload(user: User) -> dict[str, Any]:
             }
             for s in UserSession.objects.filter(user=user).order_by("created_at")
         ],
-        "errands": _errands(user),
+        "errands": _errands(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
+from hisho.accounts.principal import principal_of
 from hisho.errors import ClientError, InvalidInput
 from hisho.privacy import cookies
 from hisho.privacy.actions import (
@@ -162,10 +163,10 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_data(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    principal = principal_of(request)
     policy = current_policy()
     language = _language(request, None)
-    data = export_payload(user)
+    data = export_payload(principal)
     recipients = {k: r.name(language) for k, r in policy.recipients.items()}
     purposes = {k: p.title(language) for k, p in policy.purposes.items()}
     kinds = policy_context(policy, language)["data"]
@@ -183,7 +184,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 }
                 for d in data["disclosures"]
             ],
-            "is_customer": user.role == Role.CUSTOMER,
+            "is_customer": principal.role == Role.CUSTOMER,
         },
     )
 
@@ -192,8 +193,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @require_safe
 @reauthentication_required
 def export_download(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    document = do_export_my_data(actor=user)
+    document = do_export_my_data(principal=principal_of(request))
     response = HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json"
     )

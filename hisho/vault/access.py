@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,10 +9,7 @@ from django.db.models import QuerySet
 from hisho.accounts.models import Role
 from hisho.errors import Forbidden
 from hisho.vault.models import AccessLogEntry
-
-# Entries the person may not see *yet*: reads under a legal disclosure whose notice is
-# deferred (hisho.legal registers the query; the entries appear once notice is given).
-WITHHELD: list[Callable[[int], Any]] = []
+from hisho.vault.policy import rules
 
 
 def access_log_for(user: Any) -> QuerySet[AccessLogEntry]:
@@ -22,6 +18,10 @@ def access_log_for(user: Any) -> QuerySet[AccessLogEntry]:
     if not getattr(user, "is_authenticated", False) or user.role != Role.CUSTOMER:
         raise Forbidden("Only customers have an access log.")
     entries = AccessLogEntry.objects.filter(customer_id=user.pk)
-    for withheld in WITHHELD:
-        entries = entries.exclude(pk__in=withheld(user.pk))
+    # Entries the person may not see *yet* (e.g. reads under a legal disclosure whose
+    # notice is deferred): each registered rule may withhold some.
+    for rule in rules():
+        withheld = rule.withheld_entry_ids(user.pk)
+        if withheld is not None:
+            entries = entries.exclude(pk__in=withheld)
     return entries.order_by("-at", "-id")

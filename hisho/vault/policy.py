@@ -1,30 +1,34 @@
 """Who may unseal what: the access policy the vault asks before every unseal.
 
-- a profile's sealed fields: only the person themself;
-- an errand's content: its owner and its *current* assignee (hisho.desk.access), decided
-  on the errand as it is in the database now, not on a copy the caller holds — so a
-  reassignment or a role change takes effect at the very next unseal;
-- a reader acting under a time-limited grant (`UnsealGrant`: a legal disclosure case,
-  hisho.legal) whatever that grant, as it is in the database now, covers. Its reads go
-  to the owner's access log like a staff read.
+The vault knows one rule of its own — a person's profile fields open for that person
+alone — and refuses everything else unless a rule that an app *registered* grants it
+(`register`). The vault imports no app (an import-linter contract checks it); the apps
+register, at start-up (their AppConfig.ready):
 
-Everyone else, admins and superusers included, is refused with the same not-found the
-rest of the service gives for objects one may not see.
+- hisho.desk: an errand's content opens for its owner and its *current* assignee,
+  decided on the errand as it is in the database now, not on a copy the caller holds — so
+  a reassignment or a role change takes effect at the very next unseal;
+- hisho.legal: a reader acting under a time-limited disclosure grant, for whatever the
+  grant, as it is in the database now, covers; and the access-log entries of reads whose
+  notice is deferred, which the person sees once notice is given.
+
+Every reader is a principal (hisho/accounts/principal.py), or a grant reader acting for
+one; a staff principal without a passed second factor opens nothing. Everyone else,
+admins and superusers included, is refused with the same not-found the rest of the
+service gives for objects one may not see.
 """
 
 from __future__ import annotations
 
-import abc
 import enum
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
-from django.db import connection
-
+from hisho.accounts.principal import Principal
 from hisho.errors import NotFound
 
-if TYPE_CHECKING:
-    from hisho.desk.models import Errand
+PERSON_NOT_FOUND = "No such person."
+CONTENT_NOT_FOUND = "No such errand."
 
 
 class Reader(enum.Enum):
@@ -33,58 +37,68 @@ class Reader(enum.Enum):
     GRANTEE = "grantee"
 
 
-class UnsealGrant(abc.ABC):
-    """A reader acting under a time-limited grant rather than as themself (hisho.legal's
-    disclosure grant). `user` is the staff member acting; `unsealed` is told of each
-    access-log entry written for a read under the grant."""
+@runtime_checkable
+class GrantReader(Protocol):
+    """A principal acting under a grant rather than as themself (hisho.legal's disclosure
+    reader). The vault tells it of each access-log entry written for a read under it."""
 
-    user: Any
+    principal: Principal
 
-    @abc.abstractmethod
-    def permits_unseal(self, customer_id: int, errand_id: uuid.UUID | None) -> bool:
-        """Whether the grant, as it is in the database now, covers this unseal."""
-
-    @abc.abstractmethod
     def unsealed(self, entry: Any) -> None: ...
 
 
-def unseal_role(reader: Any, customer_id: int, errand_id: uuid.UUID | None) -> Reader:
-    """The reader's standing, or NotFound if they may not unseal."""
-    from hisho.desk.access import ERRAND_NOT_FOUND, is_participant
+class UnsealRule:
+    """What an app registers with the vault. Each method abstains (None) by default."""
 
-    if isinstance(reader, UnsealGrant):
-        if reader.permits_unseal(customer_id, errand_id):
-            return Reader.GRANTEE
-        raise NotFound("No such person." if errand_id is None else ERRAND_NOT_FOUND)
-    signed_in = getattr(reader, "is_authenticated", False) and getattr(reader, "is_active", False)
-    if errand_id is None:
-        if signed_in and reader.pk == customer_id:
-            return Reader.OWNER
-        raise NotFound("No such person.")
-    if not signed_in:
-        raise NotFound(ERRAND_NOT_FOUND)
-    current = _current_errand(errand_id)
-    if current is None or current.customer_id != customer_id or not is_participant(reader, current):
-        raise NotFound(ERRAND_NOT_FOUND)
-    return Reader.OWNER if current.customer_id == reader.pk else Reader.ASSIGNEE
-
-
-def _current_errand(errand_id: uuid.UUID) -> Errand | None:
-    """Owner and assignee of the errand as committed now. One primary-key lookup in SQL:
-    it runs on every unseal, and the ORM would cost ten times as much (bench/vault_bench.py)."""
-    from hisho.desk.models import Errand
-
-    meta = Errand._meta
-    quote = connection.ops.quote_name
-    sql = "SELECT {}, {} FROM {} WHERE {} = %s".format(  # noqa: S608 - names from the model
-        quote(meta.get_field("customer").column),
-        quote(meta.get_field("assignee").column),
-        quote(meta.db_table),
-        quote(str(meta.pk.column)),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [meta.pk.get_db_prep_value(errand_id, connection)])
-        row = cursor.fetchone()
-    if row is None:
+    def standing(
+        self, reader: Principal | GrantReader, customer_id: int, errand_id: uuid.UUID | None
+    ) -> Reader | None:
+        """The reader's standing for this customer's data (and errand), or None."""
         return None
-    return Errand(pk=errand_id, customer_id=row[0], assignee_id=row[1])
+
+    def withheld_entry_ids(self, customer_id: int) -> Any | None:
+        """Ids (a queryset of values) of access-log entries the person may not see yet."""
+        return None
+
+
+_RULES: list[UnsealRule] = []
+
+
+def register(rule: UnsealRule) -> None:
+    """Add an app's rule (once; registering the same rule again is a no-op)."""
+    if not any(type(existing) is type(rule) for existing in _RULES):
+        _RULES.append(rule)
+
+
+def rules() -> tuple[UnsealRule, ...]:
+    return tuple(_RULES)
+
+
+def acting_principal(reader: Any) -> Principal | None:
+    """The principal behind `reader`: itself, or the one a grant reader acts for."""
+    if isinstance(reader, Principal):
+        return reader
+    if isinstance(reader, GrantReader) and isinstance(reader.principal, Principal):
+        return reader.principal
+    return None
+
+
+def unseal_role(reader: Any, customer_id: int, errand_id: uuid.UUID | None) -> Reader:
+    """The reader's standing, or NotFound if they may not unseal (fail closed: no
+    principal, a deactivated one, a staff principal without a second factor for anything
+    but their own profile, or no rule granting it)."""
+    missing = NotFound(PERSON_NOT_FOUND if errand_id is None else CONTENT_NOT_FOUND)
+    principal = acting_principal(reader)
+    if principal is None or not principal.active:
+        raise missing
+    # A person's own profile, for themself — staff included, before their second factor:
+    # it is their own account, which they may always see and export.
+    if errand_id is None and reader is principal and principal.pk == customer_id:
+        return Reader.OWNER
+    if not principal.cleared:
+        raise missing
+    for rule in _RULES:
+        standing = rule.standing(reader, customer_id, errand_id)
+        if standing is not None:
+            return standing
+    raise missing

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hisho.accounts.principal import Principal
 from hisho.vault import crypto
 from hisho.vault.errors import CannotDecrypt, KeyUnavailable
 from hisho.vault.keys import store
 from hisho.vault.models import AccessAction, KeyScope
-from hisho.vault.policy import Reader, unseal_role
+from hisho.vault.policy import GrantReader, Reader, acting_principal, unseal_role
 
 # What readers see in place of a value that cannot be decrypted (lists keep working).
 PLACEHOLDER = "[This content cannot be decrypted.]"
@@ -122,7 +123,7 @@ def _open_all(
 
 
 def unseal(
-    reader: Any,
+    reader: Principal | GrantReader,
     scope: Scope,
     items: Sequence[tuple[Place, Sealed]],
     *,
@@ -146,9 +147,10 @@ def unseal(
     if role is Reader.GRANTEE and any(item.text is not None for item in opened):
         if action is None:
             raise ValueError("a read under a grant needs an access-log action")
+        assert isinstance(reader, GrantReader)  # noqa: S101 - GRANTEE implies it
         reader.unsealed(
             do_log_staff_access(
-                actor=reader.user,
+                actor=reader.principal.user,
                 customer_id=scope.customer_id,
                 errand_id=scope.errand_id,
                 action=action,
@@ -158,7 +160,10 @@ def unseal(
         if action is None or scope.errand_id is None:
             raise ValueError("a staff read needs an access-log action and an errand")
         do_log_staff_access(
-            actor=reader, customer_id=scope.customer_id, errand_id=scope.errand_id, action=action
+            actor=acting_user(reader),
+            customer_id=scope.customer_id,
+            errand_id=scope.errand_id,
+            action=action,
         )
     return opened
 
@@ -181,6 +186,12 @@ def open_triage_summary(scope: Scope, place: Place, token: Sealed) -> Opened:
     return opened[0]
 
 
+def acting_user(reader: Any) -> Any:
+    """The person behind a reader, for the audit log (None for no reader)."""
+    principal = acting_principal(reader)
+    return principal.user if principal is not None else None
+
+
 def _report(reader: Any, scope: Scope, failures: list[tuple[Place, str]]) -> None:
     """Audit values that did not open — except those of a shredded customer, which are
     meant not to open (reporting them would fill the log on every list page)."""
@@ -190,5 +201,9 @@ def _report(reader: Any, scope: Scope, failures: list[tuple[Place, str]]) -> Non
     if incidents:
         place, reason = incidents[0]
         do_report_unseal_failure(
-            actor=reader, scope=scope, place=place, reason=reason, count=len(incidents)
+            actor=acting_user(reader),
+            scope=scope,
+            place=place,
+            reason=reason,
+            count=len(incidents),
         )

@@ -11,6 +11,7 @@ from hisho.audit.verify import verify_log
 from hisho.demo import Demo
 from hisho.desk.actions import do_assign_errand
 from hisho.desk.content import read_sealed
+from tests.principals import P
 
 
 def last(event: str) -> AuditEvent:
@@ -22,7 +23,7 @@ def last(event: str) -> AuditEvent:
 def test_staff_unseal_role_change_and_reassignment_are_chained(demo: Demo) -> None:
     alice, kenji, yuki, admin = (demo.people[h] for h in ("alice", "kenji", "yuki", "admin"))
 
-    read_sealed(kenji, demo.alice_errand)
+    read_sealed(P(kenji), demo.alice_errand)
     unsealed = last("vault.staff_unsealed")
     assert unsealed.actor_id == kenji.pk
     assert unsealed.extra["customer_id"] == alice.pk
@@ -31,7 +32,7 @@ def test_staff_unseal_role_change_and_reassignment_are_chained(demo: Demo) -> No
     assert unsealed.extra_refs["customer_id"]  # alice is committed, like every person
 
     seq = unsealed.seq
-    read_sealed(alice, demo.alice_errand)  # the owner's own read is not a staff unseal
+    read_sealed(P(alice), demo.alice_errand)  # the owner's own read is not a staff unseal
     assert last("vault.staff_unsealed").seq == seq
 
     do_assign_errand(actor=admin, errand=demo.alice_errand, assistant_id=yuki.pk)

@@ -20,6 +20,7 @@ from django.db import connection
 from hisho.demo import Demo
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
+from tests.principals import P
 
 # Luhn-valid test numbers of each brand, with the IIN ranges Japan and its visitors use.
 CARDS = {
@@ -135,7 +136,7 @@ def test_card_numbers_never_survive_any_input_path(
     alice.refresh_from_db()
     unsealed: list[str] = []
     for own in Errand.objects.filter(customer=alice):
-        content, sealed = read_content(alice, own), read_sealed(alice, own)
+        content, sealed = read_content(P(alice), own), read_sealed(P(alice), own)
         unsealed += [
             content.title,
             content.details,
@@ -144,7 +145,7 @@ def test_card_numbers_never_survive_any_input_path(
             sealed.address or "",
             sealed.note or "",
         ]
-        unsealed += [m.body for m in read_messages(alice, own, limit=10_000)]
+        unsealed += [m.body for m in read_messages(P(alice), own, limit=10_000)]
     assert any("••••1111" in value for value in unsealed), "masks keep the last four digits"
 
     assert_no_card("|".join(unsealed), "unsealed content")

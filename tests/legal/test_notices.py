@@ -17,6 +17,7 @@ from hisho.errors import Conflict, InvalidInput
 from hisho.legal.actions import do_approve_case, do_defer_notice, do_export_case
 from hisho.legal.notices import send_due_notices
 from hisho.privacy.models import Disclosure
+from tests.principals import P
 
 REASON = "Court order 2026-77: the person may not be told before the hearing."
 
@@ -34,7 +35,7 @@ def test_notice_goes_out_at_once_without_deferral(
     do_approve_case(actor=demo.people["admin2"], case=case)
     assert mail.outbox == []  # approval alone discloses nothing
     with django_capture_on_commit_callbacks(execute=True):
-        do_export_case(actor=demo.people["admin"], case=case)
+        do_export_case(principal=P(demo.people["admin"]), case=case)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [demo.people["alice"].email]
@@ -66,7 +67,7 @@ def test_deferral_expiry_sends_the_notice(
         actor=demo.people["admin"], case=case, until=now + dt.timedelta(days=10), reason=REASON
     )
     do_approve_case(actor=demo.people["admin2"], case=case)
-    do_export_case(actor=demo.people["admin"], case=case)
+    do_export_case(principal=P(demo.people["admin"]), case=case)
 
     # While deferred: no mail, and the reads are withheld from alice's access log and her
     # record of disclosures.
@@ -113,7 +114,7 @@ def test_no_deferral_once_the_person_was_told(
     case = open_case(["profile"])
     do_approve_case(actor=demo.people["admin2"], case=case)
     with django_capture_on_commit_callbacks(execute=True):
-        do_export_case(actor=demo.people["admin"], case=case)
+        do_export_case(principal=P(demo.people["admin"]), case=case)
     with pytest.raises(Conflict):
         do_defer_notice(
             actor=demo.people["admin"],

@@ -29,6 +29,7 @@ from hisho.signing.service import BadSignature, published_keys, verify_with_publ
 from hisho.vault.models import AccessAction
 from hisho.vault.sealing import Scope, unseal
 from tests.legal.conftest import today
+from tests.principals import P
 
 BOB_SECRETS = ["English-speaking dentist", "filling came out"]
 ALICE_ERRAND_SECRETS = ["Shibuya", "vegetarian options", "090-1234-5678", "wheelchair"]
@@ -56,7 +57,7 @@ def test_no_export_before_approval(demo: Demo, open_case: Any) -> None:
     case = open_case()
     for handle in ("admin", "admin2"):
         with pytest.raises(Conflict):
-            do_export_case(actor=demo.people[handle], case=case)
+            do_export_case(principal=P(demo.people[handle]), case=case)
     # And nobody unsealed anything trying.
     assert not AuditEvent.objects.filter(event="legal.data_unsealed").exists()
     assert not AuditEvent.objects.filter(event="legal.bundle_exported").exists()
@@ -70,7 +71,7 @@ def test_only_admins_take_part(demo: Demo, open_case: Any, handle: str) -> None:
     for step in (
         lambda: do_approve_case(actor=demo.people[handle], case=case),
         lambda: do_reject_case(actor=demo.people[handle], case=case, reason="no"),
-        lambda: do_export_case(actor=demo.people[handle], case=case),
+        lambda: do_export_case(principal=P(demo.people[handle]), case=case),
     ):
         with pytest.raises(Forbidden):
             step()
@@ -83,7 +84,7 @@ def test_a_third_admin_cannot_export(demo: Demo, open_case: Any) -> None:
     case = open_case()
     do_approve_case(actor=demo.people["admin2"], case=case)
     with pytest.raises(Forbidden):
-        do_export_case(actor=admin3, case=case)
+        do_export_case(principal=P(admin3), case=case)
 
 
 def test_rejection_with_a_reason(demo: Demo, open_case: Any) -> None:
@@ -97,7 +98,7 @@ def test_rejection_with_a_reason(demo: Demo, open_case: Any) -> None:
     with pytest.raises(Conflict):
         do_approve_case(actor=demo.people["admin2"], case=case)
     with pytest.raises(Conflict):
-        do_export_case(actor=demo.people["admin"], case=case)
+        do_export_case(principal=P(demo.people["admin"]), case=case)
     event = AuditEvent.objects.filter(event="legal.case_rejected").get()
     assert event.target_id == str(case.pk) and "warrant" not in json.dumps(event.extra)
 
@@ -122,7 +123,7 @@ def test_export_contains_exactly_the_scope(
 
     only_errands = open_case(["errands"])
     do_approve_case(actor=demo.people["admin2"], case=only_errands)
-    document = do_export_case(actor=demo.people["admin"], case=only_errands)
+    document = do_export_case(principal=P(demo.people["admin"]), case=only_errands)
     data = document["payload"]["data"]
     assert set(data) == {"errands"}
     assert {e["id"] for e in data["errands"]} == {
@@ -138,7 +139,7 @@ def test_export_contains_exactly_the_scope(
 
     only_messages = open_case(["messages"])
     do_approve_case(actor=demo.people["admin2"], case=only_messages)
-    document = do_export_case(actor=demo.people["admin2"], case=only_messages)
+    document = do_export_case(principal=P(demo.people["admin2"]), case=only_messages)
     data = document["payload"]["data"]
     assert set(data) == {"messages"}
     bodies = [m["body"] for m in data["messages"]]
@@ -150,7 +151,7 @@ def test_export_contains_exactly_the_scope(
 
     only_profile = open_case(["profile"])
     do_approve_case(actor=demo.people["admin2"], case=only_profile)
-    data = do_export_case(actor=demo.people["admin"], case=only_profile)["payload"]["data"]
+    data = do_export_case(principal=P(demo.people["admin"]), case=only_profile)["payload"]["data"]
     assert set(data) == {"profile"}
     assert data["profile"]["phone"] == "080-9999-0000" and data["profile"]["country"] == "JP"
     assert data["profile"]["email"] == alice.email and data["profile"]["id"] == alice.pk
@@ -166,7 +167,7 @@ def test_only_kinds_the_policy_declares_for_authorities_leave(
     monkeypatch.setattr(bundle, "declared_kinds", lambda: frozenset({"errand_content"}))
     case = open_case(["profile", "errands"])
     do_approve_case(actor=demo.people["admin2"], case=case)
-    payload = do_export_case(actor=demo.people["admin"], case=case)["payload"]
+    payload = do_export_case(principal=P(demo.people["admin"]), case=case)["payload"]
     assert payload["scope"]["data_kinds"] == ["errand_content"]
     assert "errand_phone" in payload["scope"]["withheld_kinds"]
     assert "email" in payload["scope"]["withheld_kinds"]
@@ -180,7 +181,7 @@ def test_only_kinds_the_policy_declares_for_authorities_leave(
     reads_before = AuditEvent.objects.filter(event="legal.data_unsealed").count()
     nothing = open_case(["errands", "messages"])
     do_approve_case(actor=demo.people["admin2"], case=nothing)
-    payload = do_export_case(actor=demo.people["admin"], case=nothing)["payload"]
+    payload = do_export_case(principal=P(demo.people["admin"]), case=nothing)["payload"]
     assert payload["data"] == {"errands": [], "messages": []}
     assert payload["scope"]["withheld_kinds"] == ["errand_content"]
     # Nothing was even unsealed.
@@ -193,7 +194,7 @@ def test_the_real_policy_is_respected(demo: Demo, open_case: Any) -> None:
     declared = declared_kinds()
     case = open_case()
     do_approve_case(actor=demo.people["admin2"], case=case)
-    payload = do_export_case(actor=demo.people["admin"], case=case)["payload"]
+    payload = do_export_case(principal=P(demo.people["admin"]), case=case)["payload"]
     assert set(payload["scope"]["data_kinds"]) <= declared
     assert not set(payload["scope"]["withheld_kinds"]) & declared
 
@@ -201,23 +202,23 @@ def test_the_real_policy_is_respected(demo: Demo, open_case: Any) -> None:
 def test_export_keeps_to_the_period(demo: Demo, open_case: Any) -> None:
     long_ago = open_case(start=today() - dt.timedelta(days=400), end=today() - dt.timedelta(days=1))
     do_approve_case(actor=demo.people["admin2"], case=long_ago)
-    data = do_export_case(actor=demo.people["admin"], case=long_ago)["payload"]["data"]
+    data = do_export_case(principal=P(demo.people["admin"]), case=long_ago)["payload"]["data"]
     assert data["errands"] == [] and data["messages"] == []
     assert "profile" in data  # the profile is not bound to a period
-    scope = do_export_case(actor=demo.people["admin"], case=long_ago)["payload"]["scope"]
+    scope = do_export_case(principal=P(demo.people["admin"]), case=long_ago)["payload"]["scope"]
     assert scope["period"]["end"] == (today() - dt.timedelta(days=1)).isoformat()
 
     tomorrow = today() + dt.timedelta(days=1)
     future = open_case(["errands", "messages"], start=tomorrow, end=tomorrow)
     do_approve_case(actor=demo.people["admin2"], case=future)
-    data = do_export_case(actor=demo.people["admin"], case=future)["payload"]["data"]
+    data = do_export_case(principal=P(demo.people["admin"]), case=future)["payload"]["data"]
     assert data == {"errands": [], "messages": []}
 
 
 def test_the_bundle_is_signed(demo: Demo, open_case: Any) -> None:
     case = open_case(["errands"])
     do_approve_case(actor=demo.people["admin2"], case=case)
-    document = do_export_case(actor=demo.people["admin"], case=case)
+    document = do_export_case(principal=P(demo.people["admin"]), case=case)
     payload = verify_with_published_keys(document, published_keys())
     assert payload["type"] == "hisho.legal.disclosure"
     assert payload["case"]["id"] == str(case.pk)
@@ -237,7 +238,7 @@ def test_the_grant_is_bound_to_the_case_and_expires(demo: Demo, open_case: Any) 
     case = open_case(["errands"])
     do_approve_case(actor=demo.people["admin2"], case=case)
     grant = DisclosureGrant.objects.get(case=case)
-    reader = DisclosureReader(grant, admin)
+    reader = DisclosureReader(grant, P(admin))
     scope_of_bob = Scope(customer_id=bob.pk, errand_id=demo.bob_errand.pk)
     with pytest.raises(NotFound):  # another person's data
         unseal(reader, scope_of_bob, [], action=AccessAction.READ_ERRAND)
@@ -254,7 +255,7 @@ def test_the_grant_is_bound_to_the_case_and_expires(demo: Demo, open_case: Any) 
     # Without the grant, an admin is refused as always.
     with pytest.raises(NotFound):
         unseal(
-            admin,
+            P(admin),
             Scope(customer_id=alice.pk, errand_id=demo.alice_errand.pk),
             [],
             action=AccessAction.READ_ERRAND,
@@ -264,7 +265,7 @@ def test_the_grant_is_bound_to_the_case_and_expires(demo: Demo, open_case: Any) 
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
     with pytest.raises(Conflict):
-        do_export_case(actor=admin, case=case)
+        do_export_case(principal=P(admin), case=case)
     with pytest.raises(NotFound):
         unseal(
             reader,
@@ -283,7 +284,7 @@ def test_every_step_is_audited_by_id(demo: Demo, open_case: Any) -> None:
         reason="Court order 2026-77 forbids telling the person for 30 days.",
     )
     do_approve_case(actor=demo.people["admin2"], case=case)
-    do_export_case(actor=demo.people["admin"], case=case)
+    do_export_case(principal=P(demo.people["admin"]), case=case)
     events = list(
         AuditEvent.objects.filter(target_type="legal.disclosurecase", target_id=str(case.pk))
         .order_by("seq")
@@ -325,7 +326,7 @@ def test_a_reader_under_a_case_leaves_the_assistants_access_alone(
     do_post_message(actor=alice, errand=errand, body="Appointment is on Monday")
     case = open_case(["errands"])
     do_approve_case(actor=demo.people["admin2"], case=case)
-    data = do_export_case(actor=demo.people["admin"], case=case)["payload"]["data"]
+    data = do_export_case(principal=P(demo.people["admin"]), case=case)["payload"]["data"]
     assert "Renew my residence card" in [e["title"] for e in data["errands"]]
     assert "Appointment" not in json.dumps(data)
 

@@ -30,6 +30,7 @@ from hisho.privacy.signatures import verify
 from hisho.vault import crypto
 from hisho.vault.errors import KeyUnavailable
 from hisho.vault.keys import store
+from tests.principals import P
 from tests.privacy.test_export import validate
 from tests.vault.conftest import ALICE_SECRETS, ALICE_TITLE
 
@@ -105,12 +106,12 @@ def test_api_erasure_leaves_nothing_of_alice_and_bob_untouched(
     do_set_consent(actor=alice, purpose="surveys", granted=True, how=ConsentHow.API)
     client = api_as("alice")
     client.get("/errands")  # a connection record of hers
-    read_sealed(kenji, demo.alice_errand)  # an access-log entry of hers
+    read_sealed(P(kenji), demo.alice_errand)  # an access-log entry of hers
     alice = User.objects.get(pk=alice.pk)
     sealed = ciphertexts_of(alice)
     assert len(sealed) >= 10 and all(opens(alice.pk, *value) for value in sealed)
     bob_errand = Errand.objects.get(customer=bob)
-    bob_title_before = read_content(bob, bob_errand).title
+    bob_title_before = read_content(P(bob), bob_errand).title
 
     response = client.delete("/me")  # she signed in just now: no re-authentication needed
     assert response.status_code == 200, response.content
@@ -144,8 +145,8 @@ def test_api_erasure_leaves_nothing_of_alice_and_bob_untouched(
 
     # Bob and his errand are untouched.
     bob_errand = Errand.objects.get(pk=bob_errand.pk)
-    assert read_content(bob, bob_errand).title == bob_title_before
-    assert read_messages(bob, bob_errand) is not None
+    assert read_content(P(bob), bob_errand).title == bob_title_before
+    assert read_messages(P(bob), bob_errand) is not None
     assert api_as("bob").get("/me").json()["email"] == "bob@example.com"
 
 
@@ -248,5 +249,5 @@ def test_a_refused_erasure_changes_nothing(demo: Demo, monkeypatch: Any) -> None
         do_erase_account(actor=alice)
     assert Errand.objects.filter(customer=alice).count() == before
     store().cache.clear()
-    assert read_content(alice, demo.alice_errand).title == ALICE_TITLE
+    assert read_content(P(alice), demo.alice_errand).title == ALICE_TITLE
     call_command("check")  # the keys are still consistent

@@ -14,7 +14,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
-from hisho.accounts.mfa import CONFIRM_SECOND_FACTOR, ENROL_FIRST
+from hisho.accounts.principal import CONFIRM_SECOND_FACTOR, ENROL_FIRST
 from hisho.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, Demo, email_of
 from tests.compat.allauth_testkit import (
     PENDING_TOTP_SECRET_KEY,

@@ -13,6 +13,7 @@ from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.errors import NotFound
 from hisho.vault.models import AccessAction, AccessLogEntry
+from tests.principals import P
 
 
 def log_of(demo: Demo) -> list[tuple[str, str, str, Any]]:
@@ -25,22 +26,22 @@ def log_of(demo: Demo) -> list[tuple[str, str, str, Any]]:
 def test_staff_reads_are_logged_once_per_kind_owner_reads_not_at_all(demo: Demo) -> None:
     alice, kenji = demo.people["alice"], demo.people["kenji"]
     errand = Errand.objects.get(pk=demo.alice_errand.pk)
-    read_content(alice, errand)
-    read_sealed(alice, errand)
-    read_messages(alice, errand)
+    read_content(P(alice), errand)
+    read_sealed(P(alice), errand)
+    read_messages(P(alice), errand)
     assert log_of(demo) == []
-    read_sealed(kenji, errand)
-    assert len(read_messages(kenji, errand)) == 2  # two messages, one entry
-    read_content(kenji, errand)
+    read_sealed(P(kenji), errand)
+    assert len(read_messages(P(kenji), errand)) == 2  # two messages, one entry
+    read_content(P(kenji), errand)
     assert log_of(demo) == [
         ("Kenji", "assistant", AccessAction.READ_SEALED, errand.pk),
         ("Kenji", "assistant", AccessAction.READ_MESSAGES, errand.pk),
         ("Kenji", "assistant", AccessAction.READ_ERRAND, errand.pk),
     ]
     # A catch-up poll that finds no new message unseals nothing and logs nothing.
-    last = read_messages(kenji, errand)[-1].id
+    last = read_messages(P(kenji), errand)[-1].id
     before = len(log_of(demo))
-    assert read_messages(kenji, errand, after=last) == []
+    assert read_messages(P(kenji), errand, after=last) == []
     assert len(log_of(demo)) == before
 
 
@@ -57,7 +58,7 @@ def test_posting_logs_nothing_and_decrypts_nothing(demo: Demo, api_as: Any) -> N
 def test_reassignment_revokes_at_once_and_the_new_assignee_is_logged(demo: Demo) -> None:
     kenji, yuki, admin = demo.people["kenji"], demo.people["yuki"], demo.people["admin"]
     stale = Errand.objects.get(pk=demo.alice_errand.pk)  # a copy that still says "kenji"
-    assert read_sealed(kenji, stale).phone == "090-1234-5678"
+    assert read_sealed(P(kenji), stale).phone == "090-1234-5678"
     do_assign_errand(actor=admin, errand=stale, assistant_id=yuki.pk)
     assert stale.assignee_id == kenji.pk  # the caller's copy is out of date…
     for read in (read_content, read_sealed, read_messages):
@@ -66,7 +67,7 @@ def test_reassignment_revokes_at_once_and_the_new_assignee_is_logged(demo: Demo)
         with pytest.raises(NotFound):
             read(kenji, Errand.objects.get(pk=stale.pk))  # type: ignore[operator]
     current = Errand.objects.get(pk=stale.pk)
-    assert read_sealed(yuki, current).phone == "090-1234-5678"
+    assert read_sealed(P(yuki), current).phone == "090-1234-5678"
     assert log_of(demo)[-1] == ("Yuki", "assistant", AccessAction.READ_SEALED, current.pk)
 
 

@@ -36,19 +36,20 @@ OldMessage.objects.create(errand=errand, author=ken, body="Legacy reply about Ky
 
 call_command("migrate", verbosity=0)  # seals, drops the plaintext columns, vacuums
 
+from tests.principals import P
 from hisho.accounts.access import read_profile
 from hisho.accounts.models import User
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 carol, ken = User.objects.get(email="carol@example.com"), User.objects.get(email="ken@example.com")
 errand = Errand.objects.get()
-content, sealed = read_content(ken, errand), read_sealed(ken, errand)
-profile = read_profile(carol, carol)
+content, sealed = read_content(P(ken), errand), read_sealed(P(ken), errand)
+profile = read_profile(P(carol), carol)
 print("title", content.title)
 print("details", content.details)
 print("summary", errand.summary)
 print("sealed", sealed.phone, sealed.address, sealed.note)
-print("chat", [m.body for m in read_messages(carol, errand)])
+print("chat", [m.body for m in read_messages(P(carol), errand)])
 print("profile", profile.phone, profile.mailing_address)
 connection.close()
 """

@@ -17,6 +17,7 @@ from hisho.desk.models import Errand
 from hisho.errors import NotFound
 from hisho.vault.models import AccessAction
 from hisho.vault.sealing import Place, Scope, unseal
+from tests.principals import P
 from tests.vault.conftest import ALICE_SECRETS, ALICE_TITLE
 
 OUTSIDERS = ["bob", "yuki", "admin", "admin2", "partner"]
@@ -44,13 +45,13 @@ def assert_no_secrets(text: str) -> None:
 @pytest.mark.parametrize("handle", ["alice", "kenji"])
 def test_owner_and_assignee_unseal(demo: Demo, handle: str) -> None:
     reader, errand = demo.people[handle], fresh(demo)
-    content = read_content(reader, errand)
+    content = read_content(P(reader), errand)
     assert (content.title, content.intact) == (ALICE_TITLE, True)
     assert "vegetarian options" in content.details
-    sealed = read_sealed(reader, errand)
+    sealed = read_sealed(P(reader), errand)
     assert (sealed.phone, sealed.note) == ("090-1234-5678", "One of us uses a wheelchair.")
     assert sealed.address and "1-2-3 Jingumae" in sealed.address
-    bodies = [m.body for m in read_messages(reader, errand)]
+    bodies = [m.body for m in read_messages(P(reader), errand)]
     assert bodies[0] == "Thank you! Friday at 19:00 if possible." and len(bodies) == 2
 
 
@@ -59,19 +60,23 @@ def test_nobody_else_unseals(demo: Demo, superuser: User, handle: str) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     special: dict[str, Any] = {"superuser": superuser, "anonymous": AnonymousUser(), "nobody": None}
-    reader = special[handle] if handle in special else demo.people[handle]
+    who = special[handle] if handle in special else demo.people[handle]
     errand = fresh(demo)
-    for read in (read_content, read_sealed, read_messages):
+    # As a principal with a passed second factor, and as a bare user (which no door
+    # accepts: fail closed).
+    readers = [who, P(who)] if isinstance(who, User) else [who]
+    for reader in readers:
+        for read in (read_content, read_sealed, read_messages):
+            with pytest.raises(NotFound):
+                read(reader, errand)
+        # The vault's own door asks the same policy, whatever the caller passes it.
         with pytest.raises(NotFound):
-            read(reader, errand)  # type: ignore[operator]
-    # The vault's own door asks the same policy, whatever the caller passes it.
-    with pytest.raises(NotFound):
-        unseal(
-            reader,
-            Scope(customer_id=errand.customer_id, errand_id=errand.pk),
-            [(Place("desk_errand", str(errand.pk), "phone"), errand.sealed_phone)],
-            action=AccessAction.READ_SEALED,
-        )
+            unseal(
+                reader,
+                Scope(customer_id=errand.customer_id, errand_id=errand.pk),
+                [(Place("desk_errand", str(errand.pk), "phone"), errand.sealed_phone)],
+                action=AccessAction.READ_SEALED,
+            )
 
 
 @pytest.mark.parametrize("handle", ["anonymous", "alice", "bob", "kenji", "yuki", "admin"])

@@ -22,6 +22,7 @@ from hisho.vault.keyring import FileKeyring, master_keys, reset_master_keys
 from hisho.vault.keys import customer_key_aad, store
 from hisho.vault.models import CustomerKey, DataKey
 from hisho.vault.sealing import PLACEHOLDER
+from tests.principals import P
 from tests.vault.conftest import ALICE_TITLE
 
 
@@ -48,11 +49,11 @@ def all_readable(demo: Demo) -> bool:
     alice, bob, kenji = demo.people["alice"], demo.people["bob"], demo.people["kenji"]
     errand = Errand.objects.get(pk=demo.alice_errand.pk)
     return (
-        read_content(alice, errand).title == ALICE_TITLE
-        and read_sealed(kenji, errand).phone == "090-1234-5678"
-        and [m.intact for m in read_messages(alice, errand)] == [True, True]
-        and read_content(bob, demo.bob_errand).title.startswith("Find an English-speaking")
-        and read_profile(alice, alice).phone == "+81 70 0000 1111"
+        read_content(P(alice), errand).title == ALICE_TITLE
+        and read_sealed(P(kenji), errand).phone == "090-1234-5678"
+        and [m.intact for m in read_messages(P(alice), errand)] == [True, True]
+        and read_content(P(bob), demo.bob_errand).title.startswith("Find an English-speaking")
+        and read_profile(P(alice), alice).phone == "+81 70 0000 1111"
         and errand.summary == ALICE_TITLE
     )
 
@@ -91,7 +92,7 @@ def test_rotate_twice_then_retire(demo: Demo, keyring: Path, tmp_path: Path) -> 
     reset_master_keys()
     store().cache.clear()
     alice = demo.people["alice"]
-    assert read_content(alice, demo.alice_errand).title == PLACEHOLDER
+    assert read_content(P(alice), demo.alice_errand).title == PLACEHOLDER
     with pytest.raises(SystemCheckError, match=r"vault\.E001"):
         call_command("check")
 
@@ -107,7 +108,7 @@ def test_master_only_rotation_keeps_customer_keys(demo: Demo, keyring: Path) -> 
     call_command("rotate-keys", "--retire", verbosity=0)
     assert keyring_ids(keyring) == (active, [active])
     store().cache.clear()
-    assert read_content(demo.people["kenji"], demo.alice_errand).title == ALICE_TITLE
+    assert read_content(P(demo.people["kenji"]), demo.alice_errand).title == ALICE_TITLE
 
 
 def test_a_running_process_picks_up_the_rotated_keyring(demo: Demo, keyring: Path) -> None:

@@ -22,6 +22,7 @@ from hisho.vault.errors import KeyDestroyed
 from hisho.vault.keys import store
 from hisho.vault.models import CustomerKey, DataKey
 from hisho.vault.sealing import PLACEHOLDER
+from tests.principals import P
 from tests.vault.conftest import ALICE_TITLE
 
 
@@ -33,10 +34,10 @@ def stored_values(reader: User, owner: User) -> list[tuple[str, bool]]:
     for errand in Errand.objects.filter(customer=owner):
         if errand.customer_id != reader.pk and errand.assignee_id != reader.pk:
             continue
-        content = read_content(reader, errand)
+        content = read_content(P(reader), errand)
         summary = errand.summary
         seen += [(content.title, content.intact), (summary, summary != PLACEHOLDER)]
-        sealed = read_sealed(reader, errand)
+        sealed = read_sealed(P(reader), errand)
         for column, text in (
             (errand.sealed_details, content.details),
             (errand.sealed_phone, sealed.phone),
@@ -45,9 +46,9 @@ def stored_values(reader: User, owner: User) -> list[tuple[str, bool]]:
         ):
             if column is not None:
                 seen.append((text or "", text != PLACEHOLDER))
-        seen += [(m.body, m.intact) for m in read_messages(reader, errand)]
+        seen += [(m.body, m.intact) for m in read_messages(P(reader), errand)]
     if reader.pk == owner.pk:
-        profile = read_profile(reader, owner)
+        profile = read_profile(P(reader), owner)
         owner = User.objects.get(pk=owner.pk)
         if owner.sealed_phone is not None:
             seen.append((profile.phone or "", profile.phone != PLACEHOLDER))
@@ -94,7 +95,7 @@ def test_shredding_alice_leaves_nothing_of_hers_readable_and_bob_untouched(demo:
         assert len(seen) == before
         assert all(text == PLACEHOLDER and not ok for text, ok in seen), seen
     assert stored_values(bob, User.objects.get(pk=bob.pk)) == bob_before
-    assert read_sealed(yuki, demo.bob_errand).intact
+    assert read_sealed(P(yuki), demo.bob_errand).intact
     assert CustomerKey.objects.get(customer=alice).wrapped is None
     assert not DataKey.objects.filter(customer=alice).exists()
     # Nothing new can be sealed for her either.
@@ -113,7 +114,7 @@ def test_old_copies_of_her_data_keys_do_not_help(demo: Demo) -> None:
         DataKey(**row) for row in backup["data_keys"] if row["customer_id"] == alice.pk
     )
     store().cache.clear()
-    assert read_content(alice, demo.alice_errand).title == PLACEHOLDER
+    assert read_content(P(alice), demo.alice_errand).title == PLACEHOLDER
     # Expected after a shred, so not an incident for the audit log.
     assert not AuditEvent.objects.filter(event="vault.unseal_failed").exists()
 
@@ -128,14 +129,14 @@ def test_an_old_backup_stops_opening_once_its_master_key_is_retired(
     backup = backup_of_keys()
     do_shred_customer_key(actor=alice, customer=alice)
     restore_keys(backup)
-    assert read_content(alice, demo.alice_errand).title == ALICE_TITLE  # the known gap…
+    assert read_content(P(alice), demo.alice_errand).title == ALICE_TITLE  # the known gap…
 
     do_shred_customer_key(actor=alice, customer=alice)
     call_command("rotate-keys", verbosity=0)
     call_command("rotate-keys", "--retire", verbosity=0)
     restore_keys(backup)  # …closed: the backup's wrapped keys need a retired master key
-    assert read_content(alice, demo.alice_errand).title == PLACEHOLDER
-    assert read_content(bob, demo.bob_errand).title == PLACEHOLDER
+    assert read_content(P(alice), demo.alice_errand).title == PLACEHOLDER
+    assert read_content(P(bob), demo.bob_errand).title == PLACEHOLDER
     assert AuditEvent.objects.filter(event="vault.unseal_failed").last().extra["reason"] == (
         "master_key_missing"
     )
@@ -146,7 +147,7 @@ def test_who_may_shred(demo: Demo, api_as: Any) -> None:
     for actor in (bob, kenji):
         with pytest.raises(Forbidden):
             do_shred_customer_key(actor=actor, customer=alice)
-    assert read_content(alice, demo.alice_errand).title == ALICE_TITLE
+    assert read_content(P(alice), demo.alice_errand).title == ALICE_TITLE
     do_shred_customer_key(actor=demo.people["admin"], customer=alice)
     # Lists keep working after a shred, with placeholders.
     listing = api_as("alice").get("/errands")

@@ -19,6 +19,7 @@ from hisho.desk.models import Errand, Message
 from hisho.vault.errors import CANNOT_DECRYPT, CannotDecrypt
 from hisho.vault.models import AccessAction
 from hisho.vault.sealing import PLACEHOLDER, unseal
+from tests.principals import P
 from tests.vault.conftest import ALICE_SECRETS
 
 
@@ -40,7 +41,7 @@ def test_flipped_byte_in_a_sealed_field(demo: Demo, api_as: Any, web_as: Any) ->
     errand = demo.alice_errand
     Errand.objects.filter(pk=errand.pk).update(sealed_phone=flip(errand.sealed_phone))
     errand = Errand.objects.get(pk=errand.pk)
-    sealed = read_sealed(demo.people["alice"], errand)
+    sealed = read_sealed(P(demo.people["alice"]), errand)
     assert (sealed.phone, sealed.intact) == (PLACEHOLDER, False)
     assert sealed.note == "One of us uses a wheelchair."  # the other fields still open
     [event] = failures()
@@ -62,7 +63,7 @@ def test_flipped_byte_in_a_sealed_field(demo: Demo, api_as: Any, web_as: Any) ->
     # A caller that wants an error gets one: a 409-mapped Conflict, never the data.
     with pytest.raises(CannotDecrypt) as raised:
         unseal(
-            demo.people["alice"],
+            P(demo.people["alice"]),
             errand_scope(errand),
             [(errand_place(errand.pk, "phone"), errand.sealed_phone)],
             action=AccessAction.READ_SEALED,
@@ -77,7 +78,7 @@ def test_messages_swapped_between_rows(demo: Demo, api_as: Any, web_as: Any) -> 
     first, second, _third = Message.objects.filter(errand=errand).order_by("id")
     Message.objects.filter(pk=first.pk).update(sealed_body=second.sealed_body)
     Message.objects.filter(pk=second.pk).update(sealed_body=first.sealed_body)
-    views = read_messages(alice, errand)
+    views = read_messages(P(alice), errand)
     assert [(v.body, v.intact) for v in views] == [
         (PLACEHOLDER, False),
         (PLACEHOLDER, False),
@@ -102,10 +103,10 @@ def test_titles_swapped_between_errands_and_between_people(
     mine, other, bobs = demo.alice_errand, demo.alice_new_errand, demo.bob_errand
     Errand.objects.filter(pk=mine.pk).update(sealed_title=other.sealed_title)
     Errand.objects.filter(pk=bobs.pk).update(sealed_details=mine.sealed_details)
-    content = read_content(demo.people["alice"], Errand.objects.get(pk=mine.pk))
+    content = read_content(P(demo.people["alice"]), Errand.objects.get(pk=mine.pk))
     assert (content.title, content.intact) == (PLACEHOLDER, False)
     assert "vegetarian" in content.details
-    bob_content = read_content(demo.people["bob"], Errand.objects.get(pk=bobs.pk))
+    bob_content = read_content(P(demo.people["bob"]), Errand.objects.get(pk=bobs.pk))
     assert bob_content.details == PLACEHOLDER and not bob_content.intact
     # The list pages show a placeholder for that item and the rest as usual.
     listing = web_as("alice").get("/errands/")
@@ -139,8 +140,8 @@ def test_profile_phone_moved_to_another_person(demo: Demo, api_as: Any) -> None:
     # Moved into another field of alice's own row: refused too.
     User.objects.filter(pk=alice.pk).update(sealed_mailing_address=alice.sealed_phone)
     bob = User.objects.get(pk=bob.pk)
-    assert read_profile(bob, bob).phone == PLACEHOLDER
-    assert read_profile(bob, bob).mailing_address == "Umeda 1-1"
+    assert read_profile(P(bob), bob).phone == PLACEHOLDER
+    assert read_profile(P(bob), bob).mailing_address == "Umeda 1-1"
     me = api_as("alice").get("/me").json()
     assert me["phone"] == "+81 90 1111 2222" and me["mailing_address"] == PLACEHOLDER
     assert "1111 2222" not in api_as("bob").get("/me").content.decode()
