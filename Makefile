@@ -57,8 +57,9 @@ serve: setup
 run: demo serve
 
 lint: setup-dev
-	$(BIN)/ruff check hisho tests
-	$(BIN)/ruff format --check hisho tests
+	$(BIN)/ruff check hisho tests bench
+	$(BIN)/ruff format --check hisho tests bench
+	$(BIN)/lint-imports
 
 typecheck: setup-dev
 	$(BIN)/mypy hisho

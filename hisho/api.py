@@ -11,11 +11,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hisho.accounts.api import router as accounts_router
+from hisho.accounts.security import ReauthenticationRequired
+from hisho.accounts.social_api import router as connected_accounts_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.legal.api import router as legal_router
-from hisho.privacy.api import router as privacy_router  # also adds DELETE /me (erasure)
+from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
+from hisho.privacy.api import router as privacy_router
 from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
 from hisho.vault.api import router as vault_router
 
@@ -46,9 +49,14 @@ api = HishoAPI(
     auth=API_AUTH,
     docs_url="/docs",
 )
+# The whole API, in one place: every router and where it is mounted. Routers are plain
+# values; importing an app's api module changes nothing.
+# `DELETE /me` (erasure, the privacy center's) shares its path with `GET`/`PATCH /me`.
+accounts_router.add_api_operation("/me", ["DELETE"], erase_me, **ERASE_ME_OPERATION)
 api.add_router("/", accounts_router)
+api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
-api.add_router("/", vault_router)
+api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
 
@@ -121,12 +129,6 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.error("unhandled API error %s", type(exc).__name__, exc_info=exc)
     return problem_response(500, "Something went wrong on our side.")
 
-
-# --- Sign-in security (issue 6): connected accounts (K2), re-authentication gates --------
-from hisho.accounts.security import ReauthenticationRequired  # noqa: E402
-from hisho.accounts.social_api import router as connected_accounts_router  # noqa: E402
-
-api.add_router("/", connected_accounts_router)
 
 
 @api.exception_handler(ReauthenticationRequired)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place, require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
-from hisho.errors import InvalidInput
+from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from hisho.vault.sealing import Scope, seal
@@ -70,6 +70,29 @@ def do_set_role(*, actor: User, user: User, role: str) -> User:
         actor=actor,
         target=user,
         extra={"from": previous, "to": new_role.value},
+    )
+    return user
+
+
+@transaction.atomic
+def do_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate an account (it can no longer sign in, every session ends at once) or
+    reactivate it. Admins only, never their own; audited."""
+    if not (actor.is_superuser or actor.role == Role.ADMIN) or not actor.is_active:
+        raise Forbidden("Only admins can deactivate accounts.")
+    if user.pk == actor.pk:
+        raise InvalidInput("is_active", "Admins cannot deactivate themselves.")
+    if user.is_active == active:
+        return user
+    # Sessions end first: allauth finds a session's person only while they are active.
+    sessions_ended = 0 if active else end_all_sessions(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record_event(
+        "account.reactivated" if active else "account.deactivated",
+        actor=actor,
+        target=user,
+        extra={"sessions_ended": sessions_ended},
     )
     return user
 
@@ -153,3 +176,38 @@ def do_enrol_totp(*, actor: User | None, user: User, secret: str) -> Any:
         extra={"authenticator_type": "totp", "authenticator_id": authenticator.pk},
     )
     return authenticator
+
+
+@transaction.atomic
+def do_store_provider_data(*, account: Any) -> None:
+    """Keep what a provider returned for an existing linked account (allauth's social
+    sign-in hands it over in `pre_social_login`; hisho/accounts/social.py decides what is
+    kept, e.g. Facebook's friends only when granted). Not audited: the sign-in is."""
+    account.save(update_fields=["extra_data"])
+
+
+@transaction.atomic
+def do_remove_social_account(*, actor: User, account_id: int) -> None:
+    """Disconnect a provider account and delete everything it returned (extra_data and
+    any token). Refused while it is the person's only way to sign in."""
+    from allauth.socialaccount.models import SocialAccount
+
+    account = (
+        SocialAccount.objects.select_for_update().filter(pk=account_id, user_id=actor.pk).first()
+    )
+    if account is None:
+        raise NotFound("No such connected account.")
+    others = SocialAccount.objects.filter(user_id=actor.pk).exclude(pk=account.pk).exists()
+    if not actor.has_usable_password() and not others:
+        raise Conflict(
+            "This is your only way to sign in: set a password first "
+            "(Forgot password? on the sign-in page), then remove it."
+        )
+    provider = str(account.provider)[:64]
+    account.delete()  # its SocialToken rows go with it (CASCADE)
+    record_event(
+        "account.provider_removed",
+        actor=actor,
+        target=actor,
+        extra={"social_account_id": account_id, "provider": provider},
+    )

@@ -13,7 +13,7 @@ allauth does the protocols. Hisho adds:
   for only when the operator turned it on;
 - what a provider returned is kept in allauth's SocialAccount.extra_data, shown on
   "Connected accounts" (/me/connected/, GET /api/v1/me/connected-accounts) and deleted
-  with `do_remove_social_account`.
+  with `do_remove_social_account` (hisho/accounts/actions.py).
 """
 
 from __future__ import annotations
@@ -35,14 +35,13 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.openid_connect.provider import (
     OpenIDConnectProvider as AllauthOpenIDConnectProvider,
 )
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from hisho.accounts.models import User
 from hisho.accounts.providers import FACEBOOK_FRIENDS_SCOPE
 from hisho.audit.actions import record_event
 from hisho.compat.allauth import live_redirect_state_ids
-from hisho.errors import Conflict, NotFound
+from hisho.errors import NotFound
 
 # Where the nonce travels in allauth's stashed state (session-bound, single use).
 NONCE_STATE_KEY = "hisho_oidc_nonce"
@@ -194,7 +193,9 @@ def _keep_friends_if_granted(sociallogin: SocialLogin) -> None:
         "total_count": body.get("summary", {}).get("total_count"),
     }
     if sociallogin.is_existing:
-        sociallogin.account.save(update_fields=["extra_data"])
+        from hisho.accounts.actions import do_store_provider_data
+
+        do_store_provider_data(account=sociallogin.account)
 
 
 # --- What was received, shown and deleted -------------------------------------------------
@@ -235,28 +236,3 @@ def connected_accounts(reader: User | Any, user: User) -> list[ConnectedAccount]
             )
         )
     return out
-
-
-@transaction.atomic
-def do_remove_social_account(*, actor: User, account_id: int) -> None:
-    """Disconnect a provider account and delete everything it returned (extra_data and
-    any token). Refused while it is the person's only way to sign in."""
-    account = (
-        SocialAccount.objects.select_for_update().filter(pk=account_id, user_id=actor.pk).first()
-    )
-    if account is None:
-        raise NotFound("No such connected account.")
-    others = SocialAccount.objects.filter(user_id=actor.pk).exclude(pk=account.pk).exists()
-    if not actor.has_usable_password() and not others:
-        raise Conflict(
-            "This is your only way to sign in: set a password first "
-            "(Forgot password? on the sign-in page), then remove it."
-        )
-    provider = str(account.provider)[:64]
-    account.delete()  # its SocialToken rows go with it (CASCADE)
-    record_event(
-        "account.provider_removed",
-        actor=actor,
-        target=actor,
-        extra={"social_account_id": account_id, "provider": provider},
-    )

@@ -9,9 +9,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from hisho.accounts.actions import do_remove_social_account
 from hisho.accounts.models import User
 from hisho.accounts.security import require_recent_authentication
-from hisho.accounts.social import ConnectedAccount, connected_accounts, do_remove_social_account
+from hisho.accounts.social import ConnectedAccount, connected_accounts
 from hisho.schemas import with_errors
 
 router = Router(tags=["me"])

@@ -11,11 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hisho.accounts.access import read_profile, require_role
-from hisho.accounts.actions import PROFILE_FIELDS, do_set_role, do_update_profile
+from hisho.accounts.actions import (
+    PROFILE_FIELDS,
+    do_remove_social_account,
+    do_set_role,
+    do_update_profile,
+)
 from hisho.accounts.forms import ProfileForm, RoleForm
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
-from hisho.accounts.social import connected_accounts, do_remove_social_account
+from hisho.accounts.social import connected_accounts
 from hisho.errors import ClientError, InvalidInput, NotFound
 from hisho.inbound import tell_about_cards
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -269,3 +270,55 @@ def do_export_case(*, principal: Principal, case: DisclosureCase) -> dict[str, A
 
     transaction.on_commit(send_due_notices)
     return document
+
+
+@transaction.atomic
+def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
+    """Tell the person of one due disclosure (hisho/legal/notices.py sends every due
+    one): by e-mail through the declared processor, recorded on their "My data"."""
+    from django.utils import translation
+
+    from hisho.legal.notices import due_cases, notice_text
+    from hisho.privacy.recipients import recipient
+
+    case = due_cases(now).select_for_update(skip_locked=True).filter(pk=case_id).first()
+    if case is None:
+        return False  # sent meanwhile, or another run holds it
+    person = case.person
+    delivered = False
+    if person is not None and case.disclosed_kinds:
+        # What the authority received joins the person's record of disclosures ("My data")
+        # now that they may know: the bundle itself was handed over at export.
+        recipient("authorities").disclose(
+            subject=person,
+            purpose="legal_obligations",
+            data=list(case.disclosed_kinds),
+            reference=f"legal_case:{case.pk}",
+            deliver=lambda: None,
+        )
+    if person is not None and person.is_active and person.email:
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title, body = notice_text(case)
+        recipient("email_delivery").send_mail(
+            subject=person,
+            to=[person.email],
+            purpose="service_notices",
+            data=["email"],
+            reference=f"legal_notice:{case.pk}",
+            title=title,
+            body=body,
+        )
+        delivered = True
+    case.notified_at = now
+    case.save(update_fields=["notified_at"])
+    record_event(
+        "legal.notice_sent",
+        actor=None,
+        target=case,
+        extra={
+            "person_id": case.person_id,
+            "delivered": delivered,
+            "was_deferred": case.notify_after is not None,
+        },
+    )
+    return True

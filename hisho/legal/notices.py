@@ -11,17 +11,12 @@ concurrent runs never send the same notice twice.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hisho.audit.actions import record_event
 from hisho.legal.models import DisclosureCase
-from hisho.privacy.recipients import recipient
 
 
 def due_cases(now: dt.datetime) -> QuerySet[DisclosureCase]:
@@ -32,6 +27,8 @@ def due_cases(now: dt.datetime) -> QuerySet[DisclosureCase]:
 
 def send_due_notices(now: dt.datetime | None = None) -> int:
     """Send every notice due at `now` (default: the present). Returns how many were sent."""
+    from hisho.legal.actions import do_send_notice
+
     now = now or timezone.now()
     sent = 0
     for case_id in list(due_cases(now).values_list("pk", flat=True)):
@@ -40,7 +37,7 @@ def send_due_notices(now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _body(case: DisclosureCase) -> tuple[str, str]:
+def notice_text(case: DisclosureCase) -> tuple[str, str]:
     categories = ", ".join(case.categories)
     subject = _("Hisho: we disclosed some of your data to an authority")
     lines = [
@@ -67,48 +64,3 @@ def _body(case: DisclosureCase) -> tuple[str, str]:
         ),
     ]
     return subject, "\n".join(lines)
-
-
-@transaction.atomic
-def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
-    case = due_cases(now).select_for_update(skip_locked=True).filter(pk=case_id).first()
-    if case is None:
-        return False  # sent meanwhile, or another run holds it
-    person = case.person
-    delivered = False
-    if person is not None and case.disclosed_kinds:
-        # What the authority received joins the person's record of disclosures ("My data")
-        # now that they may know: the bundle itself was handed over at export.
-        recipient("authorities").disclose(
-            subject=person,
-            purpose="legal_obligations",
-            data=list(case.disclosed_kinds),
-            reference=f"legal_case:{case.pk}",
-            deliver=lambda: None,
-        )
-    if person is not None and person.is_active and person.email:
-        with translation.override(person.language or settings.LANGUAGE_CODE):
-            title, body = _body(case)
-        recipient("email_delivery").send_mail(
-            subject=person,
-            to=[person.email],
-            purpose="service_notices",
-            data=["email"],
-            reference=f"legal_notice:{case.pk}",
-            title=title,
-            body=body,
-        )
-        delivered = True
-    case.notified_at = now
-    case.save(update_fields=["notified_at"])
-    record_event(
-        "legal.notice_sent",
-        actor=None,
-        target=case,
-        extra={
-            "person_id": case.person_id,
-            "delivered": delivered,
-            "was_deferred": case.notify_after is not None,
-        },
-    )
-    return True

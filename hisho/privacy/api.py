@@ -15,7 +15,6 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from hisho.accounts.access import require_role
-from hisho.accounts.api import router as accounts_router
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
 from hisho.accounts.security import require_recent_authentication
@@ -26,13 +25,13 @@ from hisho.privacy.actions import (
     do_export_my_data,
     do_set_consent,
 )
+from hisho.privacy.actions.erasure import do_erase_account
 from hisho.privacy.consents import (
     ConsentState,
     consent_states,
     latest_version,
     unacknowledged_version,
 )
-from hisho.privacy.erasure import do_erase_account
 from hisho.privacy.models import AcknowledgedHow, ConsentHow
 from hisho.schemas import StrictIn, with_errors
 
@@ -166,16 +165,19 @@ def acknowledge_policy(request: HttpRequest, payload: AcknowledgeIn) -> PolicyNo
     return _notice(request)
 
 
-@accounts_router.delete(
-    "/me",
-    response=with_errors({200: SignedDocument}),
-    summary="Erase your account now (customers); re-authenticate first",
-    description=(
+# `DELETE /me` shares its path with the accounts router's `GET`/`PATCH /me`, so hisho/api.py
+# adds it to that router when it assembles the API (no import side effects here).
+ERASE_ME_OPERATION: dict[str, Any] = {
+    "response": with_errors({200: SignedDocument}),
+    "summary": "Erase your account now (customers); re-authenticate first",
+    "description": (
         "Needs a sign-in or re-authentication within the last five minutes "
         "(`POST /_allauth/app/v1/auth/reauthenticate`, then use the token it returns); "
         "otherwise 401. Returns the signed erasure receipt; every token of the account dies."
     ),
-)
+}
+
+
 def erase_me(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
     require_role(

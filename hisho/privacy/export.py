@@ -32,7 +32,7 @@ from hisho.privacy.models import (
     PolicyAcknowledgement,
 )
 from hisho.privacy.policy import current_policy
-from hisho.vault.models import AccessLogEntry
+from hisho.vault.access import own_entries_for_export
 
 EXPORT_TYPE = "hisho.export"
 EXPORT_VERSION = 1
@@ -195,7 +195,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
                 "action": e.action,
                 "errand_id": str(e.errand_id) if e.errand_id else None,
             }
-            for e in AccessLogEntry.objects.filter(customer=user).order_by("at", "pk")
+            for e in own_entries_for_export(principal)
         ],
         "connections": [
             {

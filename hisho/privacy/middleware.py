@@ -5,7 +5,7 @@
   declares `necessary`, and any other only when the request may be used for the purpose
   of its category (never under Sec-GPC: 1). Undeclared cookies never leave.
 - `ConnectionMiddleware`, after authentication: records the request's metadata
-  (hisho.privacy.retention), counts the page for consenting visitors, and, the first time
+  (hisho.privacy.actions.retention), counts the page for consenting visitors, and, the first time
   a signed-in person's browser sends Sec-GPC: 1, withdraws their consents.
 """
 
@@ -72,7 +72,7 @@ class ConnectionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        from hisho.privacy.retention import do_count_page, do_record_connection
+        from hisho.privacy.actions.retention import do_count_page, do_record_connection
 
         user: Any = getattr(request, "user", None)
         signed_in = (

@@ -7,7 +7,8 @@
   a copy of the whole document, and who has read which.
 - `Disclosure`: each time personal data left Hisho, to which declared recipient, what and
   why (hisho.privacy.recipients writes them; "My data" shows them).
-- `ConnectionRecord`: request metadata (POLICY K3), with retention (hisho.privacy.retention).
+- `ConnectionRecord`: request metadata (POLICY K3), with retention
+  (hisho.privacy.actions.retention).
 - `PageCount`: consented, aggregated page counts — no person, no address, no cookie.
 - `ContactRequest`: that someone wrote to the privacy contact (the text is not stored).
 """

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
 from hisho.accounts.models import User
+from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.models import Disclosure, PolicyVersion
 from hisho.privacy.recipients import recipient
-from hisho.privacy.retention import do_enforce_connection_retention
 
 RETENTION_EVERY = dt.timedelta(days=1)
 

@@ -30,8 +30,8 @@ from hisho.privacy.actions import (
     do_send_contact_message,
     do_set_consent,
 )
+from hisho.privacy.actions.erasure import do_erase_account
 from hisho.privacy.consents import consent_states, latest_version
-from hisho.privacy.erasure import do_erase_account
 from hisho.privacy.export import export_payload
 from hisho.privacy.forms import ContactForm, PublishForm
 from hisho.privacy.models import AcknowledgedHow, ConsentHow, PolicyVersion

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from hisho.accounts.principal import principal_of
 from hisho.schemas import with_errors
 from hisho.vault.access import access_log_for
 
@@ -34,7 +35,7 @@ class AccessLogParams(Schema):
     summary="Who saw my data: each time staff unsealed it, newest first (customers)",
 )
 def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list[AccessLogOut]:
-    entries = access_log_for(request.user)[params.offset : params.offset + params.limit]
+    entries = access_log_for(principal_of(request))[params.offset : params.offset + params.limit]
     return [
         AccessLogOut(
             at=entry.at,

@@ -23,7 +23,7 @@ from hisho.desk.actions import do_create_errand
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand, Message
 from hisho.privacy.actions import do_set_consent
-from hisho.privacy.erasure import do_erase_account
+from hisho.privacy.actions.erasure import do_erase_account
 from hisho.privacy.models import ConsentHow
 from hisho.privacy.registry import person_links
 from hisho.privacy.signatures import verify
@@ -238,7 +238,7 @@ def test_web_erasure_is_for_customers_only(web_as: Any) -> None:
 
 def test_a_refused_erasure_changes_nothing(demo: Demo, monkeypatch: Any) -> None:
     alice = demo.people["alice"]
-    import hisho.privacy.erasure as erasure
+    import hisho.privacy.actions.erasure as erasure
 
     def fail(**kwargs: Any) -> str:
         raise RuntimeError("the audit log is unavailable")

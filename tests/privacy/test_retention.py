@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from hisho.demo import Demo
+from hisho.privacy.actions.retention import do_enforce_connection_retention, truncate_ip
 from hisho.privacy.models import ConnectionRecord
-from hisho.privacy.retention import do_enforce_connection_retention, truncate_ip
 from hisho.privacy.tasks import enforce_retention, ensure_retention_scheduled
 
 pytestmark = pytest.mark.django_db

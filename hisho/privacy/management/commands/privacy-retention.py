@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from hisho.privacy.retention import do_enforce_connection_retention
+from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.tasks import ensure_retention_scheduled
 
 

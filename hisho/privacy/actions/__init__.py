@@ -1,6 +1,7 @@
 """Every write of the privacy center (house rule 1): consents, cookie choices, policy
 versions and acknowledgements, disclosures, exports, contact requests. Erasure is in
-hisho.privacy.erasure, connection records and their retention in hisho.privacy.retention.
+hisho.privacy.actions.erasure, connection records and their retention in
+hisho.privacy.actions.retention.
 
 Audit events carry ids, keys of policy.yaml and counts only.
 """

@@ -42,8 +42,8 @@ from hisho.privacy.models import (
     PolicyAcknowledgement,
 )
 from hisho.privacy.signatures import sign
+from hisho.vault.access import visible_entries
 from hisho.vault.actions import do_shred_customer_key
-from hisho.vault.models import AccessLogEntry
 
 RECEIPT_TYPE = "hisho.erasure_receipt"
 RECEIPT_VERSION = 1
@@ -97,7 +97,7 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         "errands_cancelled": len(cancelled),
         "messages": Message.objects.filter(errand__customer=user).count(),
         "errands": Errand.objects.filter(customer=user).count(),
-        "access_log_entries": AccessLogEntry.objects.filter(customer=user).count(),
+        "access_log_entries": visible_entries(user.pk).count(),
         "email_addresses": EmailAddress.objects.filter(user=user).count(),
     }
     _delete(Errand.objects.filter(customer=user))  # their messages go with them
