@@ -130,7 +130,6 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(500, "Something went wrong on our side.")
 
 
-
 @api.exception_handler(ReauthenticationRequired)
 def on_reauthentication_required(
     request: HttpRequest, exc: ReauthenticationRequired

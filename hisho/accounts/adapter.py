@@ -38,6 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
             raise self.validation_error("too_many_login_attempts")
         return email
 
+    def get_phone(self, user: Any) -> tuple[str, bool] | None:
+        # Nobody signs in by phone here: a profile's phone is sealed personal data
+        # (hisho/accounts/access.py), not a sign-in method, so allauth sees none.
+        return None
+
     def send_account_already_exists_mail(self, email: str) -> None:
         # A new account costs one Argon2 hash; spend the same here, so the answer to a
         # taken address does not come back measurably faster (ASVS v5.0.0-6.3.8).

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,10 @@ class SessionSecurityMiddleware:
         # A page that reached the errand access helpers anyway (e.g. an open prefix).
         if isinstance(exception, SecondFactorRequired) and not request.path.startswith("/api/"):
             return self._second_factor_first(request)
+        # A sign-in provider whose app is not configured (no HISHO_GOOGLE_* etc.): its
+        # pages do not exist here, rather than failing.
+        if isinstance(exception, SocialApp.DoesNotExist):
+            raise Http404("This sign-in provider is not set up.")
         return None
 
     def _second_factor_first(self, request: HttpRequest) -> HttpResponse:
