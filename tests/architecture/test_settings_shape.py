@@ -35,7 +35,10 @@ def problems(source: str) -> list[str]:
 
 
 def test_the_rule_sees_scattered_settings() -> None:
-    source = 'INSTALLED_APPS = ["a"]\nMIDDLEWARE = ["m"]\nINSTALLED_APPS += ["b"]\nMIDDLEWARE.insert(0, "x")\n'
+    source = (
+        'INSTALLED_APPS = ["a"]\nMIDDLEWARE = ["m"]\n'
+        'INSTALLED_APPS += ["b"]\nMIDDLEWARE.insert(0, "x")\n'
+    )
     assert problems(source) == ["line 3: INSTALLED_APPS extended", "line 4: MIDDLEWARE.insert()"]
 
 
