@@ -83,8 +83,8 @@ def clients(token: str) -> dict[str, Any]:
 def retention(rows: int) -> tuple[float, float, int, int]:
     from django.utils import timezone
 
-    from hisho.privacy.models import ConnectionRecord
     from hisho.privacy.actions.retention import do_enforce_connection_retention
+    from hisho.privacy.models import ConnectionRecord
 
     now = timezone.now()
     ages = [1, 10, 30, 100]  # days: kept, shortened, shortened, deleted
