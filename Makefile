@@ -9,6 +9,7 @@ PORT ?= 8000
 .PHONY: run setup setup-dev setup-bench migrate demo serve test lint typecheck pytest bench clean
 .PHONY: worker
 .PHONY: scaled
+.PHONY: upgrade test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ demo: migrate
 # keys in the database (vault.E001/E002), so uvicorn never serves with the wrong keys.
 # The embedded shape runs its job worker beside the server (DESIGN: "worker inside
 # serve"); stopping the server stops the worker.
+# Links in e-mails point at the address served, unless HISHO_PUBLIC_URL says otherwise.
+export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
+
 serve: setup
 	$(BIN)/hisho check
 	$(BIN)/hisho privacy-retention --schedule
@@ -92,5 +96,23 @@ worker: setup
 scaled: setup
 	$(BIN)/python scripts/scaled.py --demo $(ARGS)
 
+# Re-lock: the newest versions pyproject.toml allows, hashed (docs/dependencies.md). Then
+# `make test` on the new lock, and commit requirements/ with what changed and why.
+LOCK = $(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in \
+	--python-version 3.11 --python-platform linux --generate-hashes --no-header
+upgrade: setup-dev
+	$(LOCK) --upgrade -o requirements/main.txt
+	$(LOCK) --upgrade --extra dev -o requirements/dev.txt
+	$(LOCK) --upgrade --extra dev --extra bench -o requirements/bench.txt
+
+# The suite on the newest versions pyproject.toml allows, without the lock, in a venv of
+# its own: what the next `make upgrade` would bring. Not in CI (docs/dependencies.md).
+LATEST := .venv-latest
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet -e '.[dev]'
+	$(LATEST)/bin/python -m pytest $(ARGS)
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) var .pytest_cache .mypy_cache .ruff_cache

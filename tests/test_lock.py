@@ -1,0 +1,59 @@
+"""The lock is the truth (DESIGN rule 8): every dependency pyproject.toml names is pinned,
+with hashes, in the lock its install uses, and no lock names a package index."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCKS = {
+    "main": ROOT / "requirements" / "main.txt",
+    "dev": ROOT / "requirements" / "dev.txt",
+    "bench": ROOT / "requirements" / "bench.txt",
+}
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(spec: str) -> str:
+    return canonical(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0])
+
+
+def pinned(lock: Path) -> dict[str, str]:
+    text = lock.read_text()
+    return {
+        canonical(name): version for name, version in re.findall(r"^([\w.-]+)==(\S+)", text, re.M)
+    }
+
+
+def test_every_declared_dependency_is_locked_with_hashes() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = {
+        "main": project["dependencies"],
+        "dev": project["dependencies"] + extras["dev"],
+        "bench": project["dependencies"] + extras["dev"] + extras["bench"],
+    }
+    for lock, specs in wanted.items():
+        versions = pinned(LOCKS[lock])
+        missing = [s for s in specs if requirement_name(s) not in versions]
+        assert not missing, f"requirements/{lock}.txt lacks {missing}: run `make upgrade`"
+        text = LOCKS[lock].read_text()
+        entries = re.findall(
+            r"^[\w.-]+==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+", text, re.M
+        )
+        assert len(entries) == len(versions), f"requirements/{lock}.txt has an entry without hashes"
+
+
+def test_the_locks_agree_and_name_no_index() -> None:
+    main, dev, bench = (pinned(LOCKS[k]) for k in ("main", "dev", "bench"))
+    assert {k: dev[k] for k in main} == main
+    assert {k: bench[k] for k in dev} == dev
+    for lock in LOCKS.values():
+        text = lock.read_text()
+        assert "--index-url" not in text and "--extra-index-url" not in text
+        assert "://" not in text
