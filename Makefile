@@ -100,10 +100,12 @@ scaled: setup
 # `make test` on the new lock, and commit requirements/ with what changed and why.
 LOCK = $(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in \
 	--python-version 3.11 --python-platform linux --generate-hashes --no-header
+# The development set is resolved first and constrains the others, so the runtime and
+# the bench run exactly the versions the suite tested (tests/test_lock.py checks it).
 upgrade: setup-dev
-	$(LOCK) --upgrade -o requirements/main.txt
 	$(LOCK) --upgrade --extra dev -o requirements/dev.txt
-	$(LOCK) --upgrade --extra dev --extra bench -o requirements/bench.txt
+	$(LOCK) --upgrade -c requirements/dev.txt -o requirements/main.txt
+	$(LOCK) --upgrade --extra dev --extra bench -c requirements/dev.txt -o requirements/bench.txt
 
 # The suite on the newest versions pyproject.toml allows, without the lock, in a venv of
 # its own: what the next `make upgrade` would bring. Not in CI (docs/dependencies.md).
