@@ -14,6 +14,7 @@ from hisho.accounts.api import router as accounts_router
 from hisho.accounts.security import ReauthenticationRequired
 from hisho.accounts.social_api import router as connected_accounts_router
 from hisho.auth import API_AUTH
+from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.legal.api import router as legal_router
@@ -56,6 +57,7 @@ accounts_router.add_api_operation("/me", ["DELETE"], erase_me, **ERASE_ME_OPERAT
 api.add_router("/", accounts_router)
 api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
+api.add_router("/", categories_router)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)

@@ -69,6 +69,8 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> Demo:
             phone="090-1234-5678",
             address="1-2-3 Jingumae, Shibuya-ku, Tokyo 150-0001",
             note="One of us uses a wheelchair.",
+            category="dining",
+            triage_note="Dinner for four on Friday; step-free access needed.",
         )
         first = do_assign_errand(actor=admin, errand=first, assistant_id=people["kenji"].pk)
         do_post_message(actor=alice, errand=first, body="Thank you! Friday at 19:00 if possible.")
@@ -81,6 +83,8 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> Demo:
             actor=alice,
             title="Call my landlord about the broken heater",
             details="The heater in the bedroom stopped working on Monday.",
+            category="housing",
+            triage_note="A call in Japanese to a landlord about a repair.",
         )
         alice_errands = [first, second]
 
@@ -90,6 +94,7 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> Demo:
             actor=bob,
             title="Find an English-speaking dentist near Umeda",
             details="A filling came out; weekday evenings work best.",
+            category="health",
         )
         bob_errands = [do_assign_errand(actor=admin, errand=errand, assistant_id=people["yuki"].pk)]
 

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after authentication, so every request an inner middleware ends is recorded.
     "hisho.privacy.middleware.ConnectionMiddleware",
+    # A request's staff reads make one access-log entry per errand, one audit event.
+    "hisho.vault.reads.ReadsLogOnceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -93,7 +93,7 @@ def access_errand_triage(
     pk = _parse_id(errand_id)
     if pk is None:
         raise NotFound(ERRAND_NOT_FOUND)
-    queryset = Errand.objects.select_related("assignee")
+    queryset = Errand.objects.select_related("assignee", "customer")
     if for_write:
         queryset = queryset.select_for_update(of=("self",))
     errand = queryset.filter(pk=pk).first()
@@ -107,7 +107,7 @@ def errands_for(principal: Principal) -> QuerySet[Errand]:
     principal = as_principal(principal)
     principal.require_cleared()
     user = principal.user
-    base = Errand.objects.select_related("assignee").order_by("-created_at", "-pk")
+    base = Errand.objects.select_related("assignee", "customer").order_by("-created_at", "-pk")
     if not user.is_active:
         return base.none()
     if user.role == Role.CUSTOMER:
@@ -127,6 +127,6 @@ def triage_queue(principal: Principal) -> QuerySet[Errand]:
     principal.require_cleared()
     return (
         Errand.objects.filter(assignee__isnull=True, status=Status.NEW)
-        .select_related("assignee")
+        .select_related("assignee", "customer")
         .order_by("created_at", "pk")
     )

@@ -19,7 +19,7 @@ from hisho.desk import live
 from hisho.desk.access import holds_errand
 from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
-from hisho.desk.summary import triage_summary
+from hisho.desk.triage import check_category, clean_triage_note
 from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.textcheck import (
@@ -53,9 +53,14 @@ def do_create_errand(
     phone: str | None = None,
     address: str | None = None,
     note: str | None = None,
+    category: str | None = None,
+    triage_note: str | None = None,
 ) -> Errand:
     require_role(actor, Role.CUSTOMER, detail="Only customers can create errands.")
+    category = check_category(category)
+    coordinators_note = clean_triage_note(triage_note)
     inbound = _Inbound()
+    inbound.cards_masked += coordinators_note.cards_masked
     title = inbound("title", title, max_length=TITLE_MAX, required=True)
     details = inbound("details", details, max_length=DETAILS_MAX)
     phone = inbound("sealed.phone", phone or "", max_length=PHONE_MAX)
@@ -71,7 +76,8 @@ def do_create_errand(
         customer=actor,
         sealed_title=sealed("title", title),
         sealed_details=sealed("details", details),
-        sealed_summary=sealed("summary", triage_summary(title)),
+        category=category,
+        sealed_triage_note=sealed("triage_note", coordinators_note.text),
         sealed_phone=sealed("phone", phone),
         sealed_address=sealed("address", address),
         sealed_note=sealed("note", note),

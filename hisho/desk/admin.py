@@ -1,4 +1,5 @@
-"""Django's admin site shows errands as a triage view only: never their content."""
+"""Django's admin site shows errands as a triage card only (category, status, assignee):
+never their content, nor even the note for coordinators."""
 
 from django.contrib import admin
 
@@ -7,9 +8,9 @@ from hisho.desk.models import Errand
 
 @admin.register(Errand)
 class ErrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "status", "summary", "assignee", "created_at")
-    list_filter = ("status",)
-    fields = ("id", "status", "summary", "customer", "assignee", "created_at")
+    list_display = ("id", "status", "category", "assignee", "created_at")
+    list_filter = ("status", "category")
+    fields = ("id", "status", "category", "customer", "assignee", "created_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: object) -> bool:

@@ -22,17 +22,30 @@ from hisho.desk.actions import (
     do_post_message,
 )
 from hisho.desk.content import (
+    ErrandContent,
     MessageView,
     message_view,
     read_content,
     read_messages,
+    read_own_contents,
     read_sealed,
 )
 from hisho.desk.models import Errand
+from hisho.desk.triage import (
+    DEFAULT_CATEGORY,
+    TRIAGE_NOTE_MAX,
+    TriageCard,
+    category_keys,
+    category_label,
+    triage_card,
+    triage_cards,
+)
 from hisho.inbound import notice_for
 from hisho.schemas import StrictIn, with_errors
 
 router = Router(tags=["errands"])
+# `GET /errand-categories`, at the API's root (hisho/api.py mounts it).
+categories_router = Router(tags=["errands"])
 
 
 class PersonRef(Schema):
@@ -46,7 +59,11 @@ class ErrandOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     assignee: PersonRef | None
-    summary: str
+    # The triage card: all that staff other than the assignee see (hisho/desk/triage.py).
+    category: str
+    triage_note: str
+    summary: str = Field(description="Built from category and triage_note only.")
+    language: str = Field(description="The customer's language, if their profile says.")
     view: Literal["full", "triage"]
     title: str | None = None
     details: str | None = None
@@ -69,6 +86,24 @@ class ErrandIn(StrictIn):
     title: str
     details: str = ""
     sealed: SealedIn | None = None
+    category: str = Field(
+        default=DEFAULT_CATEGORY,
+        description="One of GET /api/v1/errand-categories.",
+        json_schema_extra={"enum": list[Any](category_keys())},
+    )
+    triage_note: str = Field(
+        default="",
+        max_length=TRIAGE_NOTE_MAX,
+        description=(
+            "Optional, for the coordinators who choose your assistant: they see this and the "
+            "category, never the errand itself. Personal details in it are redacted."
+        ),
+    )
+
+
+class CategoryOut(Schema):
+    key: str
+    label: str
 
 
 class SealedOut(Schema):
@@ -126,28 +161,41 @@ class MessageParams(Schema):
     limit: int = Field(default=100, ge=1, le=200)
 
 
-def errand_out(reader: Principal, errand: Errand) -> ErrandOut:
-    """Full view for participants, triage view (no customer content) for everyone else."""
+def triage_out(errand: Errand, card: TriageCard) -> ErrandOut:
+    """The triage view: nothing the customer wrote except their note for coordinators."""
     assignee = (
         PersonRef(id=errand.assignee.pk, name=errand.assignee.display_name)
         if errand.assignee
         else None
     )
-    out = ErrandOut(
+    return ErrandOut(
         id=errand.pk,
         status=errand.status,
         created_at=errand.created_at,
         updated_at=errand.updated_at,
         assignee=assignee,
-        summary=errand.summary,
+        category=card.category,
+        triage_note=card.triage_note,
+        summary=card.summary,
+        language=card.language,
         view="triage",
     )
-    if is_participant(reader, errand):
-        content = read_content(reader, errand)
-        out.view = "full"
-        out.title = content.title
-        out.details = content.details
+
+
+def full_out(errand: Errand, card: TriageCard, content: ErrandContent) -> ErrandOut:
+    out = triage_out(errand, card)
+    out.view = "full"
+    out.title = content.title
+    out.details = content.details
     return out
+
+
+def errand_out(reader: Principal, errand: Errand) -> ErrandOut:
+    """Full view for participants, triage view (no customer content) for everyone else."""
+    card = triage_card(errand, "en")
+    if is_participant(reader, errand):
+        return full_out(errand, card, read_content(reader, errand))
+    return triage_out(errand, card)
 
 
 def message_out(reader: User, message: MessageView) -> MessageOut:
@@ -172,12 +220,18 @@ def message_out(reader: User, message: MessageView) -> MessageOut:
     summary="Your errands (customers), assigned errands (assistants), all (admins)",
 )
 def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
+    """A customer's own errands in full; for staff the triage cards — an assistant opens
+    an errand to read it, so a list never logs a read. Queries do not grow with rows."""
     principal = principal_of(request)
     errands = errands_for(principal)
     page = list(errands[params.offset : params.offset + params.limit])
-    return ErrandPage(
-        items=[errand_out(principal, errand) for errand in page], count=errands.count()
-    )
+    cards = triage_cards(page, "en")
+    contents = read_own_contents(principal, page)
+    items = [
+        full_out(e, cards[e.pk], contents[e.pk]) if e.pk in contents else triage_out(e, cards[e.pk])
+        for e in page
+    ]
+    return ErrandPage(items=items, count=errands.count())
 
 
 @router.post(
@@ -197,6 +251,8 @@ def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
         phone=sealed.phone,
         address=sealed.address,
         note=sealed.note,
+        category=payload.category,
+        triage_note=payload.triage_note,
     )
     out = errand_out(principal, errand)
     out.notice = notice_for(
@@ -292,3 +348,13 @@ def change_status(request: HttpRequest, errand_id: str, payload: StatusIn) -> Er
         actor=user, errand=access_errand(principal, errand_id), status=payload.status
     )
     return errand_out(principal, errand)
+
+
+@categories_router.get(
+    "/errand-categories",
+    response=with_errors({200: list[CategoryOut]}),
+    summary="The kinds of errand to choose from (policy.yaml), labelled in your language",
+)
+def list_categories(request: HttpRequest) -> list[CategoryOut]:
+    language = getattr(request, "LANGUAGE_CODE", None)
+    return [CategoryOut(key=key, label=category_label(key, language)) for key in category_keys()]

@@ -34,7 +34,7 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +56,7 @@ from hisho.desk.api import message_out
 from hisho.desk.content import message_view, read_messages
 from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import card_notice
+from hisho.vault.reads import reads_logged_once
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,17 @@ REF_MAX = 64
 REJOIN_SECONDS = 3600
 # How many of its own posts a connection remembers, so their fan-out is not echoed back.
 OWN_POSTS_KEPT = 64
+
+
+def logged_once(work: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `work` (in the database thread) as one request for the access log: its staff
+    reads make one entry per errand and one audit event (hisho/vault/reads.py)."""
+
+    def run(*args: Any) -> Any:
+        with reads_logged_once():
+            return work(*args)
+
+    return run
 
 
 class _Refused(Exception):
@@ -180,7 +192,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             errand_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["errand_id"]))
         except ValueError:
             raise _Refused(CLOSE_NO_ACCESS) from None
-        user = await database_sync_to_async(self._admit)(errand_id)
+        user = await database_sync_to_async(logged_once(self._admit))(errand_id)
         self.errand_id, self.user_id = errand_id, user.pk
         return SUBPROTOCOL if has_v1 else None
 
@@ -339,7 +351,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             await self._send(_problem(422, "Invalid input.", ref, errors=errors))
             return
         try:
-            reply = await database_sync_to_async(self._post)(body, ref)
+            reply = await database_sync_to_async(logged_once(self._post))(body, ref)
         except _Refused as refused:
             if refused.code == CLOSE_SIGNED_OUT:
                 await self._send(_problem(401, "Sign in again.", ref))
@@ -364,7 +376,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         if event.get("kind") == live.MESSAGE and event.get("message") in self._own:
             return  # this connection posted it and has had its "posted" reply
         try:
-            frames = await database_sync_to_async(self._frames_for)(event)
+            frames = await database_sync_to_async(logged_once(self._frames_for))(event)
         except _Refused as refused:
             await self._end(refused.code)
             return

@@ -22,7 +22,7 @@ from hisho.accounts.principal import Principal
 from hisho.desk.models import Errand, Message
 from hisho.vault.models import AccessAction
 from hisho.vault.policy import GrantReader
-from hisho.vault.sealing import Place, Scope, open_triage_summary, seal, unseal
+from hisho.vault.sealing import Place, Scope, seal, unseal, unseal_many
 
 ERRAND_TABLE = Errand._meta.db_table
 MESSAGE_TABLE = Message._meta.db_table
@@ -95,6 +95,39 @@ def read_content(reader: Principal | GrantReader, errand: Errand) -> ErrandConte
     )
 
 
+def read_own_contents(
+    principal: Principal, errands: list[Errand]
+) -> dict[uuid.UUID, ErrandContent]:
+    """Title and details of a customer's own errands, for their list: one policy question
+    and one key load for the whole page (a list must not cost a query per row)."""
+    out: dict[uuid.UUID, ErrandContent] = {}
+    mine = [errand for errand in errands if errand.customer_id == principal.pk]
+    if not mine:
+        return out
+    opened = unseal_many(
+        principal,
+        principal.pk,
+        [
+            (
+                errand_scope(errand),
+                [
+                    (errand_place(errand.pk, "title"), errand.sealed_title),
+                    (errand_place(errand.pk, "details"), errand.sealed_details),
+                ],
+            )
+            for errand in mine
+        ],
+        action=AccessAction.READ_ERRAND,
+    )
+    for errand, (title, details) in zip(mine, opened, strict=True):
+        out[errand.pk] = ErrandContent(
+            title=title.shown() or "",
+            details=details.shown() or "",
+            intact=title.ok and details.ok,
+        )
+    return out
+
+
 def read_sealed(reader: Principal | GrantReader, errand: Errand) -> SealedFields:
     phone, address, note = unseal(
         reader,
@@ -153,11 +186,3 @@ def _view(message: Message, body: str, *, intact: bool) -> MessageView:
         created_at=message.created_at,
         intact=intact,
     )
-
-
-def read_triage_summary(errand: Errand) -> str:
-    """The redacted summary (Errand.summary): what triage staff see, never the content."""
-    opened = open_triage_summary(
-        errand_scope(errand), errand_place(errand.pk, "summary"), errand.sealed_summary
-    )
-    return opened.shown() or ""

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from hisho.desk.triage import (
+    CATEGORY_LABEL,
+    DEFAULT_CATEGORY,
+    NOTE_HELP,
+    NOTE_LABEL,
+    TRIAGE_NOTE_MAX,
+    category_keys,
+    category_label,
+)
 from hisho.textcheck import ADDRESS_MAX, DETAILS_MAX, MESSAGE_MAX, NOTE_MAX, PHONE_MAX, TITLE_MAX
 
 
 class ErrandForm(forms.Form):
     title = forms.CharField(label=_("What do you need?"), max_length=TITLE_MAX)
+    category = forms.ChoiceField(choices=(), required=False)
+    triage_note = forms.CharField(
+        max_length=TRIAGE_NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     details = forms.CharField(
         label=_("Details"), max_length=DETAILS_MAX, required=False, widget=forms.Textarea
     )
@@ -30,6 +46,18 @@ class ErrandForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Labels in the page's language, from policy.yaml and hisho/desk/triage.py.
+        language = translation.get_language()
+        category = self.fields["category"]
+        category.label = CATEGORY_LABEL(language)
+        category.choices = [(key, category_label(key, language)) for key in category_keys()]  # type: ignore[attr-defined]
+        category.initial = DEFAULT_CATEGORY
+        note = self.fields["triage_note"]
+        note.label = NOTE_LABEL(language)
+        note.help_text = NOTE_HELP(language)
 
 
 class MessageForm(forms.Form):

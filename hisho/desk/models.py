@@ -3,9 +3,13 @@
 Customer content (title, details, phone, address, note, message bodies) is stored only
 as ciphertext in the `sealed_*` columns, sealed by the vault under the errand's data
 key and bound to its table, row and field; it is read only through
-`hisho.desk.content`, which has the vault ask the access policy first. Staff triage uses
-`summary`, a redacted copy made when the errand is created, encrypted at rest under the
-same key (so a stolen database shows none of it, and shredding covers it).
+`hisho.desk.content`, which has the vault ask the access policy first.
+
+Triage (admins choosing an assistant, the assistants' queue) sees only the *triage card*
+(hisho/desk/triage.py): the errand's `category` (declared in policy.yaml) and an
+optional note the customer wrote for coordinators, DLP-redacted and sealed under the same
+key (so a stolen database shows none of it, and shredding covers it) — never anything
+derived from the title, details, sealed fields or messages.
 """
 
 from __future__ import annotations
@@ -46,9 +50,13 @@ class Errand(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What triage sees: a category key of policy.yaml's `errand_categories`, and the note
+    # for coordinators (sealed; NULL when none was written).
+    category = models.CharField(max_length=32, default="other")
+    sealed_triage_note = models.BinaryField(null=True)
+
     # Ciphertext (hisho.vault): customer content only through hisho.desk.content; NULL
-    # where nothing was given. The triage summary through the `summary` property.
-    sealed_summary = models.BinaryField()
+    # where nothing was given.
     sealed_title = models.BinaryField()
     sealed_details = models.BinaryField(null=True)
     sealed_phone = models.BinaryField(null=True)
@@ -75,10 +83,10 @@ class Errand(models.Model):
 
     @property
     def summary(self) -> str:
-        """The redacted triage summary staff see (a placeholder if it cannot be decrypted)."""
-        from hisho.desk.content import read_triage_summary
+        """The triage summary: category and coordinators' note only (hisho/desk/triage.py)."""
+        from hisho.desk.triage import triage_summary
 
-        return read_triage_summary(self)
+        return triage_summary(self)
 
 
 class Message(models.Model):

@@ -27,6 +27,24 @@ class ErrandParticipants(UnsealRule):
             return None
         return Reader.OWNER if current.customer_id == reader.pk else Reader.ASSIGNEE
 
+    def standings(
+        self, reader: Any, customer_id: int, errand_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Reader]:
+        if not isinstance(reader, Principal) or not errand_ids:
+            return {}
+        out = {}
+        for errand in _current_errands(errand_ids):
+            if errand.customer_id == customer_id and is_participant(reader, errand):
+                owner = errand.customer_id == reader.pk
+                out[errand.pk] = Reader.OWNER if owner else Reader.ASSIGNEE
+        return out
+
+
+def _current_errands(errand_ids: list[uuid.UUID]) -> list[Errand]:
+    """Owner and assignee of each errand as committed now, in one query."""
+    rows = Errand.objects.filter(pk__in=errand_ids).values_list("pk", "customer_id", "assignee_id")
+    return [Errand(pk=pk, customer_id=c, assignee_id=a) for pk, c, a in rows]
+
 
 def _current_errand(errand_id: uuid.UUID) -> Errand | None:
     """Owner and assignee of the errand as committed now. One primary-key lookup in SQL:

@@ -29,8 +29,9 @@ from hisho.desk.actions import (
     do_post_message,
     least_loaded_assistant,
 )
-from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.content import read_content, read_messages, read_own_contents, read_sealed
 from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
+from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
 
@@ -45,15 +46,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def errand_list(request: HttpRequest) -> HttpResponse:
+    """A customer's own errands by title; staff see triage cards (an assistant opens an
+    errand to read it). The queries do not grow with the rows."""
     principal = principal_of(request)
     require_role(
         principal, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
     )
     errands = list(errands_for(principal)[:200])
+    cards = triage_cards(errands)
+    contents = read_own_contents(principal, errands)
     rows = [
         {
             "errand": e,
-            "title": read_content(principal, e).title if is_participant(principal, e) else None,
+            "card": cards[e.pk],
+            "title": contents[e.pk].title if e.pk in contents else None,
         }
         for e in errands
     ]
@@ -64,7 +70,10 @@ def errand_list(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     require_role(principal, Role.ASSISTANT, Role.ADMIN, detail="The queue is for staff.")
-    return render(request, "desk/queue.html", {"errands": triage_queue(principal)[:200]})
+    errands = list(triage_queue(principal)[:200])
+    cards = triage_cards(errands)
+    rows = [{"errand": e, "card": cards[e.pk]} for e in errands]
+    return render(request, "desk/queue.html", {"rows": rows})
 
 
 @login_required
@@ -95,7 +104,11 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
     principal = principal_of(request)
     user = principal.user
     errand = access_errand_triage(principal, errand_id)
-    context: dict[str, Any] = {"errand": errand, "message_form": MessageForm()}
+    context: dict[str, Any] = {
+        "errand": errand,
+        "card": triage_card(errand),
+        "message_form": MessageForm(),
+    }
     if is_participant(principal, errand):
         context.update(
             content=read_content(principal, errand),

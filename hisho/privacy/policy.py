@@ -118,6 +118,7 @@ class Policy:
     recipients: dict[str, Recipient]
     cookies: dict[str, Cookie]
     prose: tuple[Prose, ...]
+    errand_categories: dict[str, Text]
     document: dict[str, Any]
     digest: str
 
@@ -303,6 +304,15 @@ def _parse(document: Any) -> Policy:
         )
         for raw in _items(document, "prose")
     )
+    errand_categories = {
+        raw["key"]: _text(
+            {language: raw.get(language) for language in LANGUAGES},
+            f"errand_categories.{raw['key']}",
+        )
+        for raw in _items(document, "errand_categories")
+    }
+    if "other" not in errand_categories:
+        raise _fail("errand_categories", "must offer 'other', where existing errands go")
     return Policy(
         controller=_text(document.get("controller"), "controller"),
         readers=readers,
@@ -313,6 +323,7 @@ def _parse(document: Any) -> Policy:
         recipients=recipients,
         cookies=cookies,
         prose=prose,
+        errand_categories=errand_categories,
         document=document,
         digest=hashlib.sha256(canonical_json(document)).hexdigest(),
     )

@@ -70,6 +70,7 @@ NOT_PERSONAL: dict[str, str] = {
     "vault.DataKey.scope": "errand or profile (fixed)",
     "vault.AccessLogEntry.actor_role": "a role name",
     "vault.AccessLogEntry.action": "a fixed kind of read",
+    "vault.AccessLogEntry.kinds": "the fixed kinds of read of one entry",
     # The audit chain's own bookkeeping.
     "audit.AuditEvent.event": "event names (short ASCII identifiers)",
     "audit.AuditEvent.target_type": "model names",

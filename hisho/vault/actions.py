@@ -16,34 +16,64 @@ from hisho.signing.wrapping import rewrap_all
 from hisho.vault.keyring import master_keys
 from hisho.vault.keys import store
 from hisho.vault.models import AccessAction, AccessLogEntry, CustomerKey
+from hisho.vault.reads import current_batch
 from hisho.vault.sealing import Place, Scope
 
 
 @transaction.atomic
 def do_log_staff_access(
     *, actor: User, customer_id: int, errand_id: uuid.UUID | None, action: AccessAction
-) -> AccessLogEntry:
+) -> AccessLogEntry | None:
     """Staff unsealed a customer's data: the entry the customer sees on "Who saw my data",
-    and (by ids) in the tamper-evident audit log, which the access log is not."""
+    and (by ids) in the tamper-evident audit log, which the access log is not.
+
+    Inside a request's read batch (hisho/vault/reads.py) a second read of the same errand
+    by the same person adds its kind to the entry already written (and returns None), and
+    the audit event is written once for the request when it ends."""
+    batch = current_batch()
+    key = (actor.pk, customer_id, errand_id)
+    if batch is not None and key in batch.entries:
+        entry = batch.entries[key]
+        kinds = entry.kinds.split(",")
+        if str(action) not in kinds:
+            entry.kinds = ",".join([*kinds, str(action)])
+            entry.save(update_fields=["kinds"])
+        return None
     entry = AccessLogEntry.objects.create(
         customer_id=customer_id,
         actor=actor,
         actor_name=actor.display_name,
         actor_role=actor.role,
         action=action,
+        kinds=str(action),
         errand_id=errand_id,
     )
+    if batch is not None:
+        batch.entries[key] = entry
+        batch.actor = actor
+    else:
+        do_audit_staff_reads(actor=actor, entries=[entry])
+    return entry
+
+
+@transaction.atomic
+def do_audit_staff_reads(*, actor: User, entries: list[AccessLogEntry]) -> None:
+    """One audit event for the staff reads of one request (by ids: the first entry, how
+    many, and the person and errand when there is just one)."""
+    customers = {entry.customer_id for entry in entries}
+    errands = {entry.errand_id for entry in entries}
+    first = min(entries, key=lambda entry: entry.pk)
     record_event(
         "vault.staff_unsealed",
         actor=actor,
         extra={
-            "customer_id": customer_id,
-            "errand_id": errand_id,
-            "action": str(action),
-            "access_log_id": entry.pk,
+            "customer_id": first.customer_id if len(customers) == 1 else None,
+            "errand_id": first.errand_id if len(errands) == 1 else None,
+            "action": first.action,
+            "access_log_id": first.pk,
+            "entries": len(entries),
         },
     )
-    return entry
 
 
 @transaction.atomic

@@ -73,8 +73,9 @@ class AccessAction(models.TextChoices):
 class AccessLogEntry(models.Model):
     """Staff unsealed a customer's data: who, in which role, what, when, which errand.
 
-    One entry per (reader, errand, kind of read) per call of a content function — a
-    chat page of 100 messages is one "read the chat" entry, not 100.
+    One entry per reader and errand per request (hisho/vault/reads.py): an errand page
+    that shows the text, the sealed details and 100 messages is one entry whose `kinds`
+    lists the three; `action` is the first of them.
     """
 
     at = models.DateTimeField(auto_now_add=True)
@@ -88,6 +89,8 @@ class AccessLogEntry(models.Model):
     actor_name = models.CharField(max_length=150)
     actor_role = models.CharField(max_length=16)
     action = models.CharField(max_length=32, choices=AccessAction.choices)
+    # Every kind of read of this entry, comma-separated, in the order they happened.
+    kinds = models.CharField(max_length=200, default="")
     errand_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
@@ -98,3 +101,12 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Access {self.pk}"
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in (self.kinds or self.action).split(",") if kind]
+
+    @property
+    def kind_labels(self) -> list[str]:
+        labels = dict(AccessAction.choices)
+        return [str(labels.get(kind, kind)) for kind in self.kind_list]

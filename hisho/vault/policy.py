@@ -56,6 +56,18 @@ class UnsealRule:
         """The reader's standing for this customer's data (and errand), or None."""
         return None
 
+    def standings(
+        self, reader: Principal | GrantReader, customer_id: int, errand_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Reader]:
+        """`standing` for many errands of one customer at once (a list page); a rule that
+        can answer in one query overrides it."""
+        out = {}
+        for errand_id in errand_ids:
+            standing = self.standing(reader, customer_id, errand_id)
+            if standing is not None:
+                out[errand_id] = standing
+        return out
+
     def withheld_entry_ids(self, customer_id: int) -> Any | None:
         """Ids (a queryset of values) of access-log entries the person may not see yet."""
         return None
@@ -102,3 +114,22 @@ def unseal_role(reader: Any, customer_id: int, errand_id: uuid.UUID | None) -> R
         if standing is not None:
             return standing
     raise missing
+
+
+def unseal_roles(
+    reader: Any, customer_id: int, errand_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Reader]:
+    """`unseal_role` for many errands of one customer; NotFound unless every one is
+    granted (a list only ever holds what its reader may open)."""
+    principal = acting_principal(reader)
+    if principal is None or not principal.cleared:
+        raise NotFound(CONTENT_NOT_FOUND)
+    granted: dict[uuid.UUID, Reader] = {}
+    for rule in _RULES:
+        pending = [e for e in errand_ids if e not in granted]
+        if not pending:
+            break
+        granted.update(rule.standings(reader, customer_id, pending))
+    if len(granted) != len(set(errand_ids)):
+        raise NotFound(CONTENT_NOT_FOUND)
+    return granted

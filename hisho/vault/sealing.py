@@ -8,7 +8,7 @@ reader, asks the access policy (hisho.vault.policy), opens the values, writes on
 access-log entry when the reader is staff (the errand's assignee), and reports values
 that do not open (tampered, moved, or shredded) as an audit event — never with their
 content. Nothing else in Hisho decrypts customer content; the only other opener is
-`open_triage_summary()`, limited to the redacted triage summary every errand has.
+`open_triage_field()`, limited to the note a customer writes for coordinators.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from hisho.vault import crypto
 from hisho.vault.errors import CannotDecrypt, KeyUnavailable
 from hisho.vault.keys import store
 from hisho.vault.models import AccessAction, KeyScope
-from hisho.vault.policy import GrantReader, Reader, acting_principal, unseal_role
+from hisho.vault.policy import GrantReader, Reader, acting_principal, unseal_role, unseal_roles
 
 # What readers see in place of a value that cannot be decrypted (lists keep working).
 PLACEHOLDER = "[This content cannot be decrypted.]"
@@ -69,6 +69,20 @@ Sealed = bytes | memoryview | None
 
 def _cell(scope: Scope, place: Place) -> crypto.Cell:
     return crypto.Cell(place.table, place.row_id, place.field, scope.customer_id)
+
+
+def warm_keys(tokens: Sequence[Sealed]) -> None:
+    """Load the data keys these values were sealed under in one go (a list page opens one
+    value per row; without this, each row's key would be a query of its own)."""
+    ids = []
+    for token in tokens:
+        if token is None:
+            continue
+        try:
+            ids.append(uuid.UUID(bytes=crypto.key_id_of(bytes(token))))
+        except (crypto.Unauthentic, ValueError):
+            continue  # opening it will say why
+    store().warm(ids)
 
 
 def seal(scope: Scope, place: Place, plaintext: str | None) -> bytes | None:
@@ -148,14 +162,14 @@ def unseal(
         if action is None:
             raise ValueError("a read under a grant needs an access-log action")
         assert isinstance(reader, GrantReader)  # noqa: S101 - GRANTEE implies it
-        reader.unsealed(
-            do_log_staff_access(
-                actor=reader.principal.user,
-                customer_id=scope.customer_id,
-                errand_id=scope.errand_id,
-                action=action,
-            )
+        entry = do_log_staff_access(
+            actor=reader.principal.user,
+            customer_id=scope.customer_id,
+            errand_id=scope.errand_id,
+            action=action,
         )
+        if entry is not None:  # not a further read of an errand already logged
+            reader.unsealed(entry)
     if role is Reader.ASSIGNEE and any(item.text is not None for item in opened):
         if action is None or scope.errand_id is None:
             raise ValueError("a staff read needs an access-log action and an errand")
@@ -168,19 +182,20 @@ def unseal(
     return opened
 
 
-# Fields that are not sealed content but a redacted derivative every triage reader may see;
-# they are encrypted at rest under the errand's key, so shredding covers them too.
-TRIAGE_FIELDS = frozenset({"summary"})
+# Fields written *for* triage readers — the customer's note for coordinators, DLP-redacted —
+# rather than customer content; encrypted at rest under the errand's key, so shredding
+# covers them too.
+TRIAGE_FIELDS = frozenset({"triage_note"})
 
 
-def open_triage_summary(scope: Scope, place: Place, token: Sealed) -> Opened:
-    """The redacted triage summary (admins and the queue see it by design; DESIGN.md).
+def open_triage_field(scope: Scope, place: Place, token: Sealed) -> Opened:
+    """A field the customer wrote for triage (admins and the queue see it by design).
 
     Not an unseal of customer content: it takes no reader, writes no access-log entry,
-    and refuses any field but the summary.
+    and refuses any field but the triage fields.
     """
     if place.field not in TRIAGE_FIELDS:
-        raise ValueError("only triage summaries open without a reader")
+        raise ValueError("only triage fields open without a reader")
     opened, failures = _open_all(scope, [(place, token)])
     _report(None, scope, failures)
     return opened[0]
@@ -207,3 +222,34 @@ def _report(reader: Any, scope: Scope, failures: list[tuple[Place, str]]) -> Non
             reason=reason,
             count=len(incidents),
         )
+
+
+def unseal_many(
+    reader: Principal,
+    customer_id: int,
+    requests: Sequence[tuple[Scope, Sequence[tuple[Place, Sealed]]]],
+    *,
+    action: AccessAction | None,
+) -> list[list[Opened]]:
+    """`unseal` for many errands of one customer at once — a list page — with one policy
+    question and one key load for them all. Staff reads are logged per errand, as one
+    call each would be."""
+    from hisho.vault.actions import do_log_staff_access
+
+    errand_ids = [scope.errand_id for scope, _ in requests if scope.errand_id is not None]
+    if len(errand_ids) != len(requests) or any(s.customer_id != customer_id for s, _ in requests):
+        raise ValueError("unseal_many opens errands of one customer")
+    roles = unseal_roles(reader, customer_id, errand_ids)
+    warm_keys([token for _, items in requests for _, token in items])
+    out = []
+    for (scope, items), errand_id in zip(requests, errand_ids, strict=True):
+        opened, failures = _open_all(scope, items)
+        _report(reader, scope, failures)
+        if roles[errand_id] is not Reader.OWNER and any(o.text is not None for o in opened):
+            if action is None:
+                raise ValueError("a staff read needs an access-log action")
+            do_log_staff_access(
+                actor=reader.user, customer_id=customer_id, errand_id=errand_id, action=action
+            )
+        out.append(opened)
+    return out

@@ -168,8 +168,16 @@ def test_card_notice_speaks_the_senders_language(demo: Demo, api_as: Any) -> Non
 def test_triage_summary_hides_phones_emails_and_my_numbers(demo: Demo, api_as: Any) -> None:
     created = (
         api_as("bob")
-        .post("/errands", {"title": "Call 090-1234-5678 or write to bob@example.com"})
+        .post(
+            "/errands",
+            {
+                "title": "Book the Tsukiji sushi counter",
+                "triage_note": "Call 090-1234-5678 or write to bob@example.com",
+            },
+        )
         .json()
     )
-    summary = api_as("admin").get(f"/errands/{created['id']}").json()["summary"]
-    assert summary == "Call [phone] or write to [email]"
+    triage = api_as("admin").get(f"/errands/{created['id']}").json()
+    assert triage["summary"] == "Other: Call [phone] or write to [email]"
+    assert triage["triage_note"] == "Call [phone] or write to [email]"
+    assert "Tsukiji" not in str(triage)  # the title never reaches triage

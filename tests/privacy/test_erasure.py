@@ -41,7 +41,7 @@ def ciphertexts_of(user: User) -> list[tuple[str, str, bytes]]:
     """(scope, scope id, ciphertext) of every value sealed for `user`."""
     values: list[tuple[str, str, bytes]] = []
     for errand in Errand.objects.filter(customer=user):
-        for column in ("title", "details", "summary", "phone", "address", "note"):
+        for column in ("title", "details", "triage_note", "phone", "address", "note"):
             token = getattr(errand, f"sealed_{column}")
             if token is not None:
                 values.append(("errand", str(errand.pk), bytes(token)))

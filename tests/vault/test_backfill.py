@@ -75,7 +75,7 @@ def test_migrations_seal_existing_rows(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "title Fix my bicycle before the vault",
         "details The back wheel wobbles",
-        "summary Fix my bicycle before the vault",
+        "summary Other",  # the old summary (a copy of the title) is gone: category `other`
         "sealed 070-3333-4444 None Blue frame",
         "chat ['Legacy hello from Osaka', 'Legacy reply about Kyoto']",
         "profile 070-1111-2222 7 Pre-Vault Road",

@@ -35,7 +35,7 @@ def ciphertexts() -> dict[str, bytes]:
     """Every content ciphertext in the database, by row and column."""
     found: dict[str, bytes] = {}
     for errand in Errand.objects.all():
-        for column in ("title", "details", "summary", "phone", "address", "note"):
+        for column in ("title", "details", "triage_note", "phone", "address", "note"):
             value = getattr(errand, f"sealed_{column}")
             if value is not None:
                 found[f"{errand.pk}.{column}"] = bytes(value)
@@ -54,7 +54,7 @@ def all_readable(demo: Demo) -> bool:
         and [m.intact for m in read_messages(P(alice), errand)] == [True, True]
         and read_content(P(bob), demo.bob_errand).title.startswith("Find an English-speaking")
         and read_profile(P(alice), alice).phone == "+81 70 0000 1111"
-        and errand.summary == ALICE_TITLE
+        and errand.summary == "Dining: Dinner for four on Friday; step-free access needed."
     )
 
 

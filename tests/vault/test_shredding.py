@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from hisho.desk.triage import triage_note
 from hisho.accounts.access import read_profile
 from hisho.accounts.actions import do_update_profile
 from hisho.accounts.models import User
@@ -28,15 +29,15 @@ from tests.vault.conftest import ALICE_TITLE
 
 def stored_values(reader: User, owner: User) -> list[tuple[str, bool]]:
     """Every value stored sealed for `owner` that `reader` may unseal, as (text, opened):
-    the errands' title, details, summary, sealed fields and messages, and (for the owner
+    the errands' title, details, triage note, sealed fields and messages, and (for the owner
     themself) the profile."""
     seen: list[tuple[str, bool]] = []
     for errand in Errand.objects.filter(customer=owner):
         if errand.customer_id != reader.pk and errand.assignee_id != reader.pk:
             continue
         content = read_content(P(reader), errand)
-        summary = errand.summary
-        seen += [(content.title, content.intact), (summary, summary != PLACEHOLDER)]
+        note = triage_note(errand)
+        seen += [(content.title, content.intact), (note, note != PLACEHOLDER)]
         sealed = read_sealed(P(reader), errand)
         for column, text in (
             (errand.sealed_details, content.details),
@@ -80,7 +81,7 @@ def test_shredding_alice_leaves_nothing_of_hers_readable_and_bob_untouched(demo:
     kenji_before = stored_values(kenji, alice)
     bob_before = stored_values(bob, bob)
     assert all(ok for _, ok in bob_before) and len(bob_before) >= 4
-    assert len(kenji_before) == 8  # title, summary, details, 3 sealed fields, 2 messages
+    assert len(kenji_before) == 8  # title, triage note, details, 3 sealed fields, 2 messages
     assert all(ok for _, ok in kenji_before)
 
     destroyed = do_shred_customer_key(actor=alice, customer=alice)

@@ -122,13 +122,13 @@ def test_titles_swapped_between_errands_and_between_people(
         assert secret not in api_as("bob").get(f"/errands/{bobs.pk}").content.decode()
 
 
-def test_triage_summary_tampered(demo: Demo, web_as: Any) -> None:
+def test_triage_note_tampered(demo: Demo, web_as: Any) -> None:
     Errand.objects.filter(pk=demo.alice_errand.pk).update(
-        sealed_summary=flip(demo.alice_errand.sealed_summary, 20)
+        sealed_triage_note=flip(demo.alice_errand.sealed_triage_note, 20)
     )
     page = web_as("admin").get("/errands/")
     assert page.status_code == 200 and PLACEHOLDER in page.content.decode()
-    assert failures()[-1]["field"] == "summary"
+    assert failures()[-1]["field"] == "triage_note"
 
 
 def test_profile_phone_moved_to_another_person(demo: Demo, api_as: Any) -> None:
