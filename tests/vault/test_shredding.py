@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from hisho.desk.triage import triage_note
 from hisho.accounts.access import read_profile
 from hisho.accounts.actions import do_update_profile
 from hisho.accounts.models import User
@@ -17,6 +16,7 @@ from hisho.demo import Demo
 from hisho.desk.actions import do_create_errand, do_post_message
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
+from hisho.desk.triage import triage_note
 from hisho.errors import Forbidden
 from hisho.vault.actions import do_shred_customer_key
 from hisho.vault.errors import KeyDestroyed
