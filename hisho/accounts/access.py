@@ -34,6 +34,8 @@ class Profile:
     country: str | None
     language: str | None
     birth_year: int | None
+    # "Ask me before a new assistant can read my errand" (hisho/desk/actions.py).
+    approve_assignees: bool = False
 
 
 # The profile fields the vault seals: logical name → the column holding its ciphertext.
@@ -67,4 +69,5 @@ def read_profile(reader: Principal, user: User) -> Profile:
         country=user.country or None,
         language=user.language or None,
         birth_year=user.birth_year,
+        approve_assignees=user.approve_assignees,
     )

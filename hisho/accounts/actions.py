@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -10,9 +11,10 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place, require_role
-from hisho.accounts.models import Role, User
+from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import scrub
@@ -20,6 +22,8 @@ from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from hisho.vault.sealing import Scope, seal
 
 PROFILE_FIELDS = ("name", "phone", "mailing_address", "country", "language", "birth_year")
+# Settings a person changes alongside their profile.
+PREFERENCE_FIELDS = ("approve_assignees",)
 
 
 @transaction.atomic
@@ -48,30 +52,193 @@ def end_all_sessions(user: User) -> int:
     return len(sessions)
 
 
-@transaction.atomic
-def do_set_role(*, actor: User, user: User, role: str) -> User:
-    require_role(actor, Role.ADMIN, detail="Only admins can manage roles.")
+GRANT_DAYS = 7
+NEEDS_SECOND_ADMIN = (
+    "Giving someone a staff or partner role needs a second admin's approval: "
+    "request it (PUT /api/v1/people/{id}/role), and another admin approves it."
+)
+
+
+def _apply_role(*, actor: User, user: User, role: Role, grant: RoleGrant | None = None) -> User:
+    previous = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    # A changed role ends every session at once, so no open page keeps old powers.
+    end_all_sessions(user)
+    extra: dict[str, Any] = {"from": previous, "to": role.value}
+    if grant is not None:
+        extra["grant_id"] = grant.pk
+    record_event("account.role_changed", actor=actor, target=user, extra=extra)
+    return user
+
+
+def _parse_role(role: str) -> Role:
     try:
-        new_role = Role(role)
+        return Role(role)
     except ValueError:
         raise InvalidInput("role", "Not a known role.") from None
-    if user.pk == actor.pk and new_role != Role.ADMIN:
+
+
+@transaction.atomic
+def do_set_role(*, actor: User, user: User, role: str) -> User:
+    """Take a person's role away (back to customer): at once, by one admin. Any other role
+    goes through `do_request_role` and a second admin (DESIGN rule 11)."""
+    require_role(actor, Role.ADMIN, detail="Only admins can manage roles.")
+    new_role = _parse_role(role)
+    if new_role != Role.CUSTOMER:
+        raise Forbidden(NEEDS_SECOND_ADMIN)
+    if user.pk == actor.pk:
         # An admin demoting themselves could leave the service with no admin at all.
         raise InvalidInput("role", "Admins cannot remove their own admin role.")
-    previous = user.role
-    if previous == new_role:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for grant in RoleGrant.objects.select_for_update().filter(
+        person=user, status=GrantStatus.PENDING
+    ):
+        _decide(grant, actor=actor, status=GrantStatus.REJECTED, why="role_removed")
+    if user.role == Role.CUSTOMER:
         return user
-    user.role = new_role
-    user.save(update_fields=["role"])
-    # Losing a role ends every session at once, so no open page keeps old powers.
-    end_all_sessions(user)
+    return _apply_role(actor=actor, user=user, role=Role.CUSTOMER)
+
+
+@transaction.atomic
+def do_request_role(*, actor: User, user: User, role: str) -> User | RoleGrant:
+    """One admin asks for `user` to get `role`. Back to customer: done at once (the
+    person). Any other role: a pending grant, which changes nothing until a different admin
+    approves it within GRANT_DAYS days (the grant)."""
+    require_role(actor, Role.ADMIN, detail="Only admins can manage roles.")
+    new_role = _parse_role(role)
+    if new_role == Role.CUSTOMER:
+        return do_set_role(actor=actor, user=user, role=role)
+    if user.pk == actor.pk:
+        raise InvalidInput("role", "Admins cannot change their own role.")
+    if not user.is_active:
+        raise Conflict("This account is deactivated.")
+    if user.role == new_role:
+        raise Conflict("This person already has that role.")
+    now = timezone.now()
+    pending = (
+        RoleGrant.objects.select_for_update()
+        .filter(person=user, role=new_role, status=GrantStatus.PENDING, expires_at__gt=now)
+        .first()
+    )
+    if pending is not None:
+        return pending  # asked already: the same request, not a second one
+    grant = RoleGrant.objects.create(
+        person=user,
+        role=new_role,
+        requested_by=actor,
+        expires_at=now + dt.timedelta(days=GRANT_DAYS),
+    )
     record_event(
-        "account.role_changed",
+        "account.role_requested",
         actor=actor,
         target=user,
-        extra={"from": previous, "to": new_role.value},
+        extra={"grant_id": grant.pk, "role": new_role.value},
     )
-    return user
+    _tell_person(grant, "requested")
+    return grant
+
+
+def _locked_pending_grant(grant_id: Any) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().select_related("person").filter(pk=grant_id)
+    found = grant.first()
+    if found is None:
+        raise NotFound("No such role grant.")
+    if found.current_status(timezone.now()) != GrantStatus.PENDING:
+        raise Conflict(f"This request is {found.current_status(timezone.now())}, not pending.")
+    return found
+
+
+def _decide(grant: RoleGrant, *, actor: User, status: GrantStatus, why: str) -> None:
+    grant.status = status
+    grant.decided_by = actor
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    record_event(
+        f"account.role_grant_{status.value}",
+        actor=actor,
+        target=grant.person,
+        extra={"grant_id": grant.pk, "role": grant.role, "why": why},
+    )
+
+
+@transaction.atomic
+def do_approve_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
+    """A second admin approves a pending grant: the role takes effect now. The admin who
+    asked, and the person it is for, cannot approve it (403)."""
+    require_role(actor, Role.ADMIN, detail="Only admins can approve roles.")
+    grant = _locked_pending_grant(grant_id)
+    if actor.pk in (grant.requested_by_id, grant.person_id):
+        raise Forbidden("A different admin must approve this: no one approves their own request.")
+    person = User.objects.select_for_update().get(pk=grant.person_id)
+    if not person.is_active:
+        raise Conflict("This account is deactivated.")
+    _decide(grant, actor=actor, status=GrantStatus.APPROVED, why="approved")
+    _apply_role(actor=actor, user=person, role=Role(grant.role), grant=grant)
+    _tell_person(grant, "approved")
+    return grant
+
+
+@transaction.atomic
+def do_reject_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
+    """Any admin — the one who asked included — withdraws or refuses a pending grant."""
+    require_role(actor, Role.ADMIN, detail="Only admins can reject roles.")
+    grant = _locked_pending_grant(grant_id)
+    _decide(grant, actor=actor, status=GrantStatus.REJECTED, why="rejected")
+    _tell_person(grant, "rejected")
+    return grant
+
+
+_GRANT_MAIL = {
+    "requested": (
+        _lazy("Hisho: a request to give you a new role"),
+        _lazy(
+            "An admin asked for your Hisho account to get the role “%(role)s”. It takes "
+            "effect only if a second admin approves it within %(days)s days; you will be "
+            "told either way. If you did not expect this, write to the privacy contact."
+        ),
+    ),
+    "approved": (
+        _lazy("Hisho: your new role"),
+        _lazy(
+            "Your Hisho account now has the role “%(role)s”, approved by a second admin. "
+            "Assistants and admins see nothing until they set up two-factor authentication "
+            "and sign in with it."
+        ),
+    ),
+    "rejected": (
+        _lazy("Hisho: a role request was withdrawn"),
+        _lazy("The request to give your Hisho account the role “%(role)s” was not approved."),
+    ),
+}
+
+
+def _tell_person(grant: RoleGrant, step: str) -> None:
+    """E-mail the person about a step of their grant, once the step has committed."""
+    person_id, role = grant.person_id, grant.role
+
+    def send() -> None:
+        from django.utils import translation
+
+        from hisho.privacy.recipients import recipient
+
+        person = User.objects.filter(pk=person_id, is_active=True).first()
+        if person is None or not person.email:
+            return
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title, body = _GRANT_MAIL[step]
+            text = str(body) % {"role": Role(role).label, "days": GRANT_DAYS}
+            recipient("email_delivery").send_mail(
+                subject=person,
+                to=[person.email],
+                purpose="service_notices",
+                data=["email"],
+                reference=f"role_grant:{grant.pk}:{step}",
+                title=str(title),
+                body=text,
+            )
+
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -103,8 +270,14 @@ def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
     cards_masked = 0
     limits = {"name": NAME_MAX, "phone": PHONE_MAX, "mailing_address": ADDRESS_MAX}
     for field, value in changes.items():
-        if field not in PROFILE_FIELDS:
+        if field not in PROFILE_FIELDS and field not in PREFERENCE_FIELDS:
             raise InvalidInput(field, "Unknown field.")
+        if field == "approve_assignees":
+            value = bool(value) if value is None else value  # null clears: off
+            if not isinstance(value, bool):
+                raise InvalidInput(field, "true or false.")
+            clean[field] = value
+            continue
         if field in limits:
             scrubbed = scrub(field, "" if value is None else str(value), max_length=limits[field])
             cards_masked += scrubbed.cards_masked

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import uuid
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hisho.accounts.access import read_profile, require_role
-from hisho.accounts.actions import do_set_role, do_update_profile
-from hisho.accounts.models import Role, User
+from hisho.accounts.actions import (
+    do_approve_role_grant,
+    do_reject_role_grant,
+    do_request_role,
+    do_update_profile,
+)
+from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
 from hisho.accounts.principal import principal_of
 from hisho.errors import NotFound
 from hisho.inbound import notice_for
@@ -29,6 +37,10 @@ class MeOut(Schema):
     country: str | None
     language: str | None
     birth_year: int | None
+    approve_assignees: bool = Field(
+        default=False,
+        description="Ask me before a new assistant can read my errand (customers).",
+    )
     # Set when DLP removed card numbers from what the caller just sent (in their language).
     notice: str | None = None
 
@@ -41,6 +53,7 @@ class MePatch(StrictIn):
     country: str | None = None
     language: str | None = None
     birth_year: int | None = Field(default=None, strict=True)
+    approve_assignees: bool | None = Field(default=None, strict=True)
 
 
 class PersonOut(Schema):
@@ -53,6 +66,36 @@ class PersonOut(Schema):
 
 class RoleIn(StrictIn):
     role: Literal["customer", "assistant", "admin", "partner"]
+
+
+class RoleGrantOut(Schema):
+    id: uuid.UUID
+    person_id: int
+    role: str
+    requested_by: int | None
+    requested_at: dt.datetime
+    status: Literal["pending", "approved", "rejected", "expired"]
+    expires_at: dt.datetime
+    decided_by: int | None = None
+    decided_at: dt.datetime | None = None
+
+
+class GrantParams(Schema):
+    status: Literal["pending", "approved", "rejected", "expired"] | None = None
+
+
+def grant_out(grant: RoleGrant) -> RoleGrantOut:
+    return RoleGrantOut(
+        id=grant.pk,
+        person_id=grant.person_id,
+        role=grant.role,
+        requested_by=grant.requested_by_id,
+        requested_at=grant.requested_at,
+        status=grant.current_status(timezone.now()),  # type: ignore[arg-type]
+        expires_at=grant.expires_at,
+        decided_by=grant.decided_by_id,
+        decided_at=grant.decided_at,
+    )
 
 
 def _me(request: HttpRequest) -> MeOut:
@@ -103,20 +146,71 @@ def list_people(request: HttpRequest, role: Role | None = None) -> list[PersonOu
 
 @router.put(
     "/people/{person_id}/role",
-    response=with_errors({200: PersonOut}),
+    response=with_errors({200: PersonOut, 202: RoleGrantOut}),
     tags=["admin"],
-    summary="Grant or change a role",
+    summary="Take a role away at once (customer), or ask for one (a second admin approves)",
+    description=(
+        "`customer`: the role is removed now → 200 with the person. Any other role → 202 "
+        "with a pending grant; nothing changes until a different admin approves it "
+        "(POST /people/role-grants/{id}/approve) within 7 days."
+    ),
 )
-def set_role(request: HttpRequest, person_id: int, payload: RoleIn) -> PersonOut:
+def set_role(request: HttpRequest, person_id: int, payload: RoleIn) -> Status[Any]:
     admin = _require_admin(request)
     person = User.objects.filter(pk=person_id).first()
     if person is None:
         raise NotFound("No such person.")
-    person = do_set_role(actor=admin, user=person, role=payload.role)
-    return PersonOut(
-        id=person.pk,
-        email=person.email,
-        name=person.display_name,
-        role=person.role,
-        is_active=person.is_active,
+    result = do_request_role(actor=admin, user=person, role=payload.role)
+    if isinstance(result, RoleGrant):
+        return Status(202, grant_out(result))
+    return Status(
+        200,
+        PersonOut(
+            id=result.pk,
+            email=result.email,
+            name=result.display_name,
+            role=result.role,
+            is_active=result.is_active,
+        ),
     )
+
+
+@router.get(
+    "/people/role-grants",
+    response=with_errors({200: list[RoleGrantOut]}),
+    tags=["admin"],
+    summary="Requests for staff and partner roles (?status=pending for those awaiting you)",
+)
+def list_role_grants(request: HttpRequest, params: Query[GrantParams]) -> list[RoleGrantOut]:
+    _require_admin(request)
+    now = timezone.now()
+    grants = RoleGrant.objects.order_by("-requested_at")
+    if params.status == "pending":
+        grants = grants.filter(status=GrantStatus.PENDING, expires_at__gt=now)
+    elif params.status == "expired":
+        grants = grants.filter(status=GrantStatus.PENDING, expires_at__lte=now)
+    elif params.status is not None:
+        grants = grants.filter(status=params.status)
+    return [grant_out(grant) for grant in grants[:500]]
+
+
+@router.post(
+    "/people/role-grants/{grant_id}/approve",
+    response=with_errors({200: RoleGrantOut}),
+    tags=["admin"],
+    summary="Approve another admin's request: the role takes effect (not your own request)",
+)
+def approve_role_grant(request: HttpRequest, grant_id: uuid.UUID) -> RoleGrantOut:
+    admin = _require_admin(request)
+    return grant_out(do_approve_role_grant(actor=admin, grant_id=grant_id))
+
+
+@router.post(
+    "/people/role-grants/{grant_id}/reject",
+    response=with_errors({200: RoleGrantOut}),
+    tags=["admin"],
+    summary="Reject (or, as its requester, withdraw) a pending role request",
+)
+def reject_role_grant(request: HttpRequest, grant_id: uuid.UUID) -> RoleGrantOut:
+    admin = _require_admin(request)
+    return grant_out(do_reject_role_grant(actor=admin, grant_id=grant_id))

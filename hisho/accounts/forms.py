@@ -28,6 +28,13 @@ class ProfileForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Birth year"), required=False, min_value=1900, max_value=2100
     )
+    approve_assignees = forms.BooleanField(
+        label=_(
+            "Ask me before a new assistant can read my errand: until I accept them, they see "
+            "only its category and my note for coordinators."
+        ),
+        required=False,
+    )
 
 
 class RoleForm(forms.Form):

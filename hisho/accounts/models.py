@@ -8,6 +8,7 @@ person's own key) and read only through `hisho.accounts.access.read_profile`.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -54,6 +55,9 @@ class User(AbstractUser):
     country = models.CharField(max_length=2, blank=True, default="")
     language = models.CharField(max_length=8, blank=True, default="")
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # "Ask me before a new assistant can read my errand": an assignee sees only the triage
+    # card until the customer accepts them (hisho/desk/actions.py).
+    approve_assignees = models.BooleanField(default=False)
 
     # How many card numbers DLP masked in the last profile update, in memory only (never
     # saved): the person is told that card numbers are not stored.
@@ -96,3 +100,42 @@ class User(AbstractUser):
 def user_display(user: User) -> str:
     """How allauth names a person in its pages and API (never the e-mail)."""
     return user.display_name
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second admin"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+class RoleGrant(models.Model):
+    """One admin's request to give a person a staff or partner role (DESIGN rule 11): it
+    takes effect only when a *different* admin, with a passed second factor, approves it,
+    within `GRANT_DAYS` days (hisho/accounts/roles.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Role grant {self.pk}"
+
+    def current_status(self, now: Any) -> str:
+        """The status as of `now`: a pending grant past its time has expired."""
+        if self.status == GrantStatus.PENDING and now >= self.expires_at:
+            return GrantStatus.EXPIRED.value
+        return str(self.status)

@@ -6,6 +6,11 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("staff/people/", views.people, name="people"),
     path("staff/people/<int:person_id>/role/", views.set_role, name="person_set_role"),
+    path(
+        "staff/people/grants/<str:grant_id>/<str:decision>/",
+        views.decide_role_grant,
+        name="role_grant_decide",
+    ),
     path("partner/", views.partner_home, name="partner_home"),
     path("me/connected/", views.connected, name="connected_accounts"),
     path(

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import (
     PROFILE_FIELDS,
+    do_approve_role_grant,
+    do_reject_role_grant,
     do_remove_social_account,
-    do_set_role,
+    do_request_role,
     do_update_profile,
 )
 from hisho.accounts.forms import ProfileForm, RoleForm
-from hisho.accounts.models import Role, User
+from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
 from hisho.accounts.principal import principal_of
 from hisho.accounts.social import connected_accounts
 from hisho.errors import ClientError, InvalidInput, NotFound
@@ -30,7 +36,8 @@ def me(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     user = principal.user
     profile = read_profile(principal, user)
-    initial = {field: getattr(profile, field) or "" for field in PROFILE_FIELDS}
+    initial: dict[str, Any] = {field: getattr(profile, field) or "" for field in PROFILE_FIELDS}
+    initial["approve_assignees"] = profile.approve_assignees
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {f: (v if v not in ("", None) else None) for f, v in form.cleaned_data.items()}
@@ -62,10 +69,16 @@ def people(request: HttpRequest) -> HttpResponse:
     else:
         wanted = "staff"
         listed = everyone.exclude(role=Role.CUSTOMER)
+    now = timezone.now()
+    pending = (
+        RoleGrant.objects.filter(status=GrantStatus.PENDING, expires_at__gt=now)
+        .select_related("person", "requested_by")
+        .order_by("requested_at")
+    )
     return render(
         request,
         "accounts/people.html",
-        {"people": listed[:500], "roles": Role.choices, "wanted": wanted},
+        {"people": listed[:500], "roles": Role.choices, "wanted": wanted, "pending": pending},
     )
 
 
@@ -81,11 +94,38 @@ def set_role(request: HttpRequest, person_id: int) -> HttpResponse:
         messages.error(request, _("Choose a role."))
     else:
         try:
-            do_set_role(actor=admin, user=person, role=form.cleaned_data["role"])
+            result = do_request_role(actor=admin, user=person, role=form.cleaned_data["role"])
         except ClientError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, _("Role changed."))
+            if isinstance(result, RoleGrant):
+                messages.success(
+                    request,
+                    _("Requested. The role takes effect when another admin approves it."),
+                )
+            else:
+                messages.success(request, _("Role removed."))
+    return redirect("people")
+
+
+@require_POST
+@login_required
+def decide_role_grant(request: HttpRequest, grant_id: str, decision: str) -> HttpResponse:
+    admin = _require_admin(request)
+    try:
+        grant_uuid = uuid.UUID(grant_id)
+    except ValueError:
+        raise NotFound("No such role grant.") from None
+    decide = do_approve_role_grant if decision == "approve" else do_reject_role_grant
+    try:
+        decide(actor=admin, grant_id=grant_uuid)
+    except ClientError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("Approved: the role is in effect.") if decision == "approve" else _("Rejected."),
+        )
     return redirect("people")
 
 

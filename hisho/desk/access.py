@@ -36,13 +36,16 @@ def _parse_id(errand_id: Any) -> uuid.UUID | None:
 
 
 def holds_errand(user: User, errand: Errand) -> bool:
-    """Owner, or the *current* assignee while they still hold the assistant role — the
-    standing an action re-checks on its actor after the entry point's access_* call."""
+    """Owner, or the *current* assignee while they still hold the assistant role (and,
+    where the customer asked to approve assistants, once accepted) — the standing an
+    action re-checks on its actor after the entry point's access_* call."""
     if not user.is_active:
         return False
     if errand.customer_id == user.pk and user.role == Role.CUSTOMER:
         return True
-    return errand.assignee_id == user.pk and user.role == Role.ASSISTANT
+    return (
+        errand.assignee_id == user.pk and user.role == Role.ASSISTANT and errand.assignee_accepted
+    )
 
 
 def is_participant(principal: Principal, errand: Errand) -> bool:
@@ -57,11 +60,11 @@ def may_triage(principal: Principal, errand: Errand) -> bool:
         return False
     if principal.role == Role.ADMIN:
         return True
-    return (
-        principal.role == Role.ASSISTANT
-        and errand.assignee_id is None
-        and errand.status == Status.NEW
-    )
+    if principal.role != Role.ASSISTANT:
+        return False
+    # The queue, and an assignee the customer has not accepted yet: the card only.
+    in_queue = errand.assignee_id is None and errand.status == Status.NEW
+    return in_queue or (errand.assignee_id == principal.pk and not errand.assignee_accepted)
 
 
 def access_errand(principal: Principal, errand_id: Any, *, for_write: bool = False) -> Errand:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _lazy
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -30,6 +32,8 @@ from hisho.textcheck import (
     PHONE_MAX,
     TITLE_MAX,
 )
+from hisho.vault.actions import do_log_assignment_change
+from hisho.vault.models import AccessAction
 
 
 class _Inbound:
@@ -103,7 +107,9 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
     if previous_id == assistant.pk:
         return errand
     errand.assignee = assistant
-    update = ["assignee", "updated_at"]
+    # A customer who asked to approve new assistants accepts this one first.
+    errand.assignee_accepted = not errand.customer.approve_assignees
+    update = ["assignee", "assignee_accepted", "updated_at"]
     if errand.status == Status.NEW:
         errand.status = Status.ASSIGNED
         update.append("status")
@@ -112,8 +118,15 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
         "errand.reassigned" if previous_id else "errand.assigned",
         actor=actor,
         target=errand,
-        extra={"assignee_id": assistant.pk, "previous_assignee_id": previous_id, "how": how},
+        extra={
+            "assignee_id": assistant.pk,
+            "previous_assignee_id": previous_id,
+            "how": how,
+            "needs_acceptance": not errand.assignee_accepted,
+        },
     )
+    _log_assignment(errand, previous_id=previous_id, assistant=assistant)
+    _tell_customer(errand, "assigned")
     # Live fan-out once committed (hisho/desk/live.py): the previous assignee's open
     # connections close on this event.
     transaction.on_commit(
@@ -129,9 +142,84 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
     return errand
 
 
+def _log_assignment(errand: Errand, *, previous_id: int | None, assistant: User | None) -> None:
+    """The customer's "Who saw my data": who lost the errand, who was given it."""
+    if previous_id is not None:
+        previous = User.objects.get(pk=previous_id)
+        do_log_assignment_change(
+            assistant=previous,
+            customer_id=errand.customer_id,
+            errand_id=errand.pk,
+            action=AccessAction.UNASSIGNED,
+        )
+    if assistant is not None:
+        do_log_assignment_change(
+            assistant=assistant,
+            customer_id=errand.customer_id,
+            errand_id=errand.pk,
+            action=AccessAction.ASSIGNED,
+        )
+
+
+_CUSTOMER_MAIL = {
+    "assigned": (
+        _lazy("Hisho: an assistant has your errand"),
+        _lazy(
+            "%(name)s now handles your errand and can read what you gave with it. "
+            "Every time they open it is listed on your “Who saw my data” page. If you would "
+            "rather have someone else, ask for a different assistant on the errand's page: "
+            "%(url)s"
+        ),
+    ),
+    "needs_acceptance": (
+        _lazy("Hisho: accept your errand's assistant"),
+        _lazy(
+            "%(name)s was chosen to handle your errand. You asked to approve new assistants "
+            "first: until you accept, they see only its category and your note for "
+            "coordinators. Accept or ask for someone else: %(url)s"
+        ),
+    ),
+}
+
+
+def _tell_customer(errand: Errand, step: str) -> None:
+    """E-mail the customer about who handles their errand, once the change commits. The
+    mail names the assistant and links the errand; it holds nothing the customer wrote."""
+    errand_id, customer_id = errand.pk, errand.customer_id
+    assistant_name = errand.assignee.display_name if errand.assignee else ""
+    if step == "assigned" and not errand.assignee_accepted:
+        step = "needs_acceptance"
+
+    def send() -> None:
+        from django.urls import reverse
+        from django.utils import translation
+
+        from hisho.privacy.recipients import recipient
+        from hisho.privacy.tasks import site_url
+
+        customer = User.objects.filter(pk=customer_id, is_active=True).first()
+        if customer is None or not customer.email:
+            return
+        with translation.override(customer.language or settings.LANGUAGE_CODE):
+            title, body = _CUSTOMER_MAIL[step]
+            url = site_url(reverse("errand_detail", kwargs={"errand_id": errand_id}))
+            text = str(body) % {"name": assistant_name, "url": url}
+            recipient("email_delivery").send_mail(
+                subject=customer,
+                to=[customer.email],
+                purpose="service_notices",
+                data=["email"],
+                reference=f"errand:{errand_id}:{step}",
+                title=str(title),
+                body=text,
+            )
+
+    transaction.on_commit(send, robust=True)
+
+
 def _lock(errand: Errand) -> Errand:
     # Re-read under a row lock: the caller's copy may predate a concurrent change.
-    return Errand.objects.select_for_update().get(pk=errand.pk)
+    return Errand.objects.select_for_update().select_related("customer").get(pk=errand.pk)
 
 
 @transaction.atomic
@@ -253,3 +341,77 @@ def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
         robust=True,
     )
     return message
+
+
+def _require_owner(actor: User, errand: Errand) -> None:
+    if errand.customer_id != actor.pk or actor.role != Role.CUSTOMER:
+        raise NotFound("No such errand.")
+
+
+@transaction.atomic
+def do_request_other_assistant(*, actor: User, errand: Errand) -> Errand:
+    """The customer asks for a different assistant: the current one loses the errand at
+    once (it goes back to the queue, status `new`), and the customer sees it logged."""
+    errand = _lock(errand)
+    _require_owner(actor, errand)
+    if errand.assignee_id is None:
+        raise Conflict("No assistant handles this errand yet.")
+    if errand.status not in OPEN_STATUSES:
+        raise Conflict(f"This errand is {errand.status}.")
+    previous_id = errand.assignee_id
+    errand.assignee = None
+    errand.assignee_accepted = True
+    errand.status = Status.NEW
+    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
+    record_event(
+        "errand.unassigned",
+        actor=actor,
+        target=errand,
+        extra={"previous_assignee_id": previous_id, "how": "customer_asked"},
+    )
+    _log_assignment(errand, previous_id=previous_id, assistant=None)
+    transaction.on_commit(
+        partial(
+            live.assignment_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=None,
+            previous_id=previous_id,
+        ),
+        robust=True,
+    )
+    return errand
+
+
+@transaction.atomic
+def do_accept_assignee(*, actor: User, errand: Errand) -> Errand:
+    """The customer accepts the assistant chosen for their errand: from now on the
+    assistant may open it."""
+    errand = _lock(errand)
+    _require_owner(actor, errand)
+    if errand.assignee is None or errand.assignee_accepted:
+        raise Conflict("There is no assistant waiting for your acceptance.")
+    errand.assignee_accepted = True
+    errand.save(update_fields=["assignee_accepted", "updated_at"])
+    record_event(
+        "errand.assignee_accepted",
+        actor=actor,
+        target=errand,
+        extra={"assignee_id": errand.assignee_id},
+    )
+    do_log_assignment_change(
+        assistant=errand.assignee,
+        customer_id=errand.customer_id,
+        errand_id=errand.pk,
+        action=AccessAction.ACCEPTED,
+    )
+    transaction.on_commit(
+        partial(
+            live.status_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=errand.assignee_id,
+        ),
+        robust=True,
+    )
+    return errand

@@ -15,11 +15,13 @@ from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal, principal_of
 from hisho.desk.access import access_errand, access_errand_triage, errands_for, is_participant
 from hisho.desk.actions import (
+    do_accept_assignee,
     do_assign_errand,
     do_assign_least_loaded,
     do_change_status,
     do_create_errand,
     do_post_message,
+    do_request_other_assistant,
 )
 from hisho.desk.content import (
     ErrandContent,
@@ -358,3 +360,29 @@ def change_status(request: HttpRequest, errand_id: str, payload: StatusIn) -> Er
 def list_categories(request: HttpRequest) -> list[CategoryOut]:
     language = getattr(request, "LANGUAGE_CODE", None)
     return [CategoryOut(key=key, label=category_label(key, language)) for key in category_keys()]
+
+
+@router.post(
+    "/{errand_id}/unassign",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Ask for a different assistant (customer): the current one loses it at once",
+)
+def request_other_assistant(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id, for_write=True)
+    errand = do_request_other_assistant(actor=principal.user, errand=errand)
+    return errand_out(principal, errand)
+
+
+@router.post(
+    "/{errand_id}/accept-assignee",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Accept the assistant chosen for your errand (when you asked to approve them)",
+)
+def accept_assignee(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id, for_write=True)
+    errand = do_accept_assignee(actor=principal.user, errand=errand)
+    return errand_out(principal, errand)

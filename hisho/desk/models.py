@@ -47,6 +47,9 @@ class Errand(models.Model):
         related_name="assigned_errands",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    # False while a customer who asked to approve new assistants has not accepted this
+    # assignee: until then the assignee sees only the triage card.
+    assignee_accepted = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

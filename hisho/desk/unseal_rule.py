@@ -42,8 +42,12 @@ class ErrandParticipants(UnsealRule):
 
 def _current_errands(errand_ids: list[uuid.UUID]) -> list[Errand]:
     """Owner and assignee of each errand as committed now, in one query."""
-    rows = Errand.objects.filter(pk__in=errand_ids).values_list("pk", "customer_id", "assignee_id")
-    return [Errand(pk=pk, customer_id=c, assignee_id=a) for pk, c, a in rows]
+    rows = Errand.objects.filter(pk__in=errand_ids).values_list(
+        "pk", "customer_id", "assignee_id", "assignee_accepted"
+    )
+    return [
+        Errand(pk=pk, customer_id=c, assignee_id=a, assignee_accepted=ok) for pk, c, a, ok in rows
+    ]
 
 
 def _current_errand(errand_id: uuid.UUID) -> Errand | None:
@@ -51,9 +55,10 @@ def _current_errand(errand_id: uuid.UUID) -> Errand | None:
     it runs on every unseal, and the ORM would cost ten times as much (bench/vault_bench.py)."""
     meta = Errand._meta
     quote = connection.ops.quote_name
-    sql = "SELECT {}, {} FROM {} WHERE {} = %s".format(  # noqa: S608 - names from the model
+    sql = "SELECT {}, {}, {} FROM {} WHERE {} = %s".format(  # noqa: S608 - names from the model
         quote(meta.get_field("customer").column),
         quote(meta.get_field("assignee").column),
+        quote(str(meta.get_field("assignee_accepted").column)),
         quote(meta.db_table),
         quote(str(meta.pk.column)),
     )
@@ -62,4 +67,6 @@ def _current_errand(errand_id: uuid.UUID) -> Errand | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return Errand(pk=errand_id, customer_id=row[0], assignee_id=row[1])
+    return Errand(
+        pk=errand_id, customer_id=row[0], assignee_id=row[1], assignee_accepted=bool(row[2])
+    )

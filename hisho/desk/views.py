@@ -22,11 +22,13 @@ from hisho.desk.access import (
     triage_queue,
 )
 from hisho.desk.actions import (
+    do_accept_assignee,
     do_assign_errand,
     do_assign_least_loaded,
     do_change_status,
     do_create_errand,
     do_post_message,
+    do_request_other_assistant,
     least_loaded_assistant,
 )
 from hisho.desk.content import read_content, read_messages, read_own_contents, read_sealed
@@ -34,6 +36,7 @@ from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
 from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
+from hisho.vault.access import assignment_history
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -115,6 +118,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             sealed=read_sealed(principal, errand),
             chat=read_messages(principal, errand, limit=500),
             is_owner=errand.customer_id == user.pk,
+            handlers=assignment_history(principal, errand),
         )
         return render(request, "desk/errand_detail.html", context)
     context["suggested"] = least_loaded_assistant() if user.is_admin else None
@@ -184,4 +188,34 @@ def assign(request: HttpRequest, errand_id: str) -> HttpResponse:
     else:
         name = errand.assignee.display_name if errand.assignee else ""
         messages.success(request, _("Assigned to %(name)s.") % {"name": name})
+    return redirect("errand_detail", errand_id=errand.pk)
+
+
+@require_POST
+@login_required
+def other_assistant(request: HttpRequest, errand_id: str) -> HttpResponse:
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id)
+    try:
+        do_request_other_assistant(actor=principal.user, errand=errand)
+    except ClientError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, _("Done: that assistant no longer has your errand. Another one will take it.")
+        )
+    return redirect("errand_detail", errand_id=errand.pk)
+
+
+@require_POST
+@login_required
+def accept_assistant(request: HttpRequest, errand_id: str) -> HttpResponse:
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id)
+    try:
+        do_accept_assignee(actor=principal.user, errand=errand)
+    except ClientError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Accepted: your assistant can now read your errand."))
     return redirect("errand_detail", errand_id=errand.pk)

@@ -7,12 +7,14 @@ everywhere until they may be shown."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from hisho.accounts.models import Role
 from hisho.accounts.principal import Principal, as_principal
 from hisho.errors import Forbidden
-from hisho.vault.models import AccessLogEntry
+from hisho.vault.models import AccessAction, AccessLogEntry
 from hisho.vault.policy import rules
 
 
@@ -42,3 +44,16 @@ def own_entries_for_export(principal: Principal) -> list[AccessLogEntry]:
     if principal.role != Role.CUSTOMER:
         return []
     return list(visible_entries(principal.pk).order_by("at", "id"))
+
+
+ASSIGNMENT_KINDS = (AccessAction.ASSIGNED, AccessAction.ACCEPTED, AccessAction.UNASSIGNED)
+
+
+def assignment_history(principal: Principal, errand: Any) -> list[AccessLogEntry]:
+    """Who was given, accepted or lost this errand, oldest first — for its customer's
+    errand page (the same entries as their access log); empty for anyone else."""
+    principal = as_principal(principal)
+    if principal.role != Role.CUSTOMER or errand.customer_id != principal.pk:
+        return []
+    entries = visible_entries(principal.pk).filter(errand_id=errand.pk, action__in=ASSIGNMENT_KINDS)
+    return list(entries.order_by("at", "id"))

@@ -57,6 +57,24 @@ def do_log_staff_access(
 
 
 @transaction.atomic
+def do_log_assignment_change(
+    *, assistant: User, customer_id: int, errand_id: uuid.UUID, action: AccessAction
+) -> AccessLogEntry:
+    """Who was given a customer's errand (and so may open it), accepted, or lost it: on
+    the customer's "Who saw my data" next to the reads. The desk's own action writes the
+    audit event of the change."""
+    return AccessLogEntry.objects.create(
+        customer_id=customer_id,
+        actor=assistant,
+        actor_name=assistant.display_name,
+        actor_role=assistant.role,
+        action=action,
+        kinds=str(action),
+        errand_id=errand_id,
+    )
+
+
+@transaction.atomic
 def do_audit_staff_reads(*, actor: User, entries: list[AccessLogEntry]) -> None:
     """One audit event for the staff reads of one request (by ids: the first entry, how
     many, and the person and errand when there is just one)."""

@@ -68,6 +68,10 @@ class AccessAction(models.TextChoices):
     READ_ERRAND = "read_errand", "Read the errand's title and details"
     READ_SEALED = "read_sealed", "Read the sealed details (phone, address, note)"
     READ_MESSAGES = "read_messages", "Read the chat"
+    # Not reads: who was given the errand (and so may open it), and who lost it.
+    ASSIGNED = "assigned", "Was given your errand and may open it"
+    ACCEPTED = "accepted", "Was accepted by you and may open your errand"
+    UNASSIGNED = "unassigned", "No longer handles your errand"
 
 
 class AccessLogEntry(models.Model):

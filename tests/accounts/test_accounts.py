@@ -148,19 +148,30 @@ def test_role_removal_revokes_errand_access(demo: Demo, api_as: Any) -> None:
     demo.people["kenji"].refresh_from_db()
     from hisho.accounts.actions import do_set_role
 
-    do_set_role(actor=demo.people["admin"], user=demo.people["kenji"], role="partner")
+    do_set_role(actor=demo.people["admin"], user=demo.people["kenji"], role="customer")
     fresh = ApiClient(sign_in("kenji"))
     assert fresh.get(f"/errands/{demo.alice_errand.pk}").status_code == 404
 
 
-def test_people_page_changes_role(demo: Demo, web_as: Any) -> None:
+def test_people_page_changes_role_with_a_second_admin(demo: Demo, web_as: Any) -> None:
+    from hisho.accounts.models import RoleGrant
+
+    partner = demo.people["partner"]
     client = web_as("admin")
-    response = client.post(
-        f"/staff/people/{demo.people['partner'].pk}/role/", {"role": "assistant"}
-    )
+    response = client.post(f"/staff/people/{partner.pk}/role/", {"role": "assistant"})
     assert response.status_code == 302
-    demo.people["partner"].refresh_from_db()
-    assert demo.people["partner"].role == Role.ASSISTANT
+    partner.refresh_from_db()
+    assert partner.role == Role.PARTNER  # asked for, not granted
+    grant = RoleGrant.objects.get(person=partner)
+    page = client.get("/staff/people/").content.decode()
+    assert "another admin approves" in page  # the requester is offered no approve button
+    client.post(f"/staff/people/grants/{grant.pk}/approve/")
+    partner.refresh_from_db()
+    assert partner.role == Role.PARTNER  # the requester's own approval changes nothing
+    assert "Approve" in web_as("admin2").get("/staff/people/").content.decode()
+    web_as("admin2").post(f"/staff/people/grants/{grant.pk}/approve/")
+    partner.refresh_from_db()
+    assert partner.role == Role.ASSISTANT
 
 
 def test_demo_password_is_the_documented_one(demo: Demo) -> None:
