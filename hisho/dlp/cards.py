@@ -9,7 +9,9 @@ prefix/length combination belongs to no brand (e.g. 15 digits is only Amex, pref
 
 from __future__ import annotations
 
-from .digits import Block, gap_is
+from bisect import bisect_left
+
+from .digits import Block, separated
 from .phones import is_international_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
@@ -53,11 +55,16 @@ MAX_LEN = 19
 # Digit value after Luhn doubling: 2*d, minus 9 when that exceeds 9.
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
-# Separators people type between card digit groups (after normalisation, so full-width
-# spaces/hyphens/dots/commas are included). Up to three of them: "4111 - 1111", "4111\n1111".
-# Generous on purpose: a wider net only risks masking a number that was not a card.
-_CARD_GAP = frozenset(" \t\r\n-._,/")
-_CARD_GAP_MAX = 3
+# A card may be glued to other digits: a stray digit typed before it, an expiry date, a
+# CVV or more digits after it ("…111112/27" is a separator, "…11111227" is not). Readings
+# that start up to _STRAY_BEFORE digits into a block or end up to _STRAY_AFTER digits before
+# a block's end are tried too, with at least _INNER_MIN_LEN digits (Visa-13, no longer
+# issued, only with glued digits on one side: see _short_glued).
+_STRAY_BEFORE = 4
+_STRAY_AFTER = 7
+_INNER_MIN_LEN = 14
+_GLUED_BEFORE_MAX_13 = 2
+_GLUED_AFTER_MIN_13 = 3
 
 
 def luhn_valid(digits: str) -> bool:
@@ -76,16 +83,19 @@ def luhn_check_digit(partial: str) -> str:
     raise AssertionError("unreachable: one of ten digits always completes a Luhn number")
 
 
+def _brand_at(prefix: int, length: int) -> str | None:
+    for name, low, high, lengths in _BRANDS:
+        if low <= prefix <= high and length in lengths:
+            return name
+    return None
+
+
 def brand_of(digits: str) -> str | None:
     """The brand whose IIN range and length fit ``digits`` (no Luhn check), else None."""
     length = len(digits)
     if not MIN_LEN <= length <= MAX_LEN:
         return None
-    prefix = int(digits[:6])
-    for name, low, high, lengths in _BRANDS:
-        if low <= prefix <= high and length in lengths:
-            return name
-    return None
+    return _brand_at(int(digits[:6]), length)
 
 
 def is_card_number(digits: str) -> bool:
@@ -98,37 +108,115 @@ def _typed_as_phone(norm: str, start: int, end: int) -> bool:
     return start > 0 and norm[start - 1] == "+" and is_international_phone(norm[start - 1 : end])
 
 
-def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
-    """Return (first block index, last block index) of each card, merged, in order.
+def _short_glued(left_before: int, left_after: int) -> bool:
+    """May a 13-digit reading have these glued digits around it? One side only: up to
+    two stray digits before, or an expiry/CVV (3+ digits) after. Not two digits after: that
+    is the shape of every IMEI with TAC 49."""
+    if left_after == 0:
+        return left_before <= _GLUED_BEFORE_MAX_13
+    return left_before == 0 and left_after >= _GLUED_AFTER_MIN_13
 
-    Every start block and every block-aligned end is tried (at most 19 blocks per start,
-    since each block holds a digit), and all hits are kept: when two readings overlap, the
-    union is masked. This is what makes recall independent of how the digits were grouped.
-    """
-    hits: list[tuple[int, int]] = []
-    count = len(blocks)
-    for i in range(count):
-        digits = blocks[i].digits
-        if digits[0] not in _FIRST_DIGITS:
+
+def _expiry_after(norm: str, position: list[int], e: int, left_after: int) -> bool:
+    """The digits glued after the reading are a month and "/" follows: "…12/27"."""
+    if left_after != 2:
+        return False
+    after = position[e + 1] + 1
+    return after < len(norm) and norm[after] == "/"
+
+
+_MASK_HEAD = "[card ••••"
+
+
+def _is_mask(norm: str, block: Block) -> bool:
+    """The last four digits shown by a mask we wrote ("[card ••••1111]")."""
+    return (
+        len(block.digits) == 4
+        and norm.startswith(_MASK_HEAD, block.start - len(_MASK_HEAD))
+        and norm.startswith("]", block.end)
+    )
+
+
+def _chains(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
+    """(first, last) block indices of each maximal run of blocks joined by separators.
+    The digits of a mask are never part of a chain, so masking is idempotent."""
+    chains: list[tuple[int, int]] = []
+    first = 0
+    for k in range(1, len(blocks) + 1):
+        if (
+            k == len(blocks)
+            or not separated(norm, blocks[k - 1].end, blocks[k].start)
+            or _is_mask(norm, blocks[k])
+            or _is_mask(norm, blocks[k - 1])
+        ):
+            if not _is_mask(norm, blocks[k - 1]):
+                chains.append((first, k - 1))
+            first = k
+    return chains
+
+
+def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
+    """Return the (start, end) skeleton span of each card, merged, in order."""
+    spans: list[tuple[int, int]] = []
+    for first, last in _chains(norm, blocks):
+        chain = blocks[first : last + 1]
+        if sum(len(b.digits) for b in chain) >= MIN_LEN:
+            spans.extend(_cards_in_chain(norm, chain))
+    return spans
+
+
+def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
+    """Every window of the chain's digits that starts at a block start (or up to
+    ``_STRAY_BEFORE`` digits into a block) and ends at a block end (or up to
+    ``_STRAY_AFTER`` digits before it) and is a card."""
+    digits = "".join(b.digits for b in chain)
+    position: list[int] = []  # skeleton index of each digit
+    starts: list[tuple[int, int]] = []  # (start, digits of its block before it)
+    ends: list[tuple[int, int]] = []  # (end, digits of its block left after it)
+    offset = 0
+    for block in chain:
+        size = len(block.digits)
+        position.extend(range(block.start, block.end))
+        starts.extend((offset + k, k) for k in range(min(_STRAY_BEFORE, size - 1) + 1))
+        ends.extend((offset + size - m, m) for m in range(min(_STRAY_AFTER, size - 1) + 1))
+        offset += size
+    ends.sort()
+    end_keys = [e for e, _ in ends]
+    total = len(digits)
+    aligned_hits: list[tuple[int, int]] = []
+    inner_hits: list[tuple[int, int]] = []
+    for s, left_before in starts:
+        if total - s < MIN_LEN or digits[s] not in _FIRST_DIGITS:
             continue
-        j = i
-        while len(digits) <= MAX_LEN:
+        prefix = int(digits[s : s + 6])
+        k = bisect_left(end_keys, s + MIN_LEN)
+        while k < len(ends) and ends[k][0] - s <= MAX_LEN:
+            e, left_after = ends[k]
+            k += 1
+            aligned = left_before == 0 and left_after == 0
+            length = e - s
             if (
-                len(digits) >= MIN_LEN
-                and is_card_number(digits)
-                and not _typed_as_phone(norm, blocks[i].start, blocks[j].end)
+                not aligned
+                and length < _INNER_MIN_LEN
+                and not _short_glued(left_before, left_after)
+                and not (left_before == 0 and _expiry_after(norm, position, e, left_after))
             ):
-                hits.append((i, j))
-            j += 1
-            if j >= count or not gap_is(
-                norm, blocks[j - 1].end, blocks[j].start, _CARD_GAP, _CARD_GAP_MAX
-            ):
-                break
-            digits += blocks[j].digits
+                continue
+            if _brand_at(prefix, length) is None or not luhn_valid(digits[s:e]):
+                continue
+            span = (position[s], position[e - 1] + 1)
+            if aligned:
+                if not _typed_as_phone(norm, span[0], span[1]):
+                    aligned_hits.append((s, e))
+            else:
+                inner_hits.append((s, e))
+    # Every reading is kept and overlapping ones are merged: when a stray digit or an
+    # expiry makes two readings possible, masking their union can only over-mask.
+    hits = sorted(aligned_hits + inner_hits)
     merged: list[tuple[int, int]] = []
-    for first, last in hits:  # already sorted by first block
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+    for s, e in hits:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
-            merged.append((first, last))
-    return merged
+            merged.append((s, e))
+    return [(position[s], position[e - 1] + 1) for s, e in merged]
