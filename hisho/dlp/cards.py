@@ -9,7 +9,7 @@ prefix/length combination belongs to no brand (e.g. 15 digits is only Amex, pref
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 from .digits import Block, separated
 from .phones import is_international_phone
@@ -55,16 +55,20 @@ MAX_LEN = 19
 # Digit value after Luhn doubling: 2*d, minus 9 when that exceeds 9.
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
-# A card may be glued to other digits: a stray digit typed before it, an expiry date, a
-# CVV or more digits after it ("…111112/27" is a separator, "…11111227" is not). Readings
-# that start up to _STRAY_BEFORE digits into a block or end up to _STRAY_AFTER digits before
-# a block's end are tried too, with at least _INNER_MIN_LEN digits (Visa-13, no longer
-# issued, only with glued digits on one side: see _short_glued).
-_STRAY_BEFORE = 4
-_STRAY_AFTER = 7
+# A card may be glued to other digits: a stray digit or two typed before it, an expiry date,
+# a CVV or a stray digit after it ("…111112/27" is a separator, "…11111227" is not). Only
+# these shapes are read inside a block, and only where the block keeps a group of at least
+# _GROUP_MIN card digits, unless it is the first/last block of the chain:
+#   before: 1 or 2 digits;  after: 1 digit, a 3-digit CVV, MMYY (month 01-12), MMYY and a
+#   CVV, or MM followed by "/" (…12/27).
+# Readings inside a block need _INNER_MIN_LEN digits; Visa-13 (no longer issued) only with
+# glued digits on one side, as 2 digits after it are the shape of every IMEI with TAC 49.
+_STRAY_BEFORE = (1, 2)
+_GROUP_MIN = 3
+_FIRST_GROUP = 4
+_GROUP_MAX = 6
 _INNER_MIN_LEN = 14
-_GLUED_BEFORE_MAX_13 = 2
-_GLUED_AFTER_MIN_13 = 3
+_MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
 
 
 def luhn_valid(digits: str) -> bool:
@@ -109,20 +113,45 @@ def _typed_as_phone(norm: str, start: int, end: int) -> bool:
 
 
 def _short_glued(left_before: int, left_after: int) -> bool:
-    """May a 13-digit reading have these glued digits around it? One side only: up to
-    two stray digits before, or an expiry/CVV (3+ digits) after. Not two digits after: that
-    is the shape of every IMEI with TAC 49."""
+    """May a 13-digit reading have these glued digits around it? One side only, and after
+    it only an expiry or a CVV."""
     if left_after == 0:
-        return left_before <= _GLUED_BEFORE_MAX_13
-    return left_before == 0 and left_after >= _GLUED_AFTER_MIN_13
+        return True
+    return left_before == 0 and left_after >= 2
 
 
-def _expiry_after(norm: str, position: list[int], e: int, left_after: int) -> bool:
-    """The digits glued after the reading are a month and "/" follows: "…12/27"."""
-    if left_after != 2:
+def _inner_reading_ok(
+    bounds: list[tuple[int, int]], s: int, e: int, left_before: int, left_after: int
+) -> bool:
+    """A reading that leaves glued digits in a block: long enough, and when it spans several
+    blocks, every block strictly inside it is a group of at most _GROUP_MAX digits, as in
+    every way of grouping a card (4-4-4-4, 4-6-5, 5-5-5...). Order numbers are grouped 3-7-7
+    (Amazon) or 6-8-10 (Rakuten, with a date in the middle): no stray digit is cut off them."""
+    length = e - s
+    if length < _INNER_MIN_LEN and not _short_glued(left_before, left_after):
         return False
-    after = position[e + 1] + 1
-    return after < len(norm) and norm[after] == "/"
+    k = bisect_right(bounds, (s, len(bounds) * 99)) - 1  # block holding the first digit
+    k += 1
+    while k < len(bounds) and bounds[k][1] < e:
+        if bounds[k][1] - bounds[k][0] > _GROUP_MAX:
+            return False
+        k += 1
+    return True
+
+
+def _glued_after(norm: str, block: Block, last: bool) -> list[int]:
+    """How many digits at the end of ``block`` may be an expiry, CVV or stray digit
+    (``last``: the chain's last block, which may keep a single card digit)."""
+    digits = block.digits
+    size = len(digits)
+    counts = [1, 3]
+    if digits[size - 4 : size - 2] in _MONTHS:
+        counts.append(4)
+    if digits[size - 7 : size - 5] in _MONTHS:
+        counts.append(7)  # MMYY and the CVV
+    if digits[size - 2 :] in _MONTHS and norm.startswith("/", block.end):
+        counts.append(2)
+    return [m for m in counts if size - m >= (1 if last or m == 2 else _GROUP_MIN)]
 
 
 _MASK_HEAD = "[card ••••"
@@ -166,19 +195,29 @@ def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
 
 
 def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
-    """Every window of the chain's digits that starts at a block start (or up to
-    ``_STRAY_BEFORE`` digits into a block) and ends at a block end (or up to
-    ``_STRAY_AFTER`` digits before it) and is a card."""
+    """Every window of the chain's digits that starts at a block start (or after a stray
+    digit or two) and ends at a block end (or before an expiry, a CVV or a stray digit)
+    and is a card."""
     digits = "".join(b.digits for b in chain)
     position: list[int] = []  # skeleton index of each digit
     starts: list[tuple[int, int]] = []  # (start, digits of its block before it)
     ends: list[tuple[int, int]] = []  # (end, digits of its block left after it)
+    bounds: list[tuple[int, int]] = []  # (start, end) of each block in ``digits``
     offset = 0
-    for block in chain:
+    for n, block in enumerate(chain):
         size = len(block.digits)
+        bounds.append((offset, offset + size))
+        # A stray digit cut off the chain's first block leaves a group of 3+ digits; off a
+        # later block, the card's first group of 4 (not "2024|0212" in an order number).
+        starts.extend(
+            (offset + k, k)
+            for k in _STRAY_BEFORE
+            if (size - k >= _GROUP_MIN if n == 0 else size - k == _FIRST_GROUP)
+        )
         position.extend(range(block.start, block.end))
-        starts.extend((offset + k, k) for k in range(min(_STRAY_BEFORE, size - 1) + 1))
-        ends.extend((offset + size - m, m) for m in range(min(_STRAY_AFTER, size - 1) + 1))
+        starts.append((offset, 0))
+        ends.append((offset + size, 0))
+        ends.extend((offset + size - m, m) for m in _glued_after(norm, block, n == len(chain) - 1))
         offset += size
     ends.sort()
     end_keys = [e for e, _ in ends]
@@ -195,12 +234,7 @@ def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
             k += 1
             aligned = left_before == 0 and left_after == 0
             length = e - s
-            if (
-                not aligned
-                and length < _INNER_MIN_LEN
-                and not _short_glued(left_before, left_after)
-                and not (left_before == 0 and _expiry_after(norm, position, e, left_after))
-            ):
+            if not aligned and not _inner_reading_ok(bounds, s, e, left_before, left_after):
                 continue
             if _brand_at(prefix, length) is None or not luhn_valid(digits[s:e]):
                 continue

@@ -54,6 +54,10 @@ TRAVELLER_REGIONS: tuple[str, ...] = (
 )
 _FOREIGN_MIN, _FOREIGN_MAX = 8, 13  # digits as written, trunk prefix included
 _DIGIT_GROUPS = re.compile(r"[0-9]+")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Unbroken national numbers with the trunk 0: 9-11 digits (FR, AU, KR, TW, GB, TH, CN
+# landlines, DE mobiles). Shorter ones collide with codes, 12 digits with My Numbers.
+_UNBROKEN_MIN, _UNBROKEN_MAX = 9, 11
 
 
 class _Form(NamedTuple):
@@ -240,10 +244,11 @@ def _foreign_national_at(
         if taken[last]:
             return None
         total += len(blocks[last].digits)
-        if total > _FOREIGN_MAX:
-            return None
-    if total < _FOREIGN_MIN:
+    if not _FOREIGN_MIN <= total <= _FOREIGN_MAX:
         return None
+    end = blocks[last].end
+    if (begin > 0 and norm[begin - 1] in _ASCII_LETTERS) or norm[end : end + 1] in _ASCII_LETTERS:
+        return None  # glued to a word: "TK03433727" is a passport number
     digits = "".join(b.digits for b in blocks[i : last + 1])
     groups = [len(b.digits) for b in blocks[i : last + 1]]
     candidate = norm[begin : blocks[last].end]
@@ -276,6 +281,6 @@ def _written_like(
         return True  # NANP "1 (617) 572-5961", "1-617-572-5961"
     if len(groups) == 1:
         if trunk == "0" and digits.startswith("0"):
-            return True
+            return _UNBROKEN_MIN <= len(digits) <= _UNBROKEN_MAX
         return number.country_code == 86 and len(digits) == 11 and digits[0] == "1"
     return False
