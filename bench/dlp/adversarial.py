@@ -70,8 +70,10 @@ def adversarial_card(rng: random.Random, lang: str) -> Piece:
     digits = luhn_number(rng, rng.choice(prefixes), rng.choice(lengths))
     style = rng.choice(["groups", "groups", "random_groups", "plain"])
     if style == "groups":
-        size = 4 if len(digits) != 15 else 5
-        groups = [digits[i : i + size] for i in range(0, len(digits), size)]
+        if len(digits) in (14, 15):  # Diners 4-6-4, Amex 4-6-5
+            groups = [digits[:4], digits[4:10], digits[10:]]
+        else:
+            groups = [digits[i : i + 4] for i in range(0, len(digits), 4)]
     elif style == "random_groups":
         groups, position = [], 0
         while position < len(digits):  # groups of 1-6 digits, as people group numbers

@@ -57,8 +57,8 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 # A card may be glued to other digits: a stray digit or two typed before it, an expiry date,
 # a CVV or a stray digit after it ("…111112/27" is a separator, "…11111227" is not). Only
-# these shapes are read inside a block, and only where the block keeps a group of at least
-# _GROUP_MIN card digits, unless it is the first/last block of the chain:
+# these shapes are read inside a block, and only where the block keeps a card's group of 4
+# (or a whole card) before, at least _GROUP_MIN digits after (any number before "/"):
 #   before: 1 or 2 digits;  after: 1 digit, a 3-digit CVV, MMYY (month 01-12), MMYY and a
 #   CVV, or MM followed by "/" (…12/27).
 # Readings inside a block need _INNER_MIN_LEN digits; Visa-13 (no longer issued) only with
@@ -139,9 +139,10 @@ def _inner_reading_ok(
     return True
 
 
-def _glued_after(norm: str, block: Block, last: bool) -> list[int]:
-    """How many digits at the end of ``block`` may be an expiry, CVV or stray digit
-    (``last``: the chain's last block, which may keep a single card digit)."""
+def _glued_after(norm: str, block: Block) -> list[int]:
+    """How many digits at the end of ``block`` may be an expiry, CVV or stray digit. The
+    rules look at the block only, never at its place in the chain, so that masking a card
+    never makes a new reading possible (masking is idempotent)."""
     digits = block.digits
     size = len(digits)
     counts = [1, 3]
@@ -151,7 +152,7 @@ def _glued_after(norm: str, block: Block, last: bool) -> list[int]:
         counts.append(7)  # MMYY and the CVV
     if digits[size - 2 :] in _MONTHS and norm.startswith("/", block.end):
         counts.append(2)
-    return [m for m in counts if size - m >= (1 if last or m == 2 else _GROUP_MIN)]
+    return [m for m in counts if size - m >= (1 if m == 2 else _GROUP_MIN)]
 
 
 _MASK_HEAD = "[card ••••"
@@ -204,20 +205,20 @@ def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
     ends: list[tuple[int, int]] = []  # (end, digits of its block left after it)
     bounds: list[tuple[int, int]] = []  # (start, end) of each block in ``digits``
     offset = 0
-    for n, block in enumerate(chain):
+    for block in chain:
         size = len(block.digits)
         bounds.append((offset, offset + size))
-        # A stray digit cut off the chain's first block leaves a group of 3+ digits; off a
-        # later block, the card's first group of 4 (not "2024|0212" in an order number).
+        position.extend(range(block.start, block.end))
+        starts.append((offset, 0))
+        # A stray digit is cut off a card's first group of 4, or off a whole-card run
+        # ("541111111111111111"); never off "2024|0212" in the middle of an order number.
         starts.extend(
             (offset + k, k)
             for k in _STRAY_BEFORE
-            if (size - k >= _GROUP_MIN if n == 0 else size - k == _FIRST_GROUP)
+            if size - k == _FIRST_GROUP or size - k >= MIN_LEN
         )
-        position.extend(range(block.start, block.end))
-        starts.append((offset, 0))
         ends.append((offset + size, 0))
-        ends.extend((offset + size - m, m) for m in _glued_after(norm, block, n == len(chain) - 1))
+        ends.extend((offset + size - m, m) for m in _glued_after(norm, block))
         offset += size
     ends.sort()
     end_keys = [e for e, _ in ends]

@@ -151,11 +151,13 @@ def test_every_disguised_card_is_masked(
     # after it, is indistinguishable from an IMEI's shape: documented limit.
     if len(digits) == 13 and tail[:1].isdigit() and (stray or len(re.sub("[^0-9]", "", tail)) < 3):
         tail = ""
-    # A stray digit glued to a first group of one or two digits ("5" + "41 1111..."): not
-    # read as stray (documented limit; with 3+ digits, or any grouping of 4s, it is).
-    first_group = re.match("[0-9]*", skeleton(written).text)
-    if stray and first_group is not None and len(first_group.group()) < 3:
+    # Digits glued to a group that is not a card's first group of 4 (or a whole card), or
+    # to a last group of fewer than 3 digits, are not cut off (documented limit).
+    groups = re.findall("[0-9]+", skeleton(written).text)
+    if stray and len(groups[0]) != 4 and len(groups[0]) < 13:
         stray += " "
+    if tail[:1].isdigit() and len(groups[-1]) < 3 and tail[2:3] != "/":
+        tail = " " + tail
     head = before + s1 + stray
     text = head + written + tail + s2 + after
     found = find(text)
