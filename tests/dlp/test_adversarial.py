@@ -264,8 +264,9 @@ def test_hard_negatives_are_not_cards(negative: str) -> None:
 
 
 def test_sixteen_digit_reference_is_not_a_my_number() -> None:
-    # "1234 5678 9012" + "3456": a 12-digit window of a longer group (was a My Number).
-    for text in ("ref 1234 5678 9012 3456", "ref 1234-5678-9012-3456"):
+    # "1234 5678 9018" (a valid check digit) + "3456": a 12-digit window of a longer group.
+    assert [f.type for f in find("ref 1234 5678 9018")] == [EntityType.JP_MY_NUMBER]
+    for text in ("ref 1234 5678 9018 3456", "ref 1234-5678-9018-3456", "ref 1234 5678 9018 345"):
         assert [f for f in find(text) if f.type is EntityType.JP_MY_NUMBER] == []
 
 
