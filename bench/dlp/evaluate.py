@@ -37,6 +37,9 @@ from typing import Any
 
 from hisho.dlp import EntityType, find
 
+from .adversarial import DEFAULT_SEED as ADVERSARIAL_SEED
+from .adversarial import DEFAULT_SIZE as ADVERSARIAL_SIZE
+from .adversarial import NATIONAL_REGIONS, build_adversarial
 from .make_corpus import DEFAULT_SEED, DEFAULT_SIZE, TRAVELLER_REGIONS, build_corpus
 
 TYPES = [t.value for t in EntityType]
@@ -46,11 +49,19 @@ Span = tuple[str, int, int]
 Detector = Callable[[str], list[Span]]
 
 
-def load_corpus(args: argparse.Namespace) -> list[dict[str, Any]]:
+def load_corpora(args: argparse.Namespace) -> list[tuple[str, int | None, list[dict[str, Any]]]]:
+    """(name, seed, messages) of each corpus to evaluate."""
     if args.corpus:
         with open(args.corpus, encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
-    return [m.to_json() for m in build_corpus(args.seed, args.size)]
+            return [("file", None, [json.loads(line) for line in handle if line.strip()])]
+    corpora: list[tuple[str, int | None, list[dict[str, Any]]]] = []
+    if args.set in ("standard", "both"):
+        standard = [m.to_json() for m in build_corpus(args.seed, args.size)]
+        corpora.append(("standard", args.seed, standard))
+    if args.set in ("adversarial", "both"):
+        adversarial = build_adversarial(args.adversarial_seed, args.adversarial_size)
+        corpora.append(("adversarial", args.adversarial_seed, [m.to_json() for m in adversarial]))
+    return corpora
 
 
 def hisho_detector() -> Detector:
@@ -158,6 +169,19 @@ def score(
         recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         result[t] = {**c, "precision": precision, "recall": recall, "f1": f1}
+    tp = sum(totals[t]["tp"] for t in supported)
+    fp = sum(totals[t]["fp"] for t in supported)
+    fn = sum(totals[t]["fn"] for t in supported)
+    micro_p = tp / (tp + fp) if tp + fp else 1.0
+    micro_r = tp / (tp + fn) if tp + fn else 1.0
+    result["micro"] = {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": micro_p,
+        "recall": micro_r,
+        "f1": 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0,
+    }
     result["_errors"] = errors
     return result
 
@@ -205,7 +229,9 @@ def fmt(value: float | None) -> str:
 def markdown(report: dict[str, Any]) -> str:
     corpus = report["corpus"]
     lines = [
-        f"Corpus: {corpus['messages']} messages, seed {corpus['seed']}; gold spans "
+        f"## Corpus: {corpus['name']}",
+        "",
+        f"{corpus['messages']} messages, seed {corpus['seed']}; gold spans "
         f"{corpus['gold']}; hard negatives {corpus['hard_negatives']}",
         "",
     ]
@@ -217,7 +243,7 @@ def markdown(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|",
         ]
         for name, data in report["detectors"].items():
-            for t in TYPES:
+            for t in [*TYPES, "micro"]:
                 row = data[rule][t]
                 if row is None:
                     lines.append(f"| {name} | {t} | n/a | n/a | n/a | - | - | - |")
@@ -247,25 +273,9 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compare hisho.dlp and Presidio.")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE)
-    parser.add_argument("--corpus", help="JSON lines from make_corpus (default: build it)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes per detector")
-    parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to (-1: no pinning)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
-    parser.add_argument("--no-presidio", action="store_true", help="evaluate hisho.dlp only")
-    parser.add_argument(
-        "--show-errors",
-        action="store_true",
-        help="include the ids of messages with errors in the JSON",
-    )
-    args = parser.parse_args(argv)
-    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {args.cpu})
-
-    corpus = load_corpus(args)
+def evaluate(
+    args: argparse.Namespace, set_name: str, seed: int | None, corpus: list[dict[str, Any]]
+) -> dict[str, Any]:
     texts = [m["text"] for m in corpus]
     gold_counts = {t: sum(s["type"] == t for m in corpus for s in m["spans"]) for t in TYPES}
     negatives = Counter(
@@ -277,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     # Same number of timed passes for everyone; each detector also gets one warm-up pass.
     if not args.no_presidio:
-        local_regions = sorted(set(TRAVELLER_REGIONS) | {"JP"})
+        local_regions = sorted(set(TRAVELLER_REGIONS) | set(NATIONAL_REGIONS) | {"JP"})
         detectors += [
             ("presidio (defaults)", lambda: presidio_detector(None), PRESIDIO_TYPES, args.repeat),
             (
@@ -289,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     report: dict[str, Any] = {
         "corpus": {
-            "seed": args.seed if not args.corpus else None,
+            "name": set_name,
+            "seed": seed,
             "file": args.corpus,
             "messages": len(corpus),
             "gold": gold_counts,
@@ -313,11 +324,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.show_errors:
                 entry[f"{rule}_errors"] = errors
         report["detectors"][name] = entry
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Compare hisho.dlp and Presidio.")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE)
+    parser.add_argument("--corpus", help="JSON lines from make_corpus (default: build it)")
+    parser.add_argument(
+        "--set",
+        choices=("standard", "adversarial", "both"),
+        default="both",
+        help="which generated corpus: make_corpus, adversarial (issue 13), or both",
+    )
+    parser.add_argument("--adversarial-seed", type=int, default=ADVERSARIAL_SEED)
+    parser.add_argument("--adversarial-size", type=int, default=ADVERSARIAL_SIZE)
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes per detector")
+    parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to (-1: no pinning)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    parser.add_argument("--no-presidio", action="store_true", help="evaluate hisho.dlp only")
+    parser.add_argument(
+        "--show-errors",
+        action="store_true",
+        help="include the ids of messages with errors in the JSON",
+    )
+    args = parser.parse_args(argv)
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+
+    reports: dict[str, Any] = {}
+    for set_name, seed, corpus in load_corpora(args):
+        reports[set_name] = evaluate(args, set_name, seed, corpus)
     if args.json:
-        json.dump(report, sys.stdout, indent=2)
+        json.dump(reports, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(markdown(report))
+        sys.stdout.write("\n".join(markdown(report) for report in reports.values()))
     return 0
 
 

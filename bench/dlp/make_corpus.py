@@ -52,6 +52,10 @@ class Piece:
     text: str
     label: str | None
     tag: str
+    # Characters at either end of ``text`` that are not part of the labelled entity (a
+    # stray digit glued in front of a card, an expiry glued after it).
+    lead: int = 0
+    trail: int = 0
 
 
 @dataclass
@@ -599,8 +603,12 @@ JA_TEMPLATES: list[tuple[str, str]] = [
 
 
 def render(
-    rng: random.Random, template: str, lang: str
+    rng: random.Random,
+    template: str,
+    lang: str,
+    generators: dict[str, Callable[[random.Random, str], Piece]] | None = None,
 ) -> tuple[str, list[dict[str, Any]], list[str]]:
+    generators = GENERATORS if generators is None else generators
     text = ""
     spans: list[dict[str, Any]] = []
     tags: list[str] = []
@@ -609,10 +617,14 @@ def render(
         before, _, tail = rest.partition("{")
         slot, _, rest = tail.partition("}")
         text += before
-        piece = GENERATORS[slot](rng, lang)
+        piece = generators[slot](rng, lang)
         if piece.label is not None:
             spans.append(
-                {"type": piece.label, "start": len(text), "end": len(text) + len(piece.text)}
+                {
+                    "type": piece.label,
+                    "start": len(text) + piece.lead,
+                    "end": len(text) + len(piece.text) - piece.trail,
+                }
             )
         tags.append(piece.tag)
         text += piece.text

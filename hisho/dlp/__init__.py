@@ -2,27 +2,29 @@
 
 Public API::
 
-    find(text, types=None) -> list[Finding]      # sorted, non-overlapping, original offsets
+    find(text, types=None, *, regions=()) -> list[Finding]  # sorted, original offsets
     mask_cards(text) -> MaskResult                # card numbers -> "[card ••••1111]"
-    redact_for_triage(text) -> str                # every entity -> a placeholder
+    redact_for_triage(text, *, regions=()) -> str  # every entity -> a placeholder
 
-Detectors run on a length-preserving normalised copy of the text (see ``normalize``), so
-their offsets are offsets into the original text. When detections overlap, precedence is
-CREDIT_CARD > EMAIL_ADDRESS > JP_MY_NUMBER > PHONE_NUMBER: each detector only sees what the
-ones before it left, which means ``find(text, types)`` always equals ``find(text)`` filtered
-to ``types`` (and ``mask_cards`` only needs to run the card detector).
+Detectors run on the *skeleton* of the text (see ``normalize``): digits of every script and
+full-width forms folded to ASCII, invisible characters and combining marks dropped. Its
+offset map turns their spans back into offsets into the original text. When detections
+overlap, precedence is CREDIT_CARD > EMAIL_ADDRESS > JP_MY_NUMBER > PHONE_NUMBER: each
+detector only sees what the ones before it left, which means ``find(text, types)`` always
+equals ``find(text)`` filtered to ``types`` (and ``mask_cards`` only needs to run the card
+detector).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from .cards import find_cards
 from .digits import Block, find_blocks
 from .emails import find_emails
 from .mynumber import find_my_numbers
-from .normalize import normalize
+from .normalize import Skeleton, skeleton
 from .phones import find_phones
 from .types import EntityType, Finding, MaskResult
 
@@ -67,15 +69,31 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return k > 0 and spans[k - 1][1] > start
 
 
-def find(text: str, types: Collection[EntityType] | None = None) -> list[Finding]:
-    """Find personal data in ``text``; offsets index the original ``text``."""
+def find(
+    text: str,
+    types: Collection[EntityType] | None = None,
+    *,
+    regions: Sequence[str] = (),
+) -> list[Finding]:
+    """Find personal data in ``text``; offsets index the original ``text``.
+
+    ``regions``: ISO 3166 codes to try first for phone numbers written in national form
+    (the sender's profile country, their language's region), e.g. ``("US",)``.
+    """
     wanted = _ALL if types is None else frozenset(EntityType(t) for t in types)
     if not wanted or not text:
         return []
-    return _find(text, normalize(text), wanted)
+    skel = skeleton(text)
+    return [
+        Finding(kind, skel.start(start), skel.end(end))
+        for kind, start, end in _find(skel.text, wanted, regions)
+    ]
 
 
-def _find(text: str, norm: str, wanted: frozenset[EntityType]) -> list[Finding]:
+def _find(
+    norm: str, wanted: frozenset[EntityType], regions: Sequence[str] = ()
+) -> list[tuple[EntityType, int, int]]:
+    """Findings as (type, start, end) in skeleton coordinates."""
     # Run every detector that precedes a wanted one, so results never depend on ``types``.
     last_needed = max(_PRECEDENCE.index(t) for t in wanted)
     needed = _PRECEDENCE[: last_needed + 1]
@@ -84,39 +102,35 @@ def _find(text: str, norm: str, wanted: frozenset[EntityType]) -> list[Finding]:
     if not blocks and "@" not in norm:
         return []
     taken = [False] * len(blocks)
-    findings: list[Finding] = []
+    findings: list[tuple[EntityType, int, int]] = []
 
-    card_spans: list[tuple[int, int]] = []
-    for first, last in find_cards(norm, blocks):
-        card_spans.append((blocks[first].start, blocks[last].end))
-        for k in range(first, last + 1):
-            taken[k] = True
-    findings.extend(Finding(EntityType.CREDIT_CARD, s, e) for s, e in card_spans)
+    starts = [b.start for b in blocks]
+    card_spans = find_cards(norm, blocks)
+    for start, end in card_spans:
+        _mark(blocks, starts, taken, start, end)
+    findings.extend((EntityType.CREDIT_CARD, s, e) for s, e in card_spans)
 
-    starts: list[int] | None = None
     if EntityType.EMAIL_ADDRESS in needed and "@" in norm:
         for start, end in find_emails(norm):
             if _overlaps(start, end, card_spans):
                 continue  # the card wins; it will be masked whatever the address was
-            if starts is None:
-                starts = [b.start for b in blocks]
             _mark(blocks, starts, taken, start, end)
-            findings.append(Finding(EntityType.EMAIL_ADDRESS, start, end))
+            findings.append((EntityType.EMAIL_ADDRESS, start, end))
 
     if EntityType.JP_MY_NUMBER in needed:
         for first, last in find_my_numbers(norm, blocks, taken):
             for k in range(first, last + 1):
                 taken[k] = True
-            findings.append(Finding(EntityType.JP_MY_NUMBER, blocks[first].start, blocks[last].end))
+            findings.append((EntityType.JP_MY_NUMBER, blocks[first].start, blocks[last].end))
 
     if EntityType.PHONE_NUMBER in needed:
-        for start, last in find_phones(norm, blocks, taken):
-            findings.append(Finding(EntityType.PHONE_NUMBER, start, blocks[last].end))
+        for start, last in find_phones(norm, blocks, taken, regions):
+            findings.append((EntityType.PHONE_NUMBER, start, blocks[last].end))
 
-    findings.sort(key=lambda f: f.start)
+    findings.sort(key=lambda f: f[1])
     if wanted is _ALL:
         return findings
-    return [f for f in findings if f.type in wanted]
+    return [f for f in findings if f[0] in wanted]
 
 
 def card_mask(digits: str) -> str:
@@ -132,33 +146,33 @@ def mask_cards(text: str) -> MaskResult:
     """Replace every card number by :func:`card_mask`. No card: the same string object."""
     if not text:
         return MaskResult(text, 0)
-    norm = normalize(text)
-    cards = _find(text, norm, _CARDS_ONLY)
+    skel = skeleton(text)
+    cards = _find(skel.text, _CARDS_ONLY)
     if not cards:
         return MaskResult(text, 0)
-    return MaskResult(_replace(text, norm, cards), len(cards))
+    return MaskResult(_replace(text, skel, cards), len(cards))
 
 
-def redact_for_triage(text: str) -> str:
+def redact_for_triage(text: str, *, regions: Sequence[str] = ()) -> str:
     """Replace phones, e-mails and My Numbers by placeholders and cards by their mask."""
     if not text:
         return text
-    norm = normalize(text)
-    findings = _find(text, norm, _ALL)
+    skel = skeleton(text)
+    findings = _find(skel.text, _ALL, regions)
     if not findings:
         return text
-    return _replace(text, norm, findings)
+    return _replace(text, skel, findings)
 
 
-def _replace(text: str, norm: str, findings: list[Finding]) -> str:
+def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, int]]) -> str:
     parts: list[str] = []
     position = 0
-    for f in findings:
-        parts.append(text[position : f.start])
-        if f.type is EntityType.CREDIT_CARD:
-            parts.append(card_mask(_digits_of(norm[f.start : f.end])))
+    for kind, start, end in findings:
+        parts.append(text[position : skel.start(start)])
+        if kind is EntityType.CREDIT_CARD:
+            parts.append(card_mask(_digits_of(skel.text[start:end])))
         else:
-            parts.append(_PLACEHOLDERS[f.type])
-        position = f.end
+            parts.append(_PLACEHOLDERS[kind])
+        position = skel.end(end)
     parts.append(text[position:])
     return "".join(parts)

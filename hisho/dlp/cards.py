@@ -9,7 +9,9 @@ prefix/length combination belongs to no brand (e.g. 15 digits is only Amex, pref
 
 from __future__ import annotations
 
-from .digits import Block, gap_is
+from bisect import bisect_left, bisect_right
+
+from .digits import Block, separated
 from .phones import is_international_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
@@ -53,11 +55,20 @@ MAX_LEN = 19
 # Digit value after Luhn doubling: 2*d, minus 9 when that exceeds 9.
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
-# Separators people type between card digit groups (after normalisation, so full-width
-# spaces/hyphens/dots/commas are included). Up to three of them: "4111 - 1111", "4111\n1111".
-# Generous on purpose: a wider net only risks masking a number that was not a card.
-_CARD_GAP = frozenset(" \t\r\n-._,/")
-_CARD_GAP_MAX = 3
+# A card may be glued to other digits: a stray digit or two typed before it, an expiry date,
+# a CVV or a stray digit after it ("…111112/27" is a separator, "…11111227" is not). Only
+# these shapes are read inside a block, and only where the block keeps a card's group of 4
+# (or a whole card) before, at least _GROUP_MIN digits after (any number before "/"):
+#   before: 1 or 2 digits;  after: 1 digit, a 3-digit CVV, MMYY (month 01-12), MMYY and a
+#   CVV, or MM followed by "/" (…12/27).
+# Readings inside a block need _INNER_MIN_LEN digits; Visa-13 (no longer issued) only with
+# glued digits on one side, as 2 digits after it are the shape of every IMEI with TAC 49.
+_STRAY_BEFORE = (1, 2)
+_GROUP_MIN = 3
+_FIRST_GROUP = 4
+_GROUP_MAX = 6
+_INNER_MIN_LEN = 14
+_MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
 
 
 def luhn_valid(digits: str) -> bool:
@@ -76,16 +87,19 @@ def luhn_check_digit(partial: str) -> str:
     raise AssertionError("unreachable: one of ten digits always completes a Luhn number")
 
 
+def _brand_at(prefix: int, length: int) -> str | None:
+    for name, low, high, lengths in _BRANDS:
+        if low <= prefix <= high and length in lengths:
+            return name
+    return None
+
+
 def brand_of(digits: str) -> str | None:
     """The brand whose IIN range and length fit ``digits`` (no Luhn check), else None."""
     length = len(digits)
     if not MIN_LEN <= length <= MAX_LEN:
         return None
-    prefix = int(digits[:6])
-    for name, low, high, lengths in _BRANDS:
-        if low <= prefix <= high and length in lengths:
-            return name
-    return None
+    return _brand_at(int(digits[:6]), length)
 
 
 def is_card_number(digits: str) -> bool:
@@ -98,37 +112,146 @@ def _typed_as_phone(norm: str, start: int, end: int) -> bool:
     return start > 0 and norm[start - 1] == "+" and is_international_phone(norm[start - 1 : end])
 
 
-def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
-    """Return (first block index, last block index) of each card, merged, in order.
+def _short_glued(left_before: int, left_after: int) -> bool:
+    """May a 13-digit reading have these glued digits around it? One side only, and after
+    it only an expiry or a CVV."""
+    if left_after == 0:
+        return True
+    return left_before == 0 and left_after >= 2
 
-    Every start block and every block-aligned end is tried (at most 19 blocks per start,
-    since each block holds a digit), and all hits are kept: when two readings overlap, the
-    union is masked. This is what makes recall independent of how the digits were grouped.
-    """
-    hits: list[tuple[int, int]] = []
-    count = len(blocks)
-    for i in range(count):
-        digits = blocks[i].digits
-        if digits[0] not in _FIRST_DIGITS:
+
+def _inner_reading_ok(
+    bounds: list[tuple[int, int]], s: int, e: int, left_before: int, left_after: int
+) -> bool:
+    """A reading that leaves glued digits in a block: long enough, and when it spans several
+    blocks, every block strictly inside it is a group of at most _GROUP_MAX digits, as in
+    every way of grouping a card (4-4-4-4, 4-6-5, 5-5-5...). Order numbers are grouped 3-7-7
+    (Amazon) or 6-8-10 (Rakuten, with a date in the middle): no stray digit is cut off them."""
+    length = e - s
+    if length < _INNER_MIN_LEN and not _short_glued(left_before, left_after):
+        return False
+    k = bisect_right(bounds, (s, len(bounds) * 99)) - 1  # block holding the first digit
+    k += 1
+    while k < len(bounds) and bounds[k][1] < e:
+        if bounds[k][1] - bounds[k][0] > _GROUP_MAX:
+            return False
+        k += 1
+    return True
+
+
+def _glued_after(norm: str, block: Block) -> list[int]:
+    """How many digits at the end of ``block`` may be an expiry, CVV or stray digit. The
+    rules look at the block only, never at its place in the chain, so that masking a card
+    never makes a new reading possible (masking is idempotent)."""
+    digits = block.digits
+    size = len(digits)
+    counts = [1, 3]
+    if digits[size - 4 : size - 2] in _MONTHS:
+        counts.append(4)
+    if digits[size - 7 : size - 5] in _MONTHS:
+        counts.append(7)  # MMYY and the CVV
+    if digits[size - 2 :] in _MONTHS and norm.startswith("/", block.end):
+        counts.append(2)
+    return [m for m in counts if size - m >= (1 if m == 2 else _GROUP_MIN)]
+
+
+_MASK_HEAD = "[card ••••"
+
+
+def _is_mask(norm: str, block: Block) -> bool:
+    """The last four digits shown by a mask we wrote ("[card ••••1111]")."""
+    return (
+        len(block.digits) == 4
+        and norm.startswith(_MASK_HEAD, block.start - len(_MASK_HEAD))
+        and norm.startswith("]", block.end)
+    )
+
+
+def _chains(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
+    """(first, last) block indices of each maximal run of blocks joined by separators.
+    The digits of a mask are never part of a chain, so masking is idempotent."""
+    chains: list[tuple[int, int]] = []
+    first = 0
+    for k in range(1, len(blocks) + 1):
+        if (
+            k == len(blocks)
+            or not separated(norm, blocks[k - 1].end, blocks[k].start)
+            or _is_mask(norm, blocks[k])
+            or _is_mask(norm, blocks[k - 1])
+        ):
+            if not _is_mask(norm, blocks[k - 1]):
+                chains.append((first, k - 1))
+            first = k
+    return chains
+
+
+def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
+    """Return the (start, end) skeleton span of each card, merged, in order."""
+    spans: list[tuple[int, int]] = []
+    for first, last in _chains(norm, blocks):
+        chain = blocks[first : last + 1]
+        if sum(len(b.digits) for b in chain) >= MIN_LEN:
+            spans.extend(_cards_in_chain(norm, chain))
+    return spans
+
+
+def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
+    """Every window of the chain's digits that starts at a block start (or after a stray
+    digit or two) and ends at a block end (or before an expiry, a CVV or a stray digit)
+    and is a card."""
+    digits = "".join(b.digits for b in chain)
+    position: list[int] = []  # skeleton index of each digit
+    starts: list[tuple[int, int]] = []  # (start, digits of its block before it)
+    ends: list[tuple[int, int]] = []  # (end, digits of its block left after it)
+    bounds: list[tuple[int, int]] = []  # (start, end) of each block in ``digits``
+    offset = 0
+    for block in chain:
+        size = len(block.digits)
+        bounds.append((offset, offset + size))
+        position.extend(range(block.start, block.end))
+        starts.append((offset, 0))
+        # A stray digit is cut off a card's first group of 4, or off a whole-card run
+        # ("541111111111111111"); never off "2024|0212" in the middle of an order number.
+        starts.extend(
+            (offset + k, k)
+            for k in _STRAY_BEFORE
+            if size - k == _FIRST_GROUP or size - k >= MIN_LEN
+        )
+        ends.append((offset + size, 0))
+        ends.extend((offset + size - m, m) for m in _glued_after(norm, block))
+        offset += size
+    ends.sort()
+    end_keys = [e for e, _ in ends]
+    total = len(digits)
+    aligned_hits: list[tuple[int, int]] = []
+    inner_hits: list[tuple[int, int]] = []
+    for s, left_before in starts:
+        if total - s < MIN_LEN or digits[s] not in _FIRST_DIGITS:
             continue
-        j = i
-        while len(digits) <= MAX_LEN:
-            if (
-                len(digits) >= MIN_LEN
-                and is_card_number(digits)
-                and not _typed_as_phone(norm, blocks[i].start, blocks[j].end)
-            ):
-                hits.append((i, j))
-            j += 1
-            if j >= count or not gap_is(
-                norm, blocks[j - 1].end, blocks[j].start, _CARD_GAP, _CARD_GAP_MAX
-            ):
-                break
-            digits += blocks[j].digits
+        prefix = int(digits[s : s + 6])
+        k = bisect_left(end_keys, s + MIN_LEN)
+        while k < len(ends) and ends[k][0] - s <= MAX_LEN:
+            e, left_after = ends[k]
+            k += 1
+            aligned = left_before == 0 and left_after == 0
+            length = e - s
+            if not aligned and not _inner_reading_ok(bounds, s, e, left_before, left_after):
+                continue
+            if _brand_at(prefix, length) is None or not luhn_valid(digits[s:e]):
+                continue
+            span = (position[s], position[e - 1] + 1)
+            if aligned:
+                if not _typed_as_phone(norm, span[0], span[1]):
+                    aligned_hits.append((s, e))
+            else:
+                inner_hits.append((s, e))
+    # Every reading is kept and overlapping ones are merged: when a stray digit or an
+    # expiry makes two readings possible, masking their union can only over-mask.
+    hits = sorted(aligned_hits + inner_hits)
     merged: list[tuple[int, int]] = []
-    for first, last in hits:  # already sorted by first block
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+    for s, e in hits:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
-            merged.append((first, last))
-    return merged
+            merged.append((s, e))
+    return [(position[s], position[e - 1] + 1) for s, e in merged]

@@ -1,7 +1,8 @@
 """Digit blocks: the cheap candidate finder shared by the number detectors.
 
-A *block* is a maximal run of ASCII digits in the normalised text. Cards, phone numbers and
-My Numbers are sequences of consecutive blocks joined by short separators; each detector
+A *block* is a maximal run of ASCII digits in the skeleton (``normalize.skeleton``: other
+scripts' digits are folded, invisible characters dropped). Cards, phone numbers and My
+Numbers are sequences of consecutive blocks joined by short separators; each detector
 decides which separators it accepts. Finding blocks is one linear regex pass, and every
 detector only looks at a bounded number of blocks from each starting block (a block holds at
 least one digit and no entity has more than 19 digits), so the whole pipeline stays linear.
@@ -13,6 +14,14 @@ import re
 from dataclasses import dataclass
 
 _BLOCK = re.compile(r"[0-9]+")
+
+# What can stand between two digits for a human reader without making them two different
+# numbers: any short run of whitespace, punctuation or symbols (ASCII, full-width and
+# Japanese: "-.,/:|*_~・、。〜／" ...), i.e. anything that is neither a letter nor a digit.
+# Letters (Latin, kana, kanji) always end a number. The skeleton has already dropped the
+# characters with no width (format characters, combining marks, variation selectors).
+SEPARATOR_MAX = 8
+_SEPARATOR_RUN = re.compile(rf"(?:[^\w]|_){{1,{SEPARATOR_MAX}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,11 @@ def gap_is(norm: str, start: int, end: int, allowed: frozenset[str], max_len: in
     if not 0 < end - start <= max_len:
         return False
     return all(ch in allowed for ch in norm[start:end])
+
+
+def separated(norm: str, start: int, end: int) -> bool:
+    """True if ``norm[start:end]`` is a short run of separators (no letter, no digit)."""
+    return _SEPARATOR_RUN.fullmatch(norm, start, end) is not None
 
 
 # A "tight" join (a lone hyphen or dot) glues two blocks into one token such as a date,

@@ -9,7 +9,7 @@ a redacted tracking number costs less than a leaked My Number.
 
 from __future__ import annotations
 
-from .digits import Block, gap_is, tightly_joined
+from .digits import Block, gap_is
 
 _GROUP_GAP = frozenset(" -.")
 _CONTEXT_BEFORE = 40
@@ -89,8 +89,16 @@ def _context_says_not_my_number(norm: str, start: int, end: int) -> bool:
     return any(word in around for word in _NEGATIVE)
 
 
+def _joined(norm: str, blocks: list[Block], left: int) -> bool:
+    """True if blocks[left] and blocks[left + 1] belong to one group of digits."""
+    if left < 0 or left + 1 >= len(blocks):
+        return False
+    return gap_is(norm, blocks[left].end, blocks[left + 1].start, _GROUP_GAP, 3)
+
+
 def find_my_numbers(norm: str, blocks: list[Block], taken: list[bool]) -> list[tuple[int, int]]:
-    """Return (first, last) block indices. Accepted shapes: one 12-digit block or 4-4-4."""
+    """Return (first, last) block indices. Accepted shapes: one 12-digit block or 4-4-4,
+    and only as a whole group (no digit block joined to it by a space, hyphen or dot)."""
     found: list[tuple[int, int]] = []
     count = len(blocks)
     i = 0
@@ -115,8 +123,10 @@ def find_my_numbers(norm: str, blocks: list[Block], taken: list[bool]) -> list[t
             last >= 0
             # "+819012345678" is a phone number in international form, not a My Number.
             and not (block.start > 0 and norm[block.start - 1] == "+")
-            and not tightly_joined(norm, blocks, i - 1)
-            and not tightly_joined(norm, blocks, last)
+            # Only a whole group: "1234 5678 9012 3456" is a 16-digit reference, and
+            # its first twelve digits are not a My Number.
+            and not _joined(norm, blocks, i - 1)
+            and not _joined(norm, blocks, last)
         ):
             digits = "".join(b.digits for b in blocks[i : last + 1])
             if is_my_number(digits) and not _context_says_not_my_number(

@@ -1,59 +1,134 @@
-"""Length-preserving "NFKC thinking" normalisation.
+"""The skeleton: the characters a person sees, folded for detection, with an offset map.
 
-Detectors run on a normalised copy of the text, but findings must carry offsets into the
-ORIGINAL text. Full NFKC can change the length of a string (``"⑩"`` -> ``"10"``, composed
-kana), which would force an offset map. We instead map code point to code point: every
-character whose NFKC form is a single ASCII character (full-width digits/letters/@/./+,
-ideographic and no-break spaces...), every decimal digit of any script, and the dashes and
-invisible characters people paste between digits. Characters whose NFKC form is longer than
-one character are left alone; none of them can be part of a card, phone, e-mail or My Number
-as people actually type them. Because the mapping is 1:1, an index into the normalised text
-*is* an index into the original text, and ``str.translate`` does the work in C.
+Detectors run on a *skeleton* of the text, and findings must carry offsets into the
+ORIGINAL text. The skeleton is built in two steps:
+
+1. ``normalize``, length-preserving, code point to code point with ``str.translate`` (C
+   speed): every character whose NFKC form is a single ASCII character (full-width digits
+   and letters, ``＠ ． ＋ （ ）``, ideographic and no-break spaces...), every decimal digit of
+   any script (Arabic-Indic, Devanagari, mathematical bold...) and the dashes and long-vowel
+   marks people type between digits (``－ − – ー ｰ ‐``, folded to ``-``).
+2. Dropping every character that cannot *separate* two digits for a human reader because it
+   has no width of its own: format characters (Unicode Cf: zero-width space/joiners, LRM/RLM,
+   bidi embeddings and isolates, word joiner, invisible separators, soft hyphen, BOM, tags),
+   combining marks (Mn, Me: accents, variation selectors, the keycap U+20E3 of ``4️⃣``,
+   enclosing circles) and control characters that are not whitespace. ``4\\u200e1111`` is
+   read ``41111``, exactly what the reader sees.
+
+Dropping characters changes indices, so the skeleton carries an offset map: ``offsets[i]``
+is the index in the original text of skeleton character ``i`` and ``offsets[len]`` is
+``len(text)``. Text without any such character (nearly all text) needs no map at all.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
+from dataclasses import dataclass
 
 # Dashes and long-vowel marks that Japanese IMEs and word processors put between digits
 # ("090ー1234ー5678", "03−1234−5678"). NFKC does not fold these to "-".
 _DASHES = (
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2796\ufe58\ufe63\uff0d\u30fc\uff70\u02d7"
 )
-# Invisible characters that survive copy/paste (zero-width space, joiners, soft hyphen, BOM).
-# Mapped to a plain space so that they act as separators instead of hiding a number.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 
 # Planes 0 and 1 hold every decimal digit and every character whose NFKC form is one ASCII
-# character, so scanning them is enough (about 70 ms, once, on first use).
-_SCAN_LIMIT = 0x20000
+# character; plane 14 holds the tag characters and the variation selectors supplement.
+_SCAN_RANGES = (range(0x80, 0x20000), range(0xE0000, 0xE1000))
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
 
 @functools.cache
 def _table() -> dict[int, str]:
     table: dict[int, str] = {}
-    for cp in range(0x80, _SCAN_LIMIT):
+    for cp in _SCAN_RANGES[0]:
         ch = chr(cp)
         digit = unicodedata.decimal(ch, None)
         if digit is not None:
             table[cp] = str(digit)
             continue
+        if unicodedata.category(ch) in _DROPPED_CATEGORIES:
+            continue  # dropped by the skeleton, never folded into something visible
         folded = unicodedata.normalize("NFKC", ch)
         if len(folded) == 1 and folded != ch and folded.isascii():
             table[cp] = folded
     for ch in _DASHES:
         table[ord(ch)] = "-"
-    for ch in _INVISIBLE:
-        table[ord(ch)] = " "
     return table
+
+
+def _class_of(codes: list[int]) -> str:
+    """A regex character class matching exactly ``codes`` (sorted), as ranges."""
+    parts: list[str] = []
+    k = 0
+    while k < len(codes):
+        first = last = codes[k]
+        while k + 1 < len(codes) and codes[k + 1] == last + 1:
+            k += 1
+            last = codes[k]
+        low, high = re.escape(chr(first)), re.escape(chr(last))
+        parts.append(low if first == last else f"{low}-{high}")
+        k += 1
+    return "[" + "".join(parts) + "]"
+
+
+@functools.cache
+def _invisible() -> re.Pattern[str]:
+    codes = [
+        cp
+        for cp in range(0x20)
+        if not chr(cp).isspace()  # controls that are not whitespace
+    ] + [0x7F]
+    codes += [cp for cp in range(0x80, 0xA0) if not chr(cp).isspace()]
+    for scan in _SCAN_RANGES:
+        codes += [cp for cp in scan if unicodedata.category(chr(cp)) in _DROPPED_CATEGORIES]
+    return re.compile(_class_of(sorted(set(codes))) + "+")
 
 
 def normalize(text: str) -> str:
     """Return a copy of ``text`` with the same length, folded for detection.
 
-    ``normalize(text)[i]`` is the folded form of ``text[i]`` for every ``i``.
+    ``normalize(text)[i]`` is the folded form of ``text[i]`` for every ``i``; invisible
+    characters are left as they are (the skeleton drops them).
     """
     if text.isascii():
         return text
     return text.translate(_table())
+
+
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    """``text``: what detectors read. ``offsets``: None when ``text`` has the same indices
+    as the original, else ``offsets[i]`` = original index of ``text[i]``, and
+    ``offsets[len(text)]`` = length of the original."""
+
+    text: str
+    offsets: list[int] | None
+
+    def start(self, i: int) -> int:
+        """Original index of the skeleton character ``i``."""
+        return i if self.offsets is None else self.offsets[i]
+
+    def end(self, i: int) -> int:
+        """Original end index for a span ending before skeleton index ``i``. Characters
+        dropped right after the span (a keycap, a variation selector) belong to it."""
+        return i if self.offsets is None else self.offsets[i]
+
+
+def skeleton(text: str) -> Skeleton:
+    norm = normalize(text)
+    invisible = _invisible()
+    if invisible.search(norm) is None:
+        return Skeleton(norm, None)
+    parts: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in invisible.finditer(norm):
+        parts.append(norm[position : match.start()])
+        offsets.extend(range(position, match.start()))
+        position = match.end()
+    parts.append(norm[position:])
+    offsets.extend(range(position, len(norm)))
+    offsets.append(len(text))
+    return Skeleton("".join(parts), offsets)

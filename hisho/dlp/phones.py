@@ -3,19 +3,26 @@
 Candidates are windows of consecutive digit blocks joined by phone separators. Only a few
 windows per block ever reach ``phonenumbers.parse``:
 
-* national form (no "+"): must start with the trunk prefix 0 and have 10 or 11 digits, the
-  only lengths of Japanese national numbers; parsed with region JP;
 * international form: "+" (or the IDD prefixes 010 from Japan / 00 from abroad, typed as
   their own group) followed by 7-15 digits; ``phonenumbers`` reads the country code itself,
-  so travellers' numbers from any country are recognised without us guessing a region.
-
-A national number of another country written without its country code ("(415) 555-2671")
-is deliberately not reported: read as Japanese it is not a valid number, and guessing every
-region for every digit run would be slow and noisy.
+  so travellers' numbers from any country are recognised without us guessing a region;
+* Japanese national form (no "+"): must start with the trunk prefix 0 and have 10 or 11
+  digits, the only lengths of Japanese national numbers; parsed with region JP;
+* other national forms (no "+"): travellers write their own number the way they do at home,
+  ``(617) 572-5961``, ``06 62 34 55 31``, ``0405 261 788``, ``010-1234-5678``. A whole group
+  of digits (not part of a longer one) is tried against the caller's regions (the sender's
+  profile country, their language's region), then the regions travellers to Japan come from.
+  A random group of 8-10 digits is a valid number somewhere, so a foreign national number
+  must be *written like one*: grouped the way that country groups it (the library's national
+  format), or unbroken and starting with the country's trunk prefix; for the caller's own
+  regions any grouping counts.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import phonenumbers
@@ -28,6 +35,29 @@ _NATIONAL_MIN, _NATIONAL_MAX = 10, 11  # every Japanese national number, trunk 0
 _INTL_MIN, _INTL_MAX = 7, 15  # E.164 digits after "+"
 _JP_IDD = "010"
 _INTL_PREFIX = "00"
+
+# Where travellers to Japan come from (JNTO's largest source markets), tried after the
+# caller's own regions.
+TRAVELLER_REGIONS: tuple[str, ...] = (
+    "US",
+    "CA",
+    "GB",
+    "FR",
+    "DE",
+    "AU",
+    "KR",
+    "CN",
+    "TW",
+    "HK",
+    "SG",
+    "TH",
+)
+_FOREIGN_MIN, _FOREIGN_MAX = 8, 13  # digits as written, trunk prefix included
+_DIGIT_GROUPS = re.compile(r"[0-9]+")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Unbroken national numbers with the trunk 0: 9-11 digits (FR, AU, KR, TW, GB, TH, CN
+# landlines, DE mobiles). Shorter ones collide with codes, 12 digits with My Numbers.
+_UNBROKEN_MIN, _UNBROKEN_MAX = 9, 11
 
 
 class _Form(NamedTuple):
@@ -54,18 +84,19 @@ def _prefix_start(norm: str, start: int) -> tuple[int, bool]:
     return begin, "+" in norm[begin:start]
 
 
-def _form_of(first_digits: str, plus: bool) -> _Form | None:
+def _forms_of(first_digits: str, plus: bool) -> tuple[_Form, ...]:
     if plus:
-        return _INTERNATIONAL
+        return (_INTERNATIONAL,)
+    forms: list[_Form] = []
     # An IDD prefix must stand in its own group ("010-1-415...", "0044 20..."), possibly
     # with the country code: an unbroken "010119316316393" is an IMEI, not a call abroad.
     if first_digits.startswith(_JP_IDD) and len(first_digits) <= 3 + 3:
-        return _FROM_JAPAN
+        forms.append(_FROM_JAPAN)
     if first_digits.startswith(_INTL_PREFIX) and len(first_digits) <= 2 + 3:
-        return _FROM_ABROAD
+        forms.append(_FROM_ABROAD)
     if first_digits.startswith("0"):
-        return _NATIONAL
-    return None
+        forms.append(_NATIONAL)
+    return tuple(forms)
 
 
 def _plausible(digits: str, form: _Form) -> bool:
@@ -81,21 +112,53 @@ def is_international_phone(candidate: str) -> bool:
     return _valid(candidate, None)
 
 
-def _valid(candidate: str, region: str | None) -> bool:
+def _parse(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException:
-        return False
-    return bool(phonenumbers.is_valid_number(number))
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
-def find_phones(norm: str, blocks: list[Block], taken: list[bool]) -> list[tuple[int, int]]:
+def _valid(candidate: str, region: str | None) -> bool:
+    return _parse(candidate, region) is not None
+
+
+@functools.cache
+def _plan(region: str) -> tuple[str, frozenset[int], int] | None:
+    """(trunk prefix, possible national significant lengths, country code) of ``region``."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    if metadata is None or metadata.general_desc is None or metadata.country_code is None:
+        return None
+    lengths = frozenset(metadata.general_desc.possible_length or ())
+    return metadata.national_prefix or "", lengths, metadata.country_code
+
+
+def region_order(regions: Sequence[str]) -> tuple[str, ...]:
+    """The caller's regions first, then the travellers' regions, without duplicates or JP
+    (Japanese national numbers have their own rules)."""
+    wanted = [r.upper() for r in regions if isinstance(r, str) and len(r) == 2]
+    return tuple(r for r in dict.fromkeys([*wanted, *TRAVELLER_REGIONS]) if r != "JP")
+
+
+def find_phones(
+    norm: str,
+    blocks: list[Block],
+    taken: list[bool],
+    regions: Sequence[str] = (),
+) -> list[tuple[int, int]]:
     """Return (span start, last block index) for each valid phone number, in order."""
     found: list[tuple[int, int]] = []
     count = len(blocks)
+    hinted = frozenset(r.upper() for r in regions if isinstance(r, str))
+    order = region_order(regions)
     i = 0
     while i < count:
-        hit = _phone_at(norm, blocks, taken, i) if not taken[i] else None
+        hit = None
+        if not taken[i]:
+            hit = _phone_at(norm, blocks, taken, i)
+            if hit is None:
+                hit = _foreign_national_at(norm, blocks, taken, i, order, hinted)
         if hit is None:
             i += 1
             continue
@@ -109,9 +172,17 @@ def _phone_at(norm: str, blocks: list[Block], taken: list[bool], i: int) -> tupl
     begin, plus = _prefix_start(norm, first.start)
     if not plus and tightly_joined(norm, blocks, i - 1):
         return None
-    form = _form_of(first.digits, plus)
-    if form is None:
-        return None
+    for form in _forms_of(first.digits, plus):
+        hit = _window_at(norm, blocks, taken, i, begin, form)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _window_at(
+    norm: str, blocks: list[Block], taken: list[bool], i: int, begin: int, form: _Form
+) -> tuple[int, int] | None:
+    first = blocks[i]
     # Collect the windows (last block index) whose digit count is in range, then try the
     # longest first so "+44 20 7946 0958" is not cut short at a shorter valid prefix.
     ends: list[int] = []
@@ -148,3 +219,86 @@ def _phone_at(norm: str, blocks: list[Block], taken: list[bool], i: int) -> tupl
         if _valid(candidate, form.region):
             return begin, last
     return None
+
+
+def _joined(norm: str, blocks: list[Block], left: int) -> bool:
+    return gap_is(norm, blocks[left].end, blocks[left + 1].start, _PHONE_GAP, _PHONE_GAP_MAX)
+
+
+def _foreign_national_at(
+    norm: str,
+    blocks: list[Block],
+    taken: list[bool],
+    i: int,
+    order: tuple[str, ...],
+    hinted: frozenset[str],
+) -> tuple[int, int] | None:
+    """A national number of another country: the whole group of blocks starting at ``i``."""
+    first = blocks[i]
+    begin, plus = _prefix_start(norm, first.start)
+    if plus or (i > 0 and _joined(norm, blocks, i - 1)):
+        return None  # international form, or the middle of a longer group
+    last = i
+    total = len(first.digits)
+    while last + 1 < len(blocks) and _joined(norm, blocks, last):
+        last += 1
+        if taken[last]:
+            return None
+        total += len(blocks[last].digits)
+    if not _FOREIGN_MIN <= total <= _FOREIGN_MAX:
+        return None
+    end = blocks[last].end
+    if (begin > 0 and norm[begin - 1] in _ASCII_LETTERS) or norm[end : end + 1] in _ASCII_LETTERS:
+        return None  # glued to a word: "TK03433727" is a passport number
+    digits = "".join(b.digits for b in blocks[i : last + 1])
+    groups = [len(b.digits) for b in blocks[i : last + 1]]
+    for region in order:
+        plan = _plan(region)
+        if plan is None:
+            continue
+        trunk, lengths, country_code = plan
+        if (
+            trunk == "0"
+            and digits[0] != "0"
+            and region not in hinted
+            and not (country_code == 86 and digits[0] == "1")  # Chinese mobiles have no 0
+        ):
+            continue  # people write their national number with its trunk prefix
+        national = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
+        if len(national) not in lengths or national[0] == "0":
+            continue
+        if len(groups) == 1 and region not in hinted and not _may_be_unbroken(digits, trunk):
+            continue
+        # Built directly instead of parsed: the library's parser costs ten times more, and
+        # these digits need no parsing (no letters, no extension, trunk already removed).
+        number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+        if not phonenumbers.is_valid_number_for_region(number, region):
+            continue
+        if region in hinted or _written_like(number, groups, digits, trunk):
+            return begin, last
+    return None
+
+
+def _may_be_unbroken(digits: str, trunk: str) -> bool:
+    """The unbroken forms ``_written_like`` accepts, checked before the library is asked."""
+    if trunk == "0" and digits.startswith("0"):
+        return _UNBROKEN_MIN <= len(digits) <= _UNBROKEN_MAX
+    return len(digits) == 11 and digits[0] == "1"  # a Chinese mobile
+
+
+def _written_like(
+    number: phonenumbers.PhoneNumber, groups: list[int], digits: str, trunk: str
+) -> bool:
+    """Grouped as the country groups it, or unbroken with the trunk prefix (or, for a
+    Chinese mobile, the 11 digits starting with 1 that everyone types unbroken)."""
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    expected = [len(g) for g in _DIGIT_GROUPS.findall(national)]
+    if groups == expected:
+        return True
+    if trunk and groups[1:] == expected and digits.startswith(trunk) and groups[0] == len(trunk):
+        return True  # NANP "1 (617) 572-5961", "1-617-572-5961"
+    if len(groups) == 1:
+        if trunk == "0" and digits.startswith("0"):
+            return _UNBROKEN_MIN <= len(digits) <= _UNBROKEN_MAX
+        return number.country_code == 86 and len(digits) == 11 and digits[0] == "1"
+    return False
