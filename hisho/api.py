@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hisho.accounts.api import router as accounts_router
+from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
@@ -51,6 +52,7 @@ api.add_router("/errands", desk_router)
 api.add_router("/", vault_router)
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
+api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
 
 
 def _field_name(location: Any) -> str:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from hisho.audit.proofs import leaf_indices_for_access_log
 from hisho.schemas import with_errors
 from hisho.vault.access import access_log_for
 
@@ -21,6 +22,8 @@ class AccessLogOut(Schema):
     actor_role: str
     action: str
     errand_id: uuid.UUID | None
+    # Its leaf in the audit log's Merkle tree; null until the sequencer integrated it.
+    leaf_index: int | None
 
 
 class AccessLogParams(Schema):
@@ -34,7 +37,8 @@ class AccessLogParams(Schema):
     summary="Who saw my data: each time staff unsealed it, newest first (customers)",
 )
 def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list[AccessLogOut]:
-    entries = access_log_for(request.user)[params.offset : params.offset + params.limit]
+    entries = list(access_log_for(request.user)[params.offset : params.offset + params.limit])
+    leaves = leaf_indices_for_access_log([entry.pk for entry in entries])
     return [
         AccessLogOut(
             at=entry.at,
@@ -42,6 +46,7 @@ def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list
             actor_role=entry.actor_role,
             action=entry.action,
             errand_id=entry.errand_id,
+            leaf_index=leaves.get(entry.pk),
         )
         for entry in entries
     ]

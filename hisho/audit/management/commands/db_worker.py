@@ -1,0 +1,48 @@
+"""`hisho db_worker`: django-tasks' database worker, with the audit log's sequencer
+running beside it in a thread (hisho.audit.sequencer).
+
+Every job worker is a sequencer candidate: in the embedded shape the one worker that
+`make serve` starts beside the server sequences; in the scaled shape the workers elect
+one with a PostgreSQL advisory lock and another takes over when it dies. This command
+overrides django_tasks_db's (an earlier app in INSTALLED_APPS wins) and only adds the
+thread; `--no-audit-sequencer` leaves it out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from hisho.audit.sequencer import DEFAULT_INTERVAL, start_in_thread
+
+
+class Command(DatabaseWorkerCommand):
+    help = "Run a database background worker and the audit log's sequencer."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-audit-sequencer",
+            action="store_false",
+            dest="audit_sequencer",
+            help="Do not run the audit log's sequencer in this worker.",
+        )
+        parser.add_argument(
+            "--audit-interval",
+            type=float,
+            default=DEFAULT_INTERVAL,
+            help="Seconds between the sequencer's rounds (default: %(default)s).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sequencer_wanted = options.pop("audit_sequencer", True)
+        interval = options.pop("audit_interval", DEFAULT_INTERVAL)
+        # With --reload the parent process only watches files: the child sequences.
+        reloading = options.get("reload") and not options.get("batch")
+        if sequencer_wanted and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
+            start_in_thread(interval=interval)
+        super().handle(*args, **options)
