@@ -64,7 +64,7 @@ class Verifier:
 
 
 def parse_vkey(text: str) -> Verifier:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3 or not _valid_name(parts[0]) or len(parts[1]) != 8:
         raise NoteError("malformed verifier key")
     try:
