@@ -56,7 +56,11 @@ def access_log_entry_bundle(user: Any, leaf_index: int) -> dict[str, Any]:
     visible = access_log_for(user)  # customers only; withheld entries excluded
     entry = AuditEvent.objects.filter(leaf_index=leaf_index, event="vault.staff_unsealed").first()
     access_log_id = (entry.extra or {}).get("access_log_id") if entry is not None else None
-    if entry is None or not visible.filter(pk=access_log_id).exists():
+    if (
+        entry is None
+        or not isinstance(access_log_id, int)
+        or not visible.filter(pk=access_log_id).exists()
+    ):
         raise NotFound("No such entry in your access log.")
     head = tree.latest_head()
     if head is None or head.size <= leaf_index:
@@ -112,4 +116,3 @@ def verify_bundle(bundle: Any, trusted: list[note.Verifier] | None = None) -> Ve
     if not merkle.verify_inclusion(index, size, leaf, hashes, checkpoint.root):
         raise BundleError("the inclusion proof does not verify against the signed root")
     return Verified(index, size, checkpoint.origin, entry)
-

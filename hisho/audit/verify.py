@@ -212,7 +212,9 @@ def verify_log() -> Report:
             if index > expected:
                 missing = f"{expected}" if index == expected + 1 else f"{expected} to {index - 1}"
                 report.add(
-                    Problem(expected, None, f"missing (deleted): leaf {missing}; next is id {entry.pk}")
+                    Problem(
+                        expected, None, f"missing (deleted): leaf {missing}; next is id {entry.pk}"
+                    )
                 )
             # Keep deriving as if the indices were right: the heads decide.
             expected = index

@@ -7,7 +7,6 @@ commitments, the caller's transaction respected, and a clean log verifying.
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
@@ -18,8 +17,8 @@ from django.db import transaction
 from hisho.audit import chain
 from hisho.audit.actions import do_write_checkpoint, record_event
 from hisho.audit.models import AuditEvent, AuditSubject, AuditTreeHead
-from hisho.audit.tree import integrated_size
 from hisho.audit.subjects import resolve
+from hisho.audit.tree import integrated_size
 from hisho.audit.verify import verify_log
 from hisho.demo import Demo
 from hisho.desk.actions import do_assign_errand

@@ -134,7 +134,7 @@ def test_processes_writing_at_once_while_the_sequencer_runs(
     migrated = run(["-m", "hisho", "migrate", "--no-input", "-v", "0"], env)
     assert migrated.returncode == 0, migrated.stderr
     go = tmp_path / "go"
-    sequencer = subprocess.Popen(  # noqa: S603
+    sequencer = subprocess.Popen(
         [sys.executable, "-m", "hisho", "audit-sequencer", "--interval", "0.1"],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -222,7 +222,7 @@ def test_one_sequencer_leads_and_another_takes_over_when_it_dies(
             return [row[0] for row in rows]
 
     def start() -> subprocess.Popen[str]:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [sys.executable, "-m", "hisho", "audit-sequencer", "--interval", "0.1"],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -95,7 +95,10 @@ def test_removing_an_id_without_erasure_is_caught(demo: Demo, raw_sql: Any) -> N
     raw_sql("UPDATE audit_auditevent SET actor_id = NULL WHERE id = %s", [victim.pk])
     report = verify_log()
     problem = report.first_bad
-    assert problem is not None and (problem.index, problem.entry_id) == (victim.leaf_index, victim.pk)
+    assert problem is not None and (problem.index, problem.entry_id) == (
+        victim.leaf_index,
+        victim.pk,
+    )
     assert "not erased" in problem.reason
 
 

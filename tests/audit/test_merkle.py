@@ -156,9 +156,7 @@ def test_consistency_proofs_match_the_ct_vectors(old: int, new: int) -> None:
     assert [p.hex() for p in proof] == CONSISTENCY[(old, new)]
     assert merkle.verify_consistency(old, new, h(ROOTS[old - 1]), h(ROOTS[new - 1]), proof)
     if proof:
-        assert not merkle.verify_consistency(
-            old, new, h(ROOTS[old - 1]), h(ROOTS[new - 2]), proof
-        )
+        assert not merkle.verify_consistency(old, new, h(ROOTS[old - 1]), h(ROOTS[new - 2]), proof)
 
 
 def tamper(proof: list[bytes], where: int, bit: int) -> list[bytes]:
@@ -190,7 +188,9 @@ def test_every_inclusion_proof_verifies_and_tampered_ones_fail(
         assert not merkle.verify_inclusion(index, size, leaf, tamper(proof, flip, flip), root)
         assert not merkle.verify_inclusion(index, size, leaf, proof[:-1], root)
     assert not merkle.verify_inclusion(index, size, leaf, [*proof, root], root)
-    assert not merkle.verify_inclusion(index, size, merkle.leaf_hash(b"x" + data[index]), proof, root)
+    assert not merkle.verify_inclusion(
+        index, size, merkle.leaf_hash(b"x" + data[index]), proof, root
+    )
     assert not merkle.verify_inclusion(index, size, leaf, proof, merkle.node_hash(root, root))
     if size > 1:  # leaves are distinct: the proof holds at its own index only
         other = (index + 1 + flip % (size - 1)) % size
@@ -215,7 +215,9 @@ def test_every_consistency_proof_verifies_and_tampered_ones_fail(
     assert proof == ref_consistency(old, data)
     assert merkle.verify_consistency(old, new, old_root, new_root, proof)
     if proof:
-        assert not merkle.verify_consistency(old, new, old_root, new_root, tamper(proof, flip, flip))
+        assert not merkle.verify_consistency(
+            old, new, old_root, new_root, tamper(proof, flip, flip)
+        )
         assert not merkle.verify_consistency(old, new, old_root, new_root, proof[:-1])
     forked = [*data[: old - 1], data[old - 1] + b"!"]  # a different history of `old` leaves
     if old < new:

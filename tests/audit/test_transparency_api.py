@@ -31,8 +31,8 @@ GO_TEXT = (
     "then you don't know what your problem is.\n"
 )
 GO_SIG = (
-    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotp"
-    "RZb6KE6RyyBwJnAM=\n"
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXg"
+    "KvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 )
 
 
@@ -71,7 +71,7 @@ def test_checkpoint_and_proofs_are_public_and_verify(demo: Demo, api_as: Any) ->
     text = response.content.decode()
     checkpoint = note.open_checkpoint(text, verifiers())
     assert checkpoint.size == second.size and checkpoint.root.hex() == second.root_hash
-    origin, size, root, blank, signature = text.split("\n")[:5]
+    origin, size, _root, blank, signature = text.split("\n")[:5]
     assert (size, blank) == (str(second.size), "") and signature.startswith("\u2014 " + origin)
 
     anonymous = api_as("anonymous")  # validated against the OpenAPI document
@@ -84,7 +84,9 @@ def test_checkpoint_and_proofs_are_public_and_verify(demo: Demo, api_as: Any) ->
         assert leaf == merkle.leaf_hash(chain.leaf_data(entry))
         hashes = [base64.b64decode(h) for h in proof["hashes"]]
         assert merkle.verify_inclusion(proof["index"], proof["size"], leaf, hashes, checkpoint.root)
-    consistency = anonymous.get("/audit/proof/consistency", **{"from": first.size, "to": second.size})
+    consistency = anonymous.get(
+        "/audit/proof/consistency", **{"from": first.size, "to": second.size}
+    )
     assert consistency.status_code == 200
     body = consistency.json()
     assert set(body) == {"from", "to", "hashes"} and body["from"] == first.size
@@ -116,9 +118,10 @@ def test_access_log_entries_carry_their_leaf_and_verify_offline(
     index = entries[0]["leaf_index"]
     assert isinstance(index, int)
     audit = AuditEvent.objects.get(leaf_index=index)
-    assert audit.event == "vault.staff_unsealed" and audit.extra["customer_id"] == demo.people[
-        "alice"
-    ].pk
+    assert (
+        audit.event == "vault.staff_unsealed"
+        and audit.extra["customer_id"] == demo.people["alice"].pk
+    )
 
     bundle_response = api_as("alice").get(f"/me/access-log/{index}/proof")
     assert bundle_response.status_code == 200

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CommandError("URL must be http(s)://host[:port]")
         state = Path(
-            options["state"] or Path("var") / "audit-witness" / f"{parts.netloc.replace(':', '_')}.json"
+            options["state"]
+            or Path("var") / "audit-witness" / f"{parts.netloc.replace(':', '_')}.json"
         )
 
         def fetch(path: str) -> tuple[int, bytes]:

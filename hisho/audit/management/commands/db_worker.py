@@ -11,9 +11,9 @@ thread; `--no-audit-sequencer` leaves it out.
 from __future__ import annotations
 
 import os
+from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import CommandParser
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
@@ -23,7 +23,7 @@ from hisho.audit.sequencer import DEFAULT_INTERVAL, start_in_thread
 class Command(DatabaseWorkerCommand):
     help = "Run a database background worker and the audit log's sequencer."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--no-audit-sequencer",
