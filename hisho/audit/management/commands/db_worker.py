@@ -5,7 +5,7 @@ Every job worker is a sequencer candidate: in the embedded shape the one worker 
 `make serve` starts beside the server sequences; in the scaled shape the workers elect
 one with a PostgreSQL advisory lock and another takes over when it dies. This command
 overrides django_tasks_db's (an earlier app in INSTALLED_APPS wins) and only adds the
-thread; `--no-audit-sequencer` leaves it out.
+thread (not with `--batch`); `--no-audit-sequencer` leaves it out.
 """
 
 from __future__ import annotations
@@ -41,8 +41,13 @@ class Command(DatabaseWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         sequencer_wanted = options.pop("audit_sequencer", True)
         interval = options.pop("audit_interval", DEFAULT_INTERVAL)
-        # With --reload the parent process only watches files: the child sequences.
+        # With --reload the parent process only watches files: the child sequences. A
+        # --batch run (run what is due, then exit) is no long-lived worker: no sequencer.
         reloading = options.get("reload") and not options.get("batch")
-        if sequencer_wanted and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
+        if (
+            sequencer_wanted
+            and not options.get("batch")
+            and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true")
+        ):
             start_in_thread(interval=interval)
         super().handle(*args, **options)
