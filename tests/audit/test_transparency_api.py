@@ -21,6 +21,7 @@ from hisho.audit.proofs import BundleError, verify_bundle
 from hisho.audit.tree import sign_checkpoint, verifiers
 from hisho.audit.witness import Rejected, Witness
 from hisho.demo import Demo
+from tests.audit.conftest import trigger_off
 from tests.audit.test_tamper import rewrite_and_rehash
 
 # golang.org/x/mod/sumdb/note's example key and note (note_test.go), also in C2SP.
@@ -206,10 +207,11 @@ def test_a_witness_rejects_a_fork_the_operator_signed(demo: Demo, tmp_path: Path
     )
     with pytest.raises(Rejected):
         witness.observe()
-    fork.delete()
     # ...or a second tree of the size the witness saw (served as the latest head).
     signed, key_id = sign_checkpoint(head.size, b"\x06" * 32)
-    AuditTreeHead.objects.filter(pk=head.pk).delete()
+    with trigger_off():
+        fork.delete()
+        AuditTreeHead.objects.filter(pk=head.pk).delete()
     AuditTreeHead.objects.create(size=head.size, root_hash="06" * 32, key_id=key_id, note=signed)
     with pytest.raises(Rejected, match="fork"):
         witness.observe()
