@@ -54,7 +54,7 @@ export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 serve: setup
 	$(BIN)/hisho check
 	$(BIN)/hisho privacy-retention --schedule
-	$(BIN)/hisho db_worker & worker=$$!; \
+	$(BIN)/hisho worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT)
 
@@ -80,6 +80,7 @@ bench: setup-bench
 	$(BIN)/python -m bench.dlp.evaluate
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/privacy_bench.py
+	$(BIN)/python bench/audit_bench.py
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py
@@ -88,7 +89,7 @@ bench: setup-bench
 # retention run if none is pending, then runs jobs (policy e-mails, retention).
 worker: setup
 	$(BIN)/hisho privacy-retention --schedule
-	$(BIN)/hisho db_worker
+	$(BIN)/hisho worker
 
 # The scaled shape on this machine (docs/scaling.md): PostgreSQL and Redis (both must be
 # running on 127.0.0.1), two app processes on ports 18100-18101 and a job worker; Ctrl-C

@@ -20,7 +20,9 @@ connections over both app processes like a load balancer:
    clients post to other errands;
 4. resident memory of each app process at idle, with the idle sockets, and under load;
 5. a py-spy profile of one app process during the 16-client post run: the share of its
-   busy time in each step of the message path.
+   busy time in each step of the message path;
+6. the audit sequencer's lag (it runs in the job worker): for every audit entry written
+   during the run, the time from its write until a signed tree head covered it.
 
 Prints markdown (docs/performance.md, "Live chat and the scaled shape") and writes the
 raw figures as JSON. Needs wrk (`apt-get install wrk`; `make bench` installs it) and
@@ -491,6 +493,38 @@ def step_costs(
     return results
 
 
+# --- the audit sequencer -------------------------------------------------------------------------
+
+
+def sequencer_lag(since: float) -> dict[str, Any]:
+    """Seconds from each audit entry's write (`at`, set just before its commit) to the
+    first signed tree head that covers it, for entries written since `since` (epoch)."""
+    import psycopg
+
+    with psycopg.connect(dbname=DATABASE, host="127.0.0.1", user="postgres") as db:
+        rows = db.execute(
+            "SELECT EXTRACT(EPOCH FROM (h.at - e.at)) FROM audit_auditevent e "
+            "JOIN LATERAL (SELECT at FROM audit_audittreehead WHERE size > e.leaf_index "
+            "ORDER BY size LIMIT 1) h ON true WHERE e.at >= to_timestamp(%s)",
+            [since],
+        ).fetchall()
+        pending = db.execute(
+            "SELECT count(*) FROM audit_auditevent WHERE leaf_index IS NULL"
+        ).fetchone()
+        heads = db.execute(
+            "SELECT count(*) FROM audit_audittreehead WHERE at >= to_timestamp(%s)", [since]
+        ).fetchone()
+    lags = [float(r[0]) for r in rows]
+    return {
+        "entries": len(lags),
+        "heads": int(heads[0]) if heads else 0,
+        "pending_at_end": int(pending[0]) if pending else 0,
+        "p50_s": percentile(lags, 50),
+        "p99_s": percentile(lags, 99),
+        "max_s": max(lags) if lags else None,
+    }
+
+
 # --- the run --------------------------------------------------------------------------------------
 
 
@@ -560,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
 
         posts: dict[str, Any] = {}
         reads: dict[str, Any] = {}
+        run_started = time.time()
         for c in CONCURRENCY:
             sampler.phase = f"load c={c}"
             rounds: dict[str, list[dict[str, Any]]] = {"api": [], "plain": []}
@@ -617,6 +652,9 @@ def main(argv: list[str] | None = None) -> int:
                 background_seconds=args.seconds * 2,
             )
         )
+        time.sleep(3)  # the sequencer's last round
+        report["sequencer_lag"] = sequencer_lag(run_started)
+        print(f"sequencer lag: {report['sequencer_lag']}", file=sys.stderr)
         sampler.stopped.set()
         report["rss_peaks_mib"] = {phase: peaks for phase, peaks in sampler.peaks.items()}
         if not args.no_steps:
@@ -681,6 +719,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['max_ms']:.1f} ms | {r['post_p50_ms']:.1f} ms | {r['post_p99_ms']:.1f} ms "
             f"| {r['after_201_p50_ms']:.1f} ms | {r['after_201_p99_ms']:.1f} ms | {r['lost']} |"
         )
+    lag = report.get("sequencer_lag")
+    if lag and lag.get("entries"):
+        lines += [
+            "",
+            f"Audit sequencer lag, write → covered by a signed tree head, {lag['entries']} "
+            f"entries written during the run, {lag['heads']} heads signed: p50 "
+            f"{lag['p50_s'] * 1000:.0f} ms, p99 {lag['p99_s'] * 1000:.0f} ms, max "
+            f"{lag['max_s'] * 1000:.0f} ms; not integrated at the end: {lag['pending_at_end']}.",
+        ]
     lines += ["", "| memory (RSS) | app process A | app process B |", "|---|---:|---:|"]
     lines.append(
         f"| idle after start | {report['rss_idle_mib'][0]:.0f} MiB "

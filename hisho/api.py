@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from hisho.accounts.api import router as accounts_router
 from hisho.accounts.security import ReauthenticationRequired
 from hisho.accounts.social_api import router as connected_accounts_router
+from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
@@ -61,6 +62,7 @@ api.add_router("/", categories_router)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
+api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
 
 
 def _field_name(location: Any) -> str:

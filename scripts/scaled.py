@@ -11,7 +11,7 @@
    under the shape's own HISHO_VAR_DIR, so every process shares them), and `hisho demo`
    with `--demo`,
 3. starts the app processes (`uvicorn hisho.asgi:application`, one per port, from
-   `--port` up) and the job workers (`hisho db_worker`, when the task queue is
+   `--port` up) and the job workers (`hisho worker`, when the task queue is
    installed), all with the same environment (printed, so you can start more by hand),
 4. waits until every app answers, prints where they are, and runs until Ctrl-C or
    SIGTERM, then stops them all (SIGTERM, then SIGKILL after a grace period).
@@ -244,7 +244,7 @@ class ScaledShape:
             for index in range(self.job_workers):
                 argv = [
                     *_hisho(),
-                    "db_worker",
+                    "worker",
                     "--interval",
                     "0.2",
                     "--no-startup-delay",

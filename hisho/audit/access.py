@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role
 from hisho.audit.chain import PERSON_KEYS
-from hisho.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSubject
+from hisho.audit.models import AuditEvent, AuditSubject, AuditTreeHead
 
 
 def require_admin(user: Any) -> None:
@@ -27,13 +27,13 @@ class AuditFilter:
     target_id: str = ""
     since: dt.datetime | None = None
     until: dt.datetime | None = None
-    before_seq: int | None = None
+    before_id: int | None = None
 
 
 def audit_log_for(user: Any, wanted: AuditFilter) -> QuerySet[AuditEvent]:
     """The log, newest first, filtered; admins only."""
     require_admin(user)
-    entries = AuditEvent.objects.order_by("-seq")
+    entries = AuditEvent.objects.order_by("-id")
     if wanted.event:
         if wanted.event.endswith("."):
             entries = entries.filter(event__startswith=wanted.event)
@@ -60,23 +60,23 @@ def audit_log_for(user: Any, wanted: AuditFilter) -> QuerySet[AuditEvent]:
         entries = entries.filter(at__gte=wanted.since)
     if wanted.until is not None:
         entries = entries.filter(at__lt=wanted.until)
-    if wanted.before_seq is not None:
-        entries = entries.filter(seq__lt=wanted.before_seq)
+    if wanted.before_id is not None:
+        entries = entries.filter(id__lt=wanted.before_id)
     return entries
 
 
 @dataclass(frozen=True)
 class ChainStatus:
-    length: int
-    head_hash: str
-    last_checkpoint: AuditCheckpoint | None
+    length: int  # entries, integrated or not
+    integrated: int  # leaves in the tree
+    last_head: AuditTreeHead | None
 
 
 def chain_status(user: Any) -> ChainStatus:
     require_admin(user)
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head = AuditTreeHead.objects.order_by("-size").first()
     return ChainStatus(
-        length=head.seq if head else 0,
-        head_hash=head.head_hash if head else "",
-        last_checkpoint=AuditCheckpoint.objects.order_by("-seq").first(),
+        length=AuditEvent.objects.count(),
+        integrated=head.size if head else 0,
+        last_head=head,
     )

@@ -1,9 +1,9 @@
 """Writing audit events. Called by every action, inside the action's transaction.
 
-`record_event` appends one entry to the hash chain (hisho.audit.chain): it locks the
-chain head, so appends from any number of threads and processes take turns and each
-entry links to the one committed before it. The lock is held until the caller's
-transaction ends — so record the event as the last step of an action where possible.
+`record_event` inserts one entry with its own leaf hash (hisho.audit.chain) and takes no
+shared lock: appends from any number of threads and processes never wait for each other.
+The sequencer (hisho.audit.sequencer, hisho.audit.tree) later folds committed entries
+into the Merkle tree and signs a tree head; a rolled-back action leaves nothing to fold.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hisho.audit import chain, subjects
-from hisho.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSubject
+from hisho.audit.models import AuditEvent, AuditSubject, AuditTreeHead
 from hisho.signing.canonical import MAX_SAFE_INTEGER
 
 # What may stand in `extra`: ids, enum values, counts and flags. Free text could carry
@@ -51,27 +51,6 @@ def _check_extra(extra: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _locked_head() -> AuditChainHead:
-    """The chain head, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE;
-    SQLite: the transaction already holds the write lock, BEGIN IMMEDIATE)."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        # Made by migration; made again here if the table was emptied (a test flush).
-        last = AuditEvent.objects.order_by("-seq").first()
-        AuditChainHead.objects.bulk_create(
-            [
-                AuditChainHead(
-                    pk=1,
-                    seq=last.seq if last else 0,
-                    head_hash=last.entry_hash if last else chain.GENESIS,
-                )
-            ],
-            ignore_conflicts=True,
-        )
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
-
-
 def record_event(
     event: str,
     *,
@@ -94,26 +73,22 @@ def record_event(
     }
     people = {p for p in (actor_id, target_person, *extra_people.values()) if p is not None}
 
-    with transaction.atomic():
-        refs = subjects.refs_for(people)
-        head = _locked_head()
-        entry = AuditEvent(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            event=event,
-            actor_id=actor_id,
-            actor_ref=refs[actor_id] if actor_id is not None else "",
-            target_type=target_type,
-            target_id=target_id,
-            target_ref=refs[target_person] if target_person is not None else "",
-            extra=clean,
-            extra_refs={key: refs[value] for key, value in extra_people.items()},
-            prev_hash=head.head_hash,
-        )
-        entry.entry_hash = chain.entry_hash(entry)
-        entry.save(force_insert=True)
-        head.seq, head.head_hash, head.updated_at = entry.seq, entry.entry_hash, entry.at
-        head.save(update_fields=["seq", "head_hash", "updated_at"])
+    # One INSERT, in the caller's transaction (or autocommit): no savepoint, no lock.
+    refs = subjects.refs_for(people)
+    entry = AuditEvent(
+        version=chain.TREE_VERSION,
+        at=timezone.now(),
+        event=event,
+        actor_id=actor_id,
+        actor_ref=refs[actor_id] if actor_id is not None else "",
+        target_type=target_type,
+        target_id=target_id,
+        target_ref=refs[target_person] if target_person is not None else "",
+        extra=clean,
+        extra_refs={key: refs[value] for key, value in extra_people.items()},
+    )
+    entry.leaf_hash = chain.leaf_hash(entry)
+    entry.save(force_insert=True)
     return entry
 
 
@@ -160,33 +135,10 @@ def do_erase_audit_subject(*, actor: Any | None, person_id: int) -> str:
     return ref
 
 
-def do_write_checkpoint(*, actor: Any | None = None) -> AuditCheckpoint | None:
-    """Sign the chain's length and head hash (`hisho audit-checkpoint`, run periodically).
-    None when nothing was appended since the last checkpoint."""
-    from hisho.signing.actions import do_ensure_signing_key
-    from hisho.signing.service import sign_document
+def do_write_checkpoint(*, actor: Any | None = None) -> AuditTreeHead | None:
+    """Integrate every committed entry not yet in the tree and sign the new tree head
+    (`hisho audit-checkpoint`; the sequencer does the same continuously). None when the
+    latest signed head already covers every entry."""
+    from hisho.audit.tree import integrate_all
 
-    # Made before the head is locked: making the first key records an event itself.
-    do_ensure_signing_key(actor=actor)
-    with transaction.atomic():
-        head = _locked_head()
-        last = AuditCheckpoint.objects.order_by("-seq").first()
-        if head.seq == 0 or (last is not None and last.seq >= head.seq):
-            return None
-        at = timezone.now()
-        document = sign_document(
-            {
-                "type": "hisho.audit.checkpoint",
-                "v": 1,
-                "count": head.seq,
-                "head": head.head_hash,
-                "at": chain.iso_at(at),
-            }
-        )
-        return AuditCheckpoint.objects.create(
-            seq=head.seq,
-            head_hash=head.head_hash,
-            at=at,
-            key_id=document["signature"]["key_id"],
-            document=document,
-        )
+    return integrate_all()

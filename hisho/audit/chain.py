@@ -1,11 +1,15 @@
-"""The hash chain: what an entry's hash covers, and the person-id commitments.
+"""What an entry's leaf hash covers, and the person-id commitments.
 
-    entry_hash = SHA-256( canonical_json({
-        "v": 1, "seq": n, "prev": <hash of entry n-1, or 64 zeros>,
+    leaf_hash = SHA-256( 0x00 || canonical_json({
+        "v": 2,
         "at": "<UTC ISO 8601, microseconds>", "event": "...",
         "actor": <actor_ref or null>, "target_type": "...",
         "target": <target_ref if the target is a person, else target_id>,
         "extra": {key: <ref if the key names a person, else the value>} }) )
+
+— an RFC 6962 leaf (hisho.audit.merkle). Entries of the former hash chain (version 1)
+keep their document, which also has "seq" (their position, = leaf index + 1) and "prev"
+(the chain hash of the entry before); their chain hash was SHA-256 of the same bytes.
 
 Person ids appear in the hashed document only as commitments (refs), so erasure can
 remove the plain ids from the row and the hash still checks (docs/audit.md).
@@ -20,10 +24,12 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from hisho.audit import merkle
 from hisho.signing.canonical import canonical_json
 
-GENESIS = "0" * 64
+GENESIS = "0" * 64  # "prev" of the former chain's first entry
 CHAIN_VERSION = 1
+TREE_VERSION = 2
 
 # Keys of `extra` whose (integer) values are person ids: they are committed like the
 # actor. Callers naming a person in `extra` use one of these keys.
@@ -54,7 +60,8 @@ def iso_at(moment: dt.datetime) -> str:
 
 
 class EntryFields(Protocol):
-    seq: int
+    version: int
+    leaf_index: int | None
     prev_hash: str
     at: dt.datetime
     event: str
@@ -68,10 +75,8 @@ class EntryFields(Protocol):
 
 def hashed_document(entry: EntryFields) -> dict[str, Any]:
     refs = entry.extra_refs or {}
-    return {
-        "v": CHAIN_VERSION,
-        "seq": entry.seq,
-        "prev": entry.prev_hash,
+    document: dict[str, Any] = {
+        "v": entry.version,
         "at": iso_at(entry.at),
         "event": entry.event,
         "actor": entry.actor_ref or None,
@@ -79,7 +84,23 @@ def hashed_document(entry: EntryFields) -> dict[str, Any]:
         "target": entry.target_ref or entry.target_id,
         "extra": {key: refs.get(key, value) for key, value in (entry.extra or {}).items()},
     }
+    if entry.version == CHAIN_VERSION:
+        document["seq"] = (entry.leaf_index if entry.leaf_index is not None else -1) + 1
+        document["prev"] = entry.prev_hash
+    return document
 
 
-def entry_hash(entry: EntryFields) -> str:
-    return hashlib.sha256(canonical_json(hashed_document(entry))).hexdigest()
+def leaf_data(entry: EntryFields) -> bytes:
+    """The bytes the entry's Merkle leaf is the hash of."""
+    return canonical_json(hashed_document(entry))
+
+
+def leaf_hash(entry: EntryFields) -> str:
+    """The entry's RFC 6962 leaf hash, hex."""
+    return merkle.leaf_hash(leaf_data(entry)).hex()
+
+
+def chain_hash(entry: EntryFields) -> str:
+    """Version 1 only: the entry's hash in the former chain (what "prev" and the old signed
+    checkpoints name)."""
+    return hashlib.sha256(leaf_data(entry)).hexdigest()

@@ -53,5 +53,5 @@ class AuditFilterForm(forms.Form):
             target_id=(data.get("target_id") or "").strip(),
             since=day_start(data.get("since")),
             until=day_start(until + dt.timedelta(days=1)) if until else None,
-            before_seq=data.get("before"),
+            before_id=data.get("before"),
         )

@@ -1,35 +1,90 @@
-"""Checking the audit log (`hisho audit-verify`): the hash chain, the person-id
-commitments, the chain head and the signed checkpoints. Reports the first bad entry.
+"""Checking the audit log (`hisho audit-verify`): re-derive the whole Merkle tree from the
+entries, check every signed tree head against it, the person-id commitments, and the
+former hash chain's entries and checkpoints. Reports the first bad entry.
 
 What each check catches (docs/audit.md):
-- an entry changed in place: its recomputed hash differs from the stored one;
-- an entry deleted: a gap in `seq`, and the next entry's `prev_hash` points at nothing;
-- entries reordered: a hash covers its own position, and ids must rise with `seq`;
-- entries deleted from the end: the chain head, and a checkpoint, know a longer chain;
-- a whole tail rewritten and rehashed: the signed checkpoints no longer match;
-- a plain person id changed: it no longer matches its commitment.
+- an entry changed in place: its recomputed leaf hash differs from the stored one, and
+  the re-derived root differs from every signed head after it;
+- an entry deleted: a gap in the leaf indices;
+- entries reordered or rewritten and rehashed, stored hashes and nodes included: the
+  re-derived root no longer matches the signed heads;
+- entries deleted from the end: a signed head knows a longer log;
+- a plain person id changed: it no longer matches its commitment;
+- a head forged or changed: its Ed25519 signature.
+Entries not yet integrated (no leaf index) are checked against their own leaf hash only:
+no signed head covers them yet (the window; docs/audit.md §3).
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from hisho.audit import chain
-from hisho.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from hisho.audit import chain, merkle, note
+from hisho.audit.models import AuditCheckpoint, AuditEvent, AuditTreeHead
 from hisho.audit.subjects import SubjectBook, load_subjects
 
 MAX_PROBLEMS = 50
 
+_FIELDS = (
+    "pk",
+    "leaf_index",
+    "version",
+    "at",
+    "event",
+    "actor_id",
+    "target_type",
+    "target_id",
+    "extra",
+    "actor_ref",
+    "target_ref",
+    "extra_refs",
+    "prev_hash",
+    "leaf_hash",
+)
+
+
+class _Row:
+    """An entry as read for checking (values, not model instances: a million of them)."""
+
+    __slots__ = _FIELDS
+    pk: int
+    leaf_index: int | None
+    version: int
+    at: Any
+    event: str
+    actor_id: int | None
+    target_type: str
+    target_id: str
+    extra: Any
+    actor_ref: str
+    target_ref: str
+    extra_refs: Any
+    prev_hash: str
+    leaf_hash: str
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        for name, value in zip(_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
 
 @dataclass(frozen=True)
 class Problem:
-    seq: int | None  # the chain position concerned (None: not one entry)
+    index: int | None  # the leaf index concerned (None: not one integrated entry)
     entry_id: int | None
     reason: str
+    # A signed head that no longer matches covers a range of leaves: less precise than a
+    # problem with one entry, so named first only when there is no such problem.
+    covers_range: bool = False
 
     def __str__(self) -> str:
-        where = f"entry seq {self.seq}" if self.seq is not None else "the log"
+        if self.index is not None:
+            where = f"leaf {self.index}"
+        elif self.entry_id is not None:
+            where = "a pending entry"
+        else:
+            where = "the log"
         if self.entry_id is not None:
             where += f" (id {self.entry_id})"
         return f"{where}: {self.reason}"
@@ -38,7 +93,10 @@ class Problem:
 @dataclass
 class Report:
     entries: int = 0
+    pending: int = 0
+    heads: int = 0
     checkpoints: int = 0
+    size: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -47,10 +105,11 @@ class Report:
 
     @property
     def first_bad(self) -> Problem | None:
-        """The earliest problem in the chain (by position), else the first found."""
-        placed = [p for p in self.problems if p.seq is not None]
-        if placed:
-            return min(placed, key=lambda p: p.seq or 0)
+        """The earliest problem in the tree (by leaf index), else the first found."""
+        placed = [p for p in self.problems if p.index is not None]
+        precise = [p for p in placed if not p.covers_range]
+        if precise or placed:
+            return min(precise or placed, key=lambda p: p.index or 0)
         return self.problems[0] if self.problems else None
 
     def add(self, problem: Problem) -> None:
@@ -59,117 +118,202 @@ class Report:
 
 
 def _check_people(entry: Any, book: SubjectBook, report: Report) -> None:
+    where = entry.leaf_index
+
     def check(ref: str, plain: int | None, what: str) -> None:
         if ref in book.bad:
-            report.add(Problem(entry.seq, entry.pk, f"{what}: {book.bad[ref]}"))
+            report.add(Problem(where, entry.pk, f"{what}: {book.bad[ref]}"))
         elif plain is None:
             if ref not in book.erased:
-                report.add(Problem(entry.seq, entry.pk, f"{what} was removed, but not erased"))
+                report.add(Problem(where, entry.pk, f"{what} was removed, but not erased"))
         elif book.ref_of.get(plain) != ref:
-            report.add(Problem(entry.seq, entry.pk, f"{what} does not match its commitment"))
+            report.add(Problem(where, entry.pk, f"{what} does not match its commitment"))
 
     if entry.actor_ref:
         check(entry.actor_ref, entry.actor_id, "the actor id")
     elif entry.actor_id is not None:
-        report.add(Problem(entry.seq, entry.pk, "the actor id has no commitment"))
+        report.add(Problem(where, entry.pk, "the actor id has no commitment"))
     if entry.target_ref:
         plain = int(entry.target_id) if entry.target_id.isdigit() else None
         if entry.target_id and plain is None:
-            report.add(Problem(entry.seq, entry.pk, "the target id is not a person id"))
+            report.add(Problem(where, entry.pk, "the target id is not a person id"))
         else:
             check(entry.target_ref, plain, "the target id")
     elif entry.target_type == chain.person_target_type() and entry.target_id:
-        report.add(Problem(entry.seq, entry.pk, "the person target has no commitment"))
+        report.add(Problem(where, entry.pk, "the person target has no commitment"))
     extra = entry.extra or {}
     for key, ref in (entry.extra_refs or {}).items():
         if key not in extra:
-            report.add(Problem(entry.seq, entry.pk, f"extra {key!r} is missing"))
+            report.add(Problem(where, entry.pk, f"extra {key!r} is missing"))
             continue
         value = extra[key]
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            report.add(Problem(entry.seq, entry.pk, f"extra {key!r} is not a person id"))
+            report.add(Problem(where, entry.pk, f"extra {key!r} is not a person id"))
             continue
         check(ref, value, f"extra {key!r}")
+
+
+@dataclass(frozen=True)
+class _Head:
+    size: int
+    root: bytes
+    label: str
+
+
+def _load_heads(report: Report) -> list[_Head]:
+    """Signed tree heads whose signature and fields check, by size."""
+    from hisho.audit.tree import origin
+    from hisho.signing.keys import trusted_public_key
+
+    heads: list[_Head] = []
+    name = origin()
+    for head in AuditTreeHead.objects.order_by("size"):
+        report.heads += 1
+        label = f"signed tree head {head.size}"
+        public = trusted_public_key(head.key_id)
+        if public is None:
+            report.add(Problem(None, None, f"{label}: signed by an unknown key"))
+            continue
+        verifier = note.Verifier(name, public.public_bytes_raw())
+        try:
+            checkpoint = note.open_checkpoint(head.note, [verifier])
+        except note.NoteError as exc:
+            report.add(Problem(None, None, f"{label}: signature invalid ({exc})"))
+            continue
+        if checkpoint.size != head.size or checkpoint.root.hex() != head.root_hash:
+            report.add(Problem(None, None, f"{label}: fields do not match its signed note"))
+            continue
+        heads.append(_Head(checkpoint.size, checkpoint.root, label))
+    return heads
 
 
 def verify_log() -> Report:
     report = Report()
     book = load_subjects()
-    expected_seq, prev_hash, prev_id = 1, chain.GENESIS, 0
-    hash_at: dict[int, str] = {}
-    checkpoint_seqs = set(AuditCheckpoint.objects.values_list("seq", flat=True))
-    for entry in AuditEvent.objects.order_by("seq", "id").iterator(chunk_size=2000):
+    heads = _load_heads(report)
+    roots_wanted = {head.size for head in heads}
+    roots: dict[int, bytes] = {}
+    legacy = {c.seq: c for c in AuditCheckpoint.objects.order_by("seq")}
+    chain_at: dict[int, str] = {}
+
+    compact = merkle.CompactRange()
+    expected, prev_chain, in_chain = 0, chain.GENESIS, True
+    rows = (
+        AuditEvent.objects.filter(leaf_index__isnull=False)
+        .order_by("leaf_index")
+        .values_list(*_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    for values in rows:
+        entry = _Row(values)
         report.entries += 1
-        if entry.seq != expected_seq:
-            if entry.seq < expected_seq:
-                report.add(Problem(entry.seq, entry.pk, "a second entry at this position"))
-            else:
-                missing = (
-                    f"seq {expected_seq}"
-                    if entry.seq == expected_seq + 1
-                    else f"seq {expected_seq} to {entry.seq - 1}"
-                )
+        index = int(entry.leaf_index or 0)
+        if index != expected:
+            if index > expected:
+                missing = f"{expected}" if index == expected + 1 else f"{expected} to {index - 1}"
                 report.add(
                     Problem(
-                        expected_seq, None, f"missing (deleted): {missing}; next is id {entry.pk}"
+                        expected, None, f"missing (deleted): leaf {missing}; next is id {entry.pk}"
                     )
                 )
-        elif entry.prev_hash != prev_hash:
-            report.add(
-                Problem(entry.seq, entry.pk, "does not link to the entry before it (prev_hash)")
-            )
-        if chain.entry_hash(entry) != entry.entry_hash:
-            report.add(Problem(entry.seq, entry.pk, "its content does not match its hash"))
-        if entry.pk <= prev_id:
-            report.add(Problem(entry.seq, entry.pk, "out of order: ids must rise with seq"))
+            # Keep deriving as if the indices were right: the heads decide.
+            expected = index
+        data = chain.leaf_data(entry)
+        leaf = merkle.leaf_hash(data)
+        if leaf.hex() != entry.leaf_hash:
+            report.add(Problem(index, entry.pk, "its content does not match its hash"))
+        if entry.version == chain.CHAIN_VERSION:
+            if not in_chain:
+                report.add(Problem(index, entry.pk, "a chain entry after the chain ended"))
+            elif entry.prev_hash != prev_chain:
+                report.add(
+                    Problem(index, entry.pk, "does not link to the entry before it (prev_hash)")
+                )
+            prev_chain = chain.chain_hash(entry)
+            if index + 1 in legacy:
+                chain_at[index + 1] = prev_chain
+        else:
+            in_chain = False
         _check_people(entry, book, report)
-        if entry.seq in checkpoint_seqs:
-            hash_at[entry.seq] = entry.entry_hash
-        expected_seq, prev_hash, prev_id = entry.seq + 1, entry.entry_hash, entry.pk
-    last_seq = expected_seq - 1
+        compact.append(leaf)
+        expected += 1
+        if compact.size in roots_wanted:
+            roots[compact.size] = compact.root()
+    report.size = compact.size
 
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq, head.head_hash) != (last_seq, prev_hash):
-        if head.seq > last_seq:
+    checked = 0
+    for head in heads:
+        if head.size > compact.size:
             report.add(
-                Problem(last_seq + 1, None, f"missing (deleted): the chain head records {head.seq}")
+                Problem(
+                    compact.size,
+                    None,
+                    f"missing (deleted): {head.label} signed a longer log",
+                )
+            )
+        elif roots.get(head.size) != head.root:
+            report.add(
+                Problem(
+                    checked,
+                    None,
+                    f"leaves {checked} to {head.size - 1} differ from what {head.label} "
+                    "signed (rewritten and rehashed)",
+                    covers_range=True,
+                )
             )
         else:
-            report.add(Problem(None, None, "the chain head does not match the last entry"))
+            checked = head.size
 
+    _check_legacy(legacy, chain_at, compact.size, report)
+
+    for values in (
+        AuditEvent.objects.filter(leaf_index__isnull=True).order_by("id").values_list(*_FIELDS)
+    ):
+        entry = _Row(values)
+        report.pending += 1
+        if chain.leaf_hash(entry) != entry.leaf_hash:
+            report.add(Problem(None, entry.pk, "its content does not match its hash"))
+        _check_people(entry, book, report)
+    return report
+
+
+def _check_legacy(
+    legacy: dict[int, AuditCheckpoint], chain_at: dict[int, str], size: int, report: Report
+) -> None:
+    """The former chain's signed checkpoints: each must sign the chain hash at its count."""
     from hisho.signing.service import BadSignature, verify_document
 
-    previous_checkpoint = 0
-    for checkpoint in AuditCheckpoint.objects.order_by("seq"):
+    previous = 0
+    for seq, checkpoint in legacy.items():
         report.checkpoints += 1
         try:
             payload = verify_document(checkpoint.document)
         except BadSignature as exc:
-            report.add(Problem(None, None, f"checkpoint {checkpoint.seq}: signature {exc.reason}"))
+            report.add(Problem(None, None, f"checkpoint {seq}: signature {exc.reason}"))
             continue
         if (
             payload.get("type") != "hisho.audit.checkpoint"
-            or payload.get("count") != checkpoint.seq
+            or payload.get("count") != seq
             or payload.get("head") != checkpoint.head_hash
         ):
-            report.add(Problem(None, None, f"checkpoint {checkpoint.seq}: fields do not match"))
+            report.add(Problem(None, None, f"checkpoint {seq}: fields do not match"))
             continue
-        if checkpoint.seq > last_seq:
+        if seq > size:
+            report.add(
+                Problem(size, None, f"missing (deleted): checkpoint {seq} signed a longer log")
+            )
+        elif chain_at.get(seq) != checkpoint.head_hash:
             report.add(
                 Problem(
-                    last_seq + 1,
+                    previous,
                     None,
-                    f"missing (deleted): checkpoint {checkpoint.seq} signed a longer log",
+                    f"leaves {previous} to {seq - 1} differ from what chain checkpoint {seq} "
+                    "signed (rewritten and rehashed)",
+                    covers_range=True,
                 )
             )
-        elif hash_at.get(checkpoint.seq) != checkpoint.head_hash:
-            report.add(
-                Problem(
-                    previous_checkpoint + 1,
-                    None,
-                    f"entries {previous_checkpoint + 1} to {checkpoint.seq} differ from what "
-                    f"checkpoint {checkpoint.seq} signed (rewritten and rehashed)",
-                )
-            )
-        previous_checkpoint = checkpoint.seq
-    return report
+        previous = seq
+
+
+def root_b64(root: bytes) -> str:
+    return base64.b64encode(root).decode()

@@ -23,7 +23,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = entries[:PAGE]
     query = request.GET.copy()
     if more:
-        query["before"] = str(entries[-1].seq)
+        query["before"] = str(entries[-1].pk)
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,

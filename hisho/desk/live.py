@@ -13,18 +13,23 @@ the vault (hisho.desk.content), as the API would for a poll.
 
 The actions register these with `transaction.on_commit(..., robust=True)`: nothing is
 announced for a write that rolls back, and a channel layer that is down costs live
-delivery (clients catch up with `?after=<message id>`), never the write.
+delivery (clients catch up with `?after=<message id>`), never the write. With a channel
+layer outside the process (Redis, the scaled shape) the sends go to a background event
+loop and the request does not wait for them: the 201 does not need them (issue 15). The
+in-memory layer (embedded) lives on the server's own loop and is sent to as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +76,44 @@ def assignment_changed(
     )
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread, for sends nobody waits for (its
+    Redis connections are reused from send to send)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-fan-out", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
 def _send(user_ids: Iterable[int], event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     payload = {"type": EVENT_TYPE, **event}
+    user_ids = list(user_ids)
 
     async def send_all() -> None:
         for user_id in user_ids:
             await layer.group_send(user_group(user_id), payload)
 
+    def failed(what: Any) -> None:
+        # Ids only in the log. The write has committed; clients catch up by `after=`.
+        log.error("live fan-out failed (%s on errand %s): %r", event["kind"], event["errand"], what)
+
+    if not isinstance(layer, InMemoryChannelLayer):
+        future = asyncio.run_coroutine_threadsafe(send_all(), _background_loop())
+        future.add_done_callback(
+            lambda done: failed(done.exception()) if done.exception() is not None else None
+        )
+        return
     try:
         async_to_sync(send_all)()
     except Exception:
-        # Ids only in the log. The write has committed; clients catch up by `after=`.
         log.exception("live fan-out failed (%s on errand %s)", event["kind"], event["errand"])

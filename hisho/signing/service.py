@@ -76,6 +76,15 @@ def sign(payload: bytes) -> Signature:
     return Signature(row.key_id, keys.open_private(row).sign(payload))
 
 
+def sign_with_public_key(payload: bytes) -> tuple[Signature, bytes]:
+    """Sign with the active key; also its raw public key (signed notes name the key by a
+    hash of it: hisho.audit.note)."""
+    from hisho.signing.actions import do_ensure_signing_key
+
+    row = do_ensure_signing_key()
+    return Signature(row.key_id, keys.open_private(row).sign(payload)), bytes(row.public_key)
+
+
 def verify(payload: bytes, signature: Signature) -> bool:
     """True if `signature` is a signature over `payload` by one of Hisho's keys (active or
     retired)."""

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from hisho.accounts.principal import principal_of
+from hisho.audit.proofs import leaf_indices_for_access_log
 from hisho.schemas import with_errors
 from hisho.vault.access import access_log_for
 
@@ -22,6 +23,8 @@ class AccessLogOut(Schema):
     actor_role: str
     action: str
     errand_id: uuid.UUID | None
+    # Its leaf in the audit log's Merkle tree; null until the sequencer integrated it.
+    leaf_index: int | None
 
 
 class AccessLogParams(Schema):
@@ -35,7 +38,10 @@ class AccessLogParams(Schema):
     summary="Who saw my data: each time staff unsealed it, newest first (customers)",
 )
 def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list[AccessLogOut]:
-    entries = access_log_for(principal_of(request))[params.offset : params.offset + params.limit]
+    entries = list(
+        access_log_for(principal_of(request))[params.offset : params.offset + params.limit]
+    )
+    leaves = leaf_indices_for_access_log([entry.pk for entry in entries])
     return [
         AccessLogOut(
             at=entry.at,
@@ -43,6 +49,7 @@ def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list
             actor_role=entry.actor_role,
             action=entry.action,
             errand_id=entry.errand_id,
+            leaf_index=leaves.get(entry.pk),
         )
         for entry in entries
     ]

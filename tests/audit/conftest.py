@@ -16,20 +16,28 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
+TABLES = (
+    "audit_auditevent",
+    "audit_auditcheckpoint",
+    "audit_audittreenode",
+    "audit_audittreehead",
+)
+
+
 @contextmanager
 def trigger_off() -> Iterator[None]:
     """Switch the append-only trigger off for the block (within the test's transaction)."""
     if on_postgresql:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")
+            for table in TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     try:
         yield
     finally:
         if on_postgresql:
             with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-                cursor.execute("ALTER TABLE audit_auditcheckpoint ENABLE TRIGGER USER")
+                for table in TABLES:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 @pytest.fixture

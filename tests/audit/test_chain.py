@@ -1,10 +1,12 @@
-"""The hash chain as record_event writes it: positions without gaps, each entry linked to
-the one before, person ids covered only as commitments, the caller's transaction
-respected, and a clean log verifying."""
+"""The log as record_event writes it and the sequencer integrates it: each entry with its
+own leaf hash, leaves without gaps in commit order, person ids covered only as
+commitments, the caller's transaction respected, and a clean log verifying.
+
+(Before issue 15 this file tested a hash chain with a locked head: `seq`/`prev_hash` and
+`AuditChainHead` are gone; the same properties are now asserted of leaves and heads.)"""
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
@@ -14,25 +16,28 @@ from django.db import transaction
 
 from hisho.audit import chain
 from hisho.audit.actions import do_write_checkpoint, record_event
-from hisho.audit.models import AuditChainHead, AuditEvent, AuditSubject
+from hisho.audit.models import AuditEvent, AuditSubject, AuditTreeHead
 from hisho.audit.subjects import resolve
+from hisho.audit.tree import integrated_size
 from hisho.audit.verify import verify_log
 from hisho.demo import Demo
 from hisho.desk.actions import do_assign_errand
 
 
-def test_entries_form_a_chain(demo: Demo) -> None:
-    entries = list(AuditEvent.objects.order_by("seq"))
+def test_entries_form_a_tree(demo: Demo) -> None:
+    assert AuditEvent.objects.filter(leaf_index__isnull=True).count() >= 10  # not yet folded
+    head = do_write_checkpoint()
+    assert head is not None
+    entries = list(AuditEvent.objects.order_by("leaf_index"))
     assert len(entries) >= 10  # the demo world, built through actions
-    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-    assert entries[0].prev_hash == chain.GENESIS
-    for before, after in itertools.pairwise(entries):
-        assert after.prev_hash == before.entry_hash
-        assert after.pk > before.pk
+    assert [e.leaf_index for e in entries] == list(range(len(entries)))
+    # Integrated in id (commit) order, every one with the leaf hash it was written with.
+    assert [e.pk for e in entries] == sorted(e.pk for e in entries)
     for entry in entries:
-        assert chain.entry_hash(entry) == entry.entry_hash
-    head = AuditChainHead.objects.get(pk=1)
-    assert (head.seq, head.head_hash) == (entries[-1].seq, entries[-1].entry_hash)
+        assert entry.version == chain.TREE_VERSION and entry.prev_hash == ""
+        assert chain.leaf_hash(entry) == entry.leaf_hash
+    assert head.size == len(entries) == integrated_size()
+    assert do_write_checkpoint() is None  # nothing new: no second head
 
 
 def test_a_clean_log_verifies(demo: Demo, capsys: Any) -> None:
@@ -40,7 +45,8 @@ def test_a_clean_log_verifies(demo: Demo, capsys: Any) -> None:
     record_event("test.after_checkpoint", actor=demo.people["admin"])
     report = verify_log()
     assert report.ok, report.problems
-    assert report.checkpoints == 1 and report.entries == AuditEvent.objects.count()
+    assert report.heads == 1 and report.pending == 1
+    assert report.entries + report.pending == AuditEvent.objects.count()
     call_command("audit-verify")
     assert "OK:" in capsys.readouterr().out
 
@@ -61,15 +67,18 @@ def test_person_ids_are_covered_as_commitments(demo: Demo) -> None:
 
 
 def test_record_event_joins_the_callers_transaction(demo: Demo) -> None:
-    head_before = AuditChainHead.objects.get(pk=1).seq
+    do_write_checkpoint()
+    size_before = integrated_size()
     with pytest.raises(RuntimeError), transaction.atomic():
         record_event("test.rolled_back", actor=demo.people["alice"])
-        assert AuditChainHead.objects.get(pk=1).seq == head_before + 1
+        assert AuditEvent.objects.filter(event="test.rolled_back").exists()
         raise RuntimeError("the action failed after recording")
-    assert AuditChainHead.objects.get(pk=1).seq == head_before
     assert not AuditEvent.objects.filter(event="test.rolled_back").exists()
-    entry = record_event("test.kept", actor=None)
-    assert entry.seq == head_before + 1  # no gap where the rolled-back entry was
+    record_event("test.kept", actor=None)
+    head = do_write_checkpoint()
+    assert head is not None and head.size == size_before + 1  # no leaf for the rolled back
+    assert AuditEvent.objects.get(event="test.kept").leaf_index == size_before
+    assert AuditTreeHead.objects.count() == 2
     assert verify_log().ok
 
 
@@ -105,9 +114,10 @@ def test_entries_hold_ids_only(demo: Demo) -> None:
 
 
 def test_verify_command_fails_loudly(demo: Demo, raw_sql: Any) -> None:
-    target = AuditEvent.objects.order_by("seq")[3]
+    do_write_checkpoint()
+    target = AuditEvent.objects.order_by("leaf_index")[3]
     raw_sql("UPDATE audit_auditevent SET event = %s WHERE id = %s", ["errand.cancelled", target.pk])
     with pytest.raises(CommandError) as excinfo:
         call_command("audit-verify")
-    assert f"entry seq {target.seq} (id {target.pk})" in str(excinfo.value)
+    assert f"leaf {target.leaf_index} (id {target.pk})" in str(excinfo.value)
     assert excinfo.value.returncode == 1

@@ -26,7 +26,7 @@ def login(email: str, password: str) -> int:
 def test_sign_in_success_is_recorded_with_the_id(demo: Demo) -> None:
     alice = demo.people["alice"]
     assert login(email_of("alice"), DEMO_PASSWORD) == 200
-    entry = AuditEvent.objects.filter(event="auth.login_succeeded").order_by("-seq").first()
+    entry = AuditEvent.objects.filter(event="auth.login_succeeded").order_by("-id").first()
     assert entry is not None and entry.actor_id == alice.pk and entry.target_id == str(alice.pk)
 
 
@@ -34,7 +34,7 @@ def test_sign_in_failure_is_recorded_without_who_tried(demo: Demo) -> None:
     before = AuditEvent.objects.filter(event="auth.login_failed").count()
     assert login(email_of("bob"), "wrong-password-1") in (400, 401)
     assert login("nobody-here@example.com", "wrong-password-2") in (400, 401)
-    failed = list(AuditEvent.objects.filter(event="auth.login_failed").order_by("seq"))
+    failed = list(AuditEvent.objects.filter(event="auth.login_failed").order_by("id"))
     assert len(failed) == before + 2
     for entry in failed[-2:]:
         assert entry.actor_id is None and entry.actor_ref == "" and entry.extra == {}
@@ -61,6 +61,6 @@ def test_mfa_changes_are_recorded_by_authenticator_id(demo: Demo) -> None:
     kenji = demo.people["kenji"]
     receiver: Any = _user_event("auth.mfa_added")
     receiver(None, request=None, user=kenji, authenticator=SimpleNamespace(pk=7, type="totp"))
-    entry = AuditEvent.objects.filter(event="auth.mfa_added").order_by("-seq").first()
+    entry = AuditEvent.objects.filter(event="auth.mfa_added").order_by("-id").first()
     assert entry is not None and entry.actor_id == kenji.pk
     assert entry.extra == {"type": "totp", "authenticator_id": 7}

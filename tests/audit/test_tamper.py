@@ -1,22 +1,24 @@
-"""Tampering done directly in the database: the verifier names the exact entry."""
+"""Tampering done directly in the database: the verifier names the exact entry.
+
+(Rewritten for issue 15: positions are leaf indices of the Merkle tree, and what the
+chain head and signed chain checkpoints caught is now caught by the signed tree heads.)"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.db import connection
-
-from hisho.audit import chain
+from hisho.audit import chain, merkle
 from hisho.audit.actions import do_write_checkpoint, record_event
-from hisho.audit.models import AuditCheckpoint, AuditEvent
+from hisho.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
+from hisho.audit.tree import node_key, sign_checkpoint
 from hisho.audit.verify import verify_log
 from hisho.demo import Demo
 from tests.audit.conftest import trigger_off
 
 
-def entry_at(seq: int) -> AuditEvent:
-    return AuditEvent.objects.get(seq=seq)
+def entry_at(index: int) -> AuditEvent:
+    return AuditEvent.objects.get(leaf_index=index)
 
 
 def first_bad() -> tuple[int | None, int | None, str]:
@@ -24,19 +26,26 @@ def first_bad() -> tuple[int | None, int | None, str]:
     assert not report.ok
     problem = report.first_bad
     assert problem is not None
-    return problem.seq, problem.entry_id, problem.reason
+    return problem.index, problem.entry_id, problem.reason
+
+
+def integrated(demo: Demo) -> int:
+    head = do_write_checkpoint()
+    assert head is not None and verify_log().ok
+    return head.size
 
 
 def test_modified_content_is_named(demo: Demo, raw_sql: Any) -> None:
-    assert verify_log().ok
+    integrated(demo)
     victim = entry_at(5)
     extra = {**victim.extra, "forged": 1}
     raw_sql("UPDATE audit_auditevent SET extra = %s WHERE id = %s", [json.dumps(extra), victim.pk])
-    seq, entry_id, reason = first_bad()
-    assert (seq, entry_id) == (5, victim.pk) and "hash" in reason
+    index, entry_id, reason = first_bad()
+    assert (index, entry_id) == (5, victim.pk) and "hash" in reason
 
 
 def test_modified_time_is_named(demo: Demo, raw_sql: Any) -> None:
+    integrated(demo)
     victim = entry_at(7)
     raw_sql(
         "UPDATE audit_auditevent SET at = %s WHERE id = %s",
@@ -47,109 +56,136 @@ def test_modified_time_is_named(demo: Demo, raw_sql: Any) -> None:
 
 def test_changed_person_id_is_named(demo: Demo, raw_sql: Any) -> None:
     """The plain id is not in the hash, but it must match its commitment."""
-    victim = AuditEvent.objects.filter(actor_id=demo.people["kenji"].pk).order_by("seq").first()
+    integrated(demo)
+    victim = (
+        AuditEvent.objects.filter(actor_id=demo.people["kenji"].pk).order_by("leaf_index").first()
+    )
     assert victim is not None
     raw_sql(
         "UPDATE audit_auditevent SET actor_id = %s WHERE id = %s",
         [demo.people["yuki"].pk, victim.pk],
     )
-    seq, entry_id, reason = first_bad()
-    assert (seq, entry_id) == (victim.seq, victim.pk) and "commitment" in reason
+    index, entry_id, reason = first_bad()
+    assert (index, entry_id) == (victim.leaf_index, victim.pk) and "commitment" in reason
 
 
 def test_deleted_entry_is_named(demo: Demo, raw_sql: Any) -> None:
+    integrated(demo)
     victim = entry_at(4)
     assert raw_sql("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk]) == 1
-    seq, entry_id, reason = first_bad()
-    assert seq == 4 and "missing" in reason and entry_at(5).pk != entry_id
+    index, entry_id, reason = first_bad()
+    assert index == 4 and "missing" in reason and entry_at(5).pk != entry_id
 
 
 def test_deleted_last_entries_are_named(demo: Demo, raw_sql: Any) -> None:
-    last = AuditEvent.objects.order_by("-seq").first()
-    assert last is not None
-    raw_sql("DELETE FROM audit_auditevent WHERE seq >= %s", [last.seq - 1])
-    seq, _, reason = first_bad()
-    assert seq == last.seq - 1 and "missing" in reason
+    size = integrated(demo)
+    raw_sql("DELETE FROM audit_auditevent WHERE leaf_index >= %s", [size - 2])
+    index, _, reason = first_bad()
+    assert index == size - 2 and "missing" in reason and "signed a longer log" in reason
 
 
 def test_reordered_entries_are_named(demo: Demo, raw_sql: Any) -> None:
+    integrated(demo)
     a, b = entry_at(6), entry_at(7)
-    raw_sql("UPDATE audit_auditevent SET seq = -1 WHERE id = %s", [a.pk])
-    raw_sql("UPDATE audit_auditevent SET seq = 6 WHERE id = %s", [b.pk])
-    raw_sql("UPDATE audit_auditevent SET seq = 7 WHERE id = %s", [a.pk])
-    seq, entry_id, _ = first_bad()
-    assert (seq, entry_id) == (6, b.pk)
-
-
-def test_swapped_ids_are_named(demo: Demo, raw_sql: Any) -> None:
-    """Reordering by row id while every field and hash stays in place."""
-    a, b = entry_at(8), entry_at(9)
-    raw_sql("UPDATE audit_auditevent SET id = -1 WHERE id = %s", [a.pk])
-    raw_sql("UPDATE audit_auditevent SET id = %s WHERE id = %s", [a.pk, b.pk])
-    raw_sql("UPDATE audit_auditevent SET id = %s WHERE id = -1", [b.pk])
-    seq, _, reason = first_bad()
-    assert seq == 9 and "order" in reason
-
-
-def test_rewritten_and_rehashed_tail_is_caught_by_the_signed_checkpoint(
-    demo: Demo, raw_sql: Any
-) -> None:
-    """An attacker who recomputes every hash after a change (and the chain head) leaves a
-    chain that links up; only the signed checkpoint shows the rewrite."""
-    first_checkpoint = do_write_checkpoint()
-    assert first_checkpoint is not None
-    for n in range(3):
-        record_event("test.filler", actor=None, extra={"n": n})
-    checkpoint = do_write_checkpoint()
-    assert checkpoint is not None and checkpoint.seq > first_checkpoint.seq
-    victim = entry_at(first_checkpoint.seq + 2)
-    with trigger_off():
-        AuditEvent.objects.filter(pk=victim.pk).update(extra={"n": 99})
-        prev = entry_at(first_checkpoint.seq).entry_hash
-        for entry in AuditEvent.objects.filter(seq__gt=first_checkpoint.seq).order_by("seq"):
-            entry.prev_hash = prev
-            entry.entry_hash = chain.entry_hash(entry)
-            AuditEvent.objects.filter(pk=entry.pk).update(
-                prev_hash=entry.prev_hash, entry_hash=entry.entry_hash
-            )
-            prev = entry.entry_hash
-        last = AuditEvent.objects.order_by("-seq").first()
-        assert last is not None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE audit_auditchainhead SET head_hash = %s WHERE id = 1", [last.entry_hash]
-            )
+    raw_sql("UPDATE audit_auditevent SET leaf_index = -1 WHERE id = %s", [a.pk])
+    raw_sql("UPDATE audit_auditevent SET leaf_index = 6 WHERE id = %s", [b.pk])
+    raw_sql("UPDATE audit_auditevent SET leaf_index = 7 WHERE id = %s", [a.pk])
     report = verify_log()
     assert not report.ok
-    assert all("checkpoint" in p.reason for p in report.problems), report.problems
+    assert any("differ from what signed tree head" in p.reason for p in report.problems)
+
+
+def rewrite_and_rehash(victim: AuditEvent, extra: dict[str, Any]) -> None:
+    """What someone with full database access does to hide a change: new content, its
+    leaf hash recomputed, and every tree node rebuilt to match."""
+    with trigger_off():
+        AuditEvent.objects.filter(pk=victim.pk).update(extra=extra)
+        victim.refresh_from_db()
+        AuditEvent.objects.filter(pk=victim.pk).update(leaf_hash=chain.leaf_hash(victim))
+        leaves = [
+            bytes.fromhex(h)
+            for h in AuditEvent.objects.exclude(leaf_index=None)
+            .order_by("leaf_index")
+            .values_list("leaf_hash", flat=True)
+        ]
+        AuditTreeNode.objects.all().delete()
+        nodes = merkle.new_nodes(0, leaves, {})
+        AuditTreeNode.objects.bulk_create(
+            [AuditTreeNode(key=node_key(*k), hash=v) for k, v in nodes.items()]
+        )
+
+
+def test_rewritten_and_rehashed_entries_are_caught_by_the_signed_head(demo: Demo) -> None:
+    """The rewriter recomputes the leaf hash and every node: the tree is consistent with
+    itself, and only the signed tree head shows the rewrite."""
+    first = do_write_checkpoint()
+    assert first is not None
+    for n in range(3):
+        record_event("test.filler", actor=None, extra={"n": n})
+    second = do_write_checkpoint()
+    assert second is not None and second.size == first.size + 3
+    rewrite_and_rehash(entry_at(first.size + 1), {"n": 99})
+    report = verify_log()
+    assert not report.ok
+    assert all("signed tree head" in p.reason for p in report.problems), report.problems
     problem = report.first_bad
-    assert problem is not None and problem.seq == first_checkpoint.seq + 1
+    assert problem is not None and problem.index == first.size  # after the head that matches
 
 
-def test_forged_checkpoint_is_caught(demo: Demo, raw_sql: Any) -> None:
-    checkpoint = do_write_checkpoint()
-    assert checkpoint is not None
-    document = checkpoint.document
-    document["payload"]["count"] -= 1
+def test_forged_head_is_caught(demo: Demo, raw_sql: Any) -> None:
+    head = do_write_checkpoint()
+    assert head is not None
+    forged = head.note.replace(f"\n{head.size}\n", f"\n{head.size - 1}\n")
     raw_sql(
-        "UPDATE audit_auditcheckpoint SET document = %s, seq = %s WHERE id = %s",
-        [json.dumps(document), checkpoint.seq - 1, checkpoint.pk],
+        "UPDATE audit_audittreehead SET note = %s, size = %s WHERE id = %s",
+        [forged, head.size - 1, head.pk],
     )
     report = verify_log()
     assert any("signature invalid" in p.reason for p in report.problems), report.problems
 
 
-def test_deleted_tail_behind_a_checkpoint_is_caught(demo: Demo, raw_sql: Any) -> None:
-    """Deleting the newest entries and resetting the chain head: the checkpoint knows."""
-    checkpoint = do_write_checkpoint()
-    assert checkpoint is not None
-    keep = checkpoint.seq - 2
-    kept = entry_at(keep)
-    raw_sql("DELETE FROM audit_auditevent WHERE seq > %s", [keep])
+def test_deleted_tail_behind_a_head_is_caught(demo: Demo, raw_sql: Any) -> None:
+    """Deleting the newest entries and their nodes: the signed head knows the tree's size."""
+    head = do_write_checkpoint()
+    assert head is not None
+    keep = head.size - 2
+    raw_sql("DELETE FROM audit_auditevent WHERE leaf_index >= %s", [keep])
+    assert AuditTreeHead.objects.count() == 1
+    index, _, reason = first_bad()
+    assert index == keep and "head" in reason
+
+
+def test_a_head_signed_over_a_fork_is_caught(demo: Demo) -> None:
+    """The operator signs a head for a tree that is not the one in the database."""
+    head = do_write_checkpoint()
+    assert head is not None
+    record_event("test.after", actor=None)
+    note, key_id = sign_checkpoint(head.size + 1, b"\x07" * 32)
+    AuditTreeHead.objects.create(size=head.size + 1, root_hash="07" * 32, key_id=key_id, note=note)
+    do_write_checkpoint()  # the sequencer integrates the entry; it signs no second head
+    assert AuditEvent.objects.filter(leaf_index=head.size).exists()
+    problem = verify_log().first_bad
+    assert problem is not None and "differ from what signed tree head" in problem.reason
+
+
+def test_pending_entries_are_checked_against_their_own_hash(demo: Demo, raw_sql: Any) -> None:
+    """The window: an entry not yet integrated is covered by no signed head. Changed in
+    place it is still caught (its leaf hash); deleted, or rewritten with its hash, it is
+    not — until the next head, which the sequencer signs within about a second."""
+    do_write_checkpoint()
+    pending = record_event("test.pending", actor=None, extra={"n": 1})
+    report = verify_log()
+    assert report.ok and report.pending == 1
+    raw_sql("UPDATE audit_auditevent SET extra = %s WHERE id = %s", ['{"n": 2}', pending.pk])
+    report = verify_log()
+    assert [(p.index, p.entry_id) for p in report.problems] == [(None, pending.pk)]
+    pending.refresh_from_db()
     raw_sql(
-        "UPDATE audit_auditchainhead SET seq = %s, head_hash = %s WHERE id = 1",
-        [keep, kept.entry_hash],
+        "UPDATE audit_auditevent SET leaf_hash = %s WHERE id = %s",
+        [chain.leaf_hash(pending), pending.pk],
     )
-    assert AuditCheckpoint.objects.count() == 1
-    seq, _, reason = first_bad()
-    assert seq == keep + 1 and "checkpoint" in reason
+    assert verify_log().ok  # rewritten with its hash before integration: not detectable
+    head = do_write_checkpoint()
+    assert head is not None and AuditEvent.objects.get(pk=pending.pk).leaf_index is not None
+    raw_sql("UPDATE audit_auditevent SET extra = %s WHERE id = %s", ['{"n": 3}', pending.pk])
+    assert not verify_log().ok  # once integrated, the signed head covers it

@@ -1,5 +1,7 @@
 """PostgreSQL refuses UPDATE and DELETE on the audit log in the database itself (only
-erasure's removal of plain person ids is let through)."""
+erasure's removal of plain person ids, and the sequencer's setting of a leaf index once,
+are let through). Updated for issue 15: `seq`/`entry_hash` became `leaf_index`/`leaf_hash`,
+and the tree's nodes and signed heads are append-only like the old checkpoints."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ import json
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from hisho.audit.actions import do_write_checkpoint
-from hisho.audit.models import AuditCheckpoint, AuditEvent
+from hisho.audit.actions import do_write_checkpoint, record_event
+from hisho.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
 from hisho.demo import Demo
 from tests.audit.conftest import postgresql_only
 
@@ -27,15 +29,19 @@ def refused(sql: str, params: list[object]) -> str:
 
 
 def test_update_and_delete_of_events_are_refused(demo: Demo) -> None:
-    entry = AuditEvent.objects.filter(actor_id__isnull=False).order_by("seq").first()
+    do_write_checkpoint()
+    entry = AuditEvent.objects.filter(actor_id__isnull=False).order_by("leaf_index").first()
     assert entry is not None
     assert "append-only" in refused(
         "UPDATE audit_auditevent SET event = 'x.forged' WHERE id = %s", [entry.pk]
     )
     assert "append-only" in refused("DELETE FROM audit_auditevent WHERE id = %s", [entry.pk])
     refused("DELETE FROM audit_auditevent", [])
-    refused("UPDATE audit_auditevent SET seq = seq + 1000000 WHERE id = %s", [entry.pk])
-    refused("UPDATE audit_auditevent SET entry_hash = %s WHERE id = %s", ["0" * 64, entry.pk])
+    refused(
+        "UPDATE audit_auditevent SET leaf_index = leaf_index + 1000000 WHERE id = %s", [entry.pk]
+    )
+    refused("UPDATE audit_auditevent SET leaf_index = NULL WHERE id = %s", [entry.pk])
+    refused("UPDATE audit_auditevent SET leaf_hash = %s WHERE id = %s", ["0" * 64, entry.pk])
     # Changing a plain id (rather than removing it) is refused too.
     refused("UPDATE audit_auditevent SET actor_id = actor_id + 1 WHERE id = %s", [entry.pk])
     # And through the ORM:
@@ -45,7 +51,7 @@ def test_update_and_delete_of_events_are_refused(demo: Demo) -> None:
 
 
 def test_extra_may_only_lose_committed_person_ids(demo: Demo) -> None:
-    entry = AuditEvent.objects.exclude(extra_refs={}).order_by("seq").first()
+    entry = AuditEvent.objects.exclude(extra_refs={}).order_by("id").first()
     assert entry is not None
     key = next(iter(entry.extra_refs))
     other = next((k for k in entry.extra if k not in entry.extra_refs), None)
@@ -70,13 +76,24 @@ def test_extra_may_only_lose_committed_person_ids(demo: Demo) -> None:
     assert entry.extra[key] is None
 
 
-def test_checkpoints_cannot_be_changed_or_deleted(demo: Demo) -> None:
-    checkpoint = do_write_checkpoint()
-    assert checkpoint is not None
+def test_a_leaf_index_is_set_once(demo: Demo) -> None:
+    entry = record_event("test.pending", actor=None)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET leaf_index = 999999 WHERE id = %s", [entry.pk])
+    refused("UPDATE audit_auditevent SET leaf_index = 999998 WHERE id = %s", [entry.pk])
+
+
+def test_tree_nodes_and_heads_cannot_be_changed_or_deleted(demo: Demo) -> None:
+    head = do_write_checkpoint()
+    assert head is not None
     assert "append-only" in refused(
-        "UPDATE audit_auditcheckpoint SET head_hash = %s WHERE id = %s", ["0" * 64, checkpoint.pk]
+        "UPDATE audit_audittreehead SET root_hash = %s WHERE id = %s", ["0" * 64, head.pk]
     )
+    assert "append-only" in refused("DELETE FROM audit_audittreehead WHERE id = %s", [head.pk])
+    node = AuditTreeNode.objects.order_by("key").first()
+    assert node is not None
     assert "append-only" in refused(
-        "DELETE FROM audit_auditcheckpoint WHERE id = %s", [checkpoint.pk]
+        "UPDATE audit_audittreenode SET hash = %s WHERE key = %s", [b"\0" * 32, node.key]
     )
-    assert AuditCheckpoint.objects.filter(pk=checkpoint.pk).exists()
+    assert "append-only" in refused("DELETE FROM audit_audittreenode", [])
+    assert AuditTreeHead.objects.filter(pk=head.pk, root_hash=head.root_hash).exists()

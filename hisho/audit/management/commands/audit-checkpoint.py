@@ -1,8 +1,6 @@
-"""`hisho audit-checkpoint`: sign the audit chain's current length and head hash.
-
-Run it periodically (cron or a systemd timer, e.g. every 10 minutes; docs/audit.md):
-a rewrite of the log older than the last checkpoint is then detectable even if the
-rewriter recomputed every hash."""
+"""`hisho audit-checkpoint`: integrate every committed audit entry into the Merkle tree
+now and sign the new tree head. The sequencer in every job worker does this continuously
+(docs/audit.md §3); this is for scripts, tests and a log without a worker."""
 
 from __future__ import annotations
 
@@ -14,13 +12,11 @@ from hisho.audit.actions import do_write_checkpoint
 
 
 class Command(BaseCommand):
-    help = "Write a signed checkpoint (count + head hash) of the audit log."
+    help = "Integrate pending audit entries and sign a tree head (a C2SP checkpoint)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        checkpoint = do_write_checkpoint()
-        if checkpoint is None:
-            self.stdout.write("No new entries since the last checkpoint.")
+        head = do_write_checkpoint()
+        if head is None:
+            self.stdout.write("No new entries since the last signed tree head.")
         else:
-            self.stdout.write(
-                f"Checkpoint at {checkpoint.seq} entries, signed with {checkpoint.key_id}."
-            )
+            self.stdout.write(f"Signed tree head at {head.size} entries, key {head.key_id}.")

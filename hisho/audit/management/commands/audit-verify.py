@@ -1,5 +1,6 @@
-"""`hisho audit-verify`: check the whole audit chain, the person-id commitments and the
-checkpoint signatures; name the first bad entry. Exit status 0 when all is well, 1 when
+"""`hisho audit-verify`: re-derive the audit log's whole Merkle tree from its entries and
+check every signed tree head, the person-id commitments and the former chain's signed
+checkpoints; name the first bad entry. Exit status 0 when all is well, 1 when
 not. Prints positions, ids and reasons only."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from hisho.audit.verify import verify_log
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain and signed checkpoints; name the first bad entry."
+    help = "Verify the audit log's Merkle tree and signed heads; name the first bad entry."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         first = report.first_bad
         if first is None:
             self.stdout.write(
-                f"OK: {report.entries} entries, {report.checkpoints} signed checkpoints verified."
+                f"OK: {report.entries} entries, {report.heads} signed tree heads, "
+                f"{report.checkpoints} chain checkpoints verified; "
+                f"{report.pending} entries not yet integrated."
             )
             return
         if options["all"]:

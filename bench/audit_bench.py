@@ -1,0 +1,192 @@
+"""The audit log at scale: `hisho audit-verify` over a large tree, and proofs served.
+
+    .venv/bin/python bench/audit_bench.py [--entries 1000000] [--database-url URL]
+
+Makes a scratch database (a SQLite file, or --database-url naming an empty PostgreSQL
+database) with its own keyring, appends `--entries` audit entries (bulk inserted with
+the leaf hash `record_event` computes; one in ten names a person, so the commitment
+check runs), lets the sequencer integrate them in batches of 5,000 (one signed head
+each), then times:
+
+1. appending: `record_event` alone, median of 2,000 calls (the write path);
+2. integrating: the sequencer's throughput (entries per second, batches of 5,000);
+3. `verify_log()` (what `hisho audit-verify` runs) over the whole tree;
+4. `GET /api/v1/audit/proof/inclusion` and `/proof/consistency` through Django's full
+   stack in-process (test client): median and p99 of 300 random requests each.
+
+Prints a markdown table (docs/performance.md, "Audit log").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def setup(database_url: str | None) -> Path:
+    scratch = Path(tempfile.mkdtemp(prefix="hisho-audit-bench-"))
+    for name in list(os.environ):
+        if name.startswith(("HISHO_", "DATABASE_")):
+            del os.environ[name]
+    os.environ["HISHO_VAR_DIR"] = str(scratch)
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{scratch / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "hisho.settings"
+    os.environ["HISHO_LOG_LEVEL"] = "WARNING"
+    os.environ["HISHO_ALLOWED_HOSTS"] = "testserver"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return scratch
+
+
+def fill(entries: int) -> float:
+    """Bulk-insert `entries` entries as record_event would write them; seconds taken."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from hisho.audit import chain
+    from hisho.audit.models import AuditEvent
+    from hisho.audit.subjects import refs_for
+
+    people = list(range(1, 101))
+    refs = refs_for(people)
+    started = time.perf_counter()
+    now = timezone.now() - dt.timedelta(days=30)
+    batch: list[AuditEvent] = []
+    for n in range(entries):
+        person = people[n % 100] if n % 10 == 0 else None
+        entry = AuditEvent(
+            version=chain.TREE_VERSION,
+            at=now + dt.timedelta(microseconds=n),
+            event="bench.filled",
+            actor_id=person,
+            actor_ref=refs[person] if person is not None else "",
+            target_type="desk.errand",
+            target_id=f"{n:08d}",
+            extra={"n": n, "kind": "bench"},
+            extra_refs={},
+        )
+        entry.leaf_hash = chain.leaf_hash(entry)
+        batch.append(entry)
+        if len(batch) == 5000:
+            with transaction.atomic():
+                AuditEvent.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AuditEvent.objects.bulk_create(batch)
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args(argv)
+    scratch = setup(args.database_url)
+    try:
+        from django.db import connection
+        from django.test import Client
+
+        from hisho.audit.actions import record_event
+        from hisho.audit.tree import integrate_pending
+        from hisho.audit.verify import verify_log
+
+        result: dict[str, Any] = {"vendor": connection.vendor, "entries": args.entries}
+        result["fill_s"] = fill(args.entries)
+        print(f"filled {args.entries} in {result['fill_s']:.1f} s", file=sys.stderr)
+
+        started = time.perf_counter()
+        heads = 0
+        while integrate_pending(limit=5000) is not None:
+            heads += 1
+        result["integrate_s"] = time.perf_counter() - started
+        result["heads"] = heads
+        print(f"integrated in {result['integrate_s']:.1f} s", file=sys.stderr)
+
+        appends = []
+        for n in range(2000):
+            t = time.perf_counter()
+            record_event("bench.append", actor=None, extra={"n": n})
+            appends.append((time.perf_counter() - t) * 1000)
+        result["append_ms"] = statistics.median(appends)
+        while integrate_pending(limit=5000) is not None:
+            pass
+
+        started = time.perf_counter()
+        report = verify_log()
+        result["verify_s"] = time.perf_counter() - started
+        result["verify_ok"] = report.ok
+        result["verified_entries"] = report.entries
+        print(f"verified in {result['verify_s']:.1f} s ok={report.ok}", file=sys.stderr)
+
+        size = report.size
+        client = Client()
+        rng = random.Random(15)
+        inclusion, consistency = [], []
+        from hisho.audit.models import AuditTreeHead
+
+        sizes = list(AuditTreeHead.objects.values_list("size", flat=True))
+        for _ in range(300):
+            index = rng.randrange(size)
+            t = time.perf_counter()
+            response = client.get(f"/api/v1/audit/proof/inclusion?index={index}&size={size}")
+            inclusion.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.content
+            old = rng.choice(sizes[:-1])
+            t = time.perf_counter()
+            response = client.get(f"/api/v1/audit/proof/consistency?from={old}&to={size}")
+            consistency.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.content
+        result["inclusion_ms"] = (statistics.median(inclusion), percentile(inclusion, 99))
+        result["consistency_ms"] = (statistics.median(consistency), percentile(consistency, 99))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    print(
+        f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"database {result['vendor']}.\n"
+    )
+    print("| measure | figure |\n|---|---:|")
+    print(f"| entries in the tree | {result['verified_entries']:,} ({result['heads']} heads) |")
+    print(f"| `record_event` (the append), median | {result['append_ms']:.3f} ms |")
+    print(
+        f"| sequencer: integrate and sign | {args.entries / result['integrate_s']:,.0f} entries/s |"
+    )
+    print(f"| `verify_log` (`hisho audit-verify`) | {result['verify_s']:.1f} s |")
+    print(
+        f"| inclusion proof served, p50 / p99 | {result['inclusion_ms'][0]:.2f} / "
+        f"{result['inclusion_ms'][1]:.2f} ms |"
+    )
+    print(
+        f"| consistency proof served, p50 / p99 | {result['consistency_ms'][0]:.2f} / "
+        f"{result['consistency_ms'][1]:.2f} ms |"
+    )
+    return 0 if result["verify_ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The transparency log over HTTP (API.md, "Transparency log"). Mounted at the API root:
+`api.add_router("/", hisho.audit.api.router)`.
+
+Public, no sign-in (leaves are hashes, never personal data):
+- `GET /audit/checkpoint` → text/plain, the latest signed tree head (a C2SP checkpoint);
+- `GET /audit/proof/inclusion?index=N&size=S` → `{index, size, leaf_hash, hashes}`;
+- `GET /audit/proof/consistency?from=A&to=B` → `{from, to, hashes}`.
+Hashes are standard base64. Sizes up to the latest signed head's are served.
+
+The customer's own (signed in): `GET /me/access-log/{leaf_index}/proof` → one "Who saw
+my data" entry as a bundle to verify offline (`hisho audit-verify-proof FILE`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from hisho.accounts.principal import principal_of
+from hisho.audit import tree
+from hisho.errors import InvalidInput, NotFound
+from hisho.schemas import with_errors
+
+router = Router(tags=["transparency log"])
+
+MAX_INDEX = 2**53 - 1
+
+
+class InclusionParams(Schema):
+    index: int = Field(ge=0, le=MAX_INDEX)
+    size: int = Field(ge=1, le=MAX_INDEX)
+
+
+class InclusionOut(Schema):
+    index: int
+    size: int
+    leaf_hash: str
+    hashes: list[str]
+
+
+class ConsistencyParams(Schema):
+    from_: int = Field(alias="from", ge=1, le=MAX_INDEX)
+    to: int = Field(ge=1, le=MAX_INDEX)
+
+
+class ConsistencyOut(Schema):
+    from_: int = Field(alias="from", serialization_alias="from")
+    to: int
+    hashes: list[str]
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _within_signed(*sizes: int) -> None:
+    head = tree.latest_head()
+    if head is None:
+        raise NotFound("The log has no signed tree head yet.")
+    if max(sizes) > head.size:
+        raise NotFound("No signed tree head that large yet.")
+
+
+@router.get(
+    "/audit/checkpoint",
+    auth=None,
+    response={200: str, 404: Any},
+    summary="The latest signed tree head: a C2SP checkpoint (text/plain, public)",
+    openapi_extra={
+        "responses": {200: {"description": "A signed note", "content": {"text/plain": {}}}}
+    },
+)
+def get_checkpoint(request: HttpRequest) -> HttpResponse:
+    head = tree.latest_head()
+    if head is None:
+        raise NotFound("The log has no signed tree head yet.")
+    response = HttpResponse(head.note, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return _public(response)
+
+
+@router.get(
+    "/audit/proof/inclusion",
+    auth=None,
+    response=with_errors({200: InclusionOut}),
+    summary="An RFC 6962 inclusion proof of leaf `index` in the tree of `size` (public)",
+)
+def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) -> Any:
+    if params.index >= params.size:
+        raise InvalidInput("index", "The index must be smaller than the size.")
+    _within_signed(params.size)
+    proof = tree.inclusion_proof(params.index, params.size)
+    return InclusionOut(
+        index=proof.index,
+        size=proof.size,
+        leaf_hash=tree.b64(proof.leaf_hash),
+        hashes=[tree.b64(h) for h in proof.hashes],
+    )
+
+
+@router.get(
+    "/audit/proof/consistency",
+    auth=None,
+    response=with_errors({200: ConsistencyOut}),
+    summary="An RFC 6962 consistency proof between tree sizes `from` and `to` (public)",
+    by_alias=True,
+)
+def get_consistency_proof(request: HttpRequest, params: Query[ConsistencyParams]) -> Any:
+    if params.from_ > params.to:
+        raise InvalidInput("from", "`from` must not be larger than `to`.")
+    _within_signed(params.to)
+    hashes = tree.consistency_proof(params.from_, params.to)
+    return {"from": params.from_, "to": params.to, "hashes": [tree.b64(h) for h in hashes]}
+
+
+class EntryProofOut(Schema):
+    type: str
+    v: int
+    entry: dict[str, Any]
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    hashes: list[str]
+    checkpoint: str
+    verifier_key: str
+
+
+@router.get(
+    "/me/access-log/{leaf_index}/proof",
+    response=with_errors({200: EntryProofOut}),
+    summary="One of my access-log entries with its inclusion proof and signed head (customers)",
+)
+def get_access_log_proof(request: HttpRequest, leaf_index: int) -> Any:
+    from hisho.audit.proofs import access_log_entry_bundle
+
+    return access_log_entry_bundle(principal_of(request), leaf_index)

@@ -1,0 +1,160 @@
+"""C2SP signed notes and tlog checkpoints, Ed25519 only (no Django: the witness, the
+offline proof verifier and the server share it).
+
+A checkpoint (c2sp.org/tlog-checkpoint) is the note text
+
+    <origin>\\n<tree size, decimal>\\n<root hash, base64>\\n
+
+and a signed note (c2sp.org/signed-note) is that text, a blank line, then one line per
+signature:
+
+    — <key name> <base64(key hash (4 bytes) || Ed25519 signature (64 bytes))>\\n
+
+The key hash is the first 4 bytes of SHA-256(key name || 0x0A || 0x01 || public key), and a
+verifier key is written `<name>+<key hash, 8 hex>+<base64(0x01 || public key)>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+ALG_ED25519 = 0x01
+DASH = "\u2014 "  # em dash and a space start every signature line
+
+
+class NoteError(ValueError):
+    """A note, key or checkpoint that is malformed or does not verify."""
+
+
+def _valid_name(name: str) -> bool:
+    return bool(name) and name.isprintable() and not any(c.isspace() or c == "+" for c in name)
+
+
+def key_hash(name: str, public_key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
+
+
+@dataclass(frozen=True)
+class Verifier:
+    name: str
+    public_key: bytes  # raw 32 bytes
+
+    @property
+    def hash(self) -> bytes:
+        return key_hash(self.name, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        material = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()
+        return f"{self.name}+{self.hash.hex()}+{material}"
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def parse_vkey(text: str) -> Verifier:
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3 or not _valid_name(parts[0]) or len(parts[1]) != 8:
+        raise NoteError("malformed verifier key")
+    try:
+        material = base64.b64decode(parts[2], validate=True)
+        expected = bytes.fromhex(parts[1])
+    except (binascii.Error, ValueError):
+        raise NoteError("malformed verifier key") from None
+    if len(material) != 33 or material[0] != ALG_ED25519:
+        raise NoteError("not an Ed25519 verifier key")
+    verifier = Verifier(parts[0], material[1:])
+    if verifier.hash != expected:
+        raise NoteError("verifier key hash does not match")
+    return verifier
+
+
+def sign_note(text: str, name: str, public_key: bytes, sign: Callable[[bytes], bytes]) -> str:
+    """`text` (ending in a newline) with one signature line by `sign` (Ed25519)."""
+    if not text.endswith("\n") or "\n\n" in text or not _valid_name(name):
+        raise NoteError("malformed note text or key name")
+    return signed_note(text, name, public_key, sign(text.encode()))
+
+
+def signed_note(text: str, name: str, public_key: bytes, signature: bytes) -> str:
+    """`text` with the signature line of an Ed25519 `signature` over it."""
+    blob = base64.b64encode(key_hash(name, public_key) + signature).decode()
+    return f"{text}\n{DASH}{name} {blob}\n"
+
+
+def open_note(note: str, verifiers: Iterable[Verifier]) -> tuple[str, list[Verifier]]:
+    """The note's text and the known verifiers whose signature on it checks. NoteError when
+    malformed, when a known key's signature is bad, or when no known key signed it."""
+    split = note.rfind("\n\n")
+    if split < 0 or not note.endswith("\n"):
+        raise NoteError("malformed note")
+    text, block = note[: split + 1], note[split + 2 :]
+    if not text or not block:
+        raise NoteError("malformed note")
+    known = {(v.name, v.hash): v for v in verifiers}
+    good: list[Verifier] = []
+    for line in block[:-1].split("\n"):
+        if not line.startswith(DASH):
+            raise NoteError("malformed signature line")
+        name, _, blob = line[len(DASH) :].partition(" ")
+        try:
+            raw = base64.b64decode(blob, validate=True)
+        except (binascii.Error, ValueError):
+            raise NoteError("malformed signature") from None
+        if not _valid_name(name) or len(raw) < 5:
+            raise NoteError("malformed signature line")
+        verifier = known.get((name, raw[:4]))
+        if verifier is None:
+            continue  # someone else's signature (a witness's cosignature): not ours to judge
+        if len(raw) != 68 or not verifier.verify(text.encode(), raw[4:]):
+            raise NoteError(f"invalid signature by {name}")
+        good.append(verifier)
+    if not good:
+        raise NoteError("no known key signed the note")
+    return text, good
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+
+    def text(self) -> str:
+        return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "" or not lines[0]:
+        raise NoteError("malformed checkpoint")
+    origin, size_text, root_text = lines[0], lines[1], lines[2]
+    if not size_text.isdigit() or (len(size_text) > 1 and size_text[0] == "0"):
+        raise NoteError("malformed checkpoint size")
+    try:
+        root = base64.b64decode(root_text, validate=True)
+    except (binascii.Error, ValueError):
+        raise NoteError("malformed checkpoint root") from None
+    if len(root) != 32:
+        raise NoteError("malformed checkpoint root")
+    return Checkpoint(origin, int(size_text), root)
+
+
+def open_checkpoint(note: str, verifiers: Iterable[Verifier]) -> Checkpoint:
+    """A signed checkpoint, verified: its origin must be the signing key's name."""
+    text, good = open_note(note, verifiers)
+    checkpoint = parse_checkpoint(text)
+    if not any(v.name == checkpoint.origin for v in good):
+        raise NoteError("the checkpoint's origin is not its signer's name")
+    return checkpoint

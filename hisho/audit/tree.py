@@ -1,0 +1,221 @@
+"""The audit log's Merkle tree in the database: integrating committed entries (the
+sequencer's step), signing tree heads, and serving proofs (docs/audit.md).
+
+Appends (`record_event`) only insert a row with its leaf hash. `integrate_pending` — run
+by the sequencer (hisho.audit.sequencer) and by `hisho audit-checkpoint` — takes the
+committed entries that have no leaf index yet, in id order, gives them the next leaf
+indices, stores every perfect subtree node they complete, and signs a C2SP checkpoint
+for the new size, all in one transaction. Integrations never overlap: PostgreSQL takes
+a transaction-level advisory lock; SQLite's write transaction is exclusive anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from hisho.audit import merkle, note
+from hisho.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
+
+log = logging.getLogger(__name__)
+
+LEVEL_SHIFT = 56
+# pg advisory lock keys (two int4s): "audit" and what is locked.
+LOCK_CLASS = 0x61756474
+LOCK_INTEGRATE = 1
+LOCK_SEQUENCER = 2
+BATCH = 5000
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << LEVEL_SHIFT) | index
+
+
+def origin() -> str:
+    """The log's name: the first line of every checkpoint and the signing key's name in
+    it. `HISHO_AUDIT_LOG_ORIGIN`, else `<host of HISHO_PUBLIC_URL>/audit`."""
+    configured = getattr(settings, "HISHO_AUDIT_LOG_ORIGIN", "")
+    if configured:
+        return str(configured)
+    host = urlsplit(str(getattr(settings, "HISHO_PUBLIC_URL", ""))).netloc or "hisho.localhost"
+    return f"{host}/audit"
+
+
+def load_nodes(keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    wanted = {node_key(level, index): (level, index) for level, index in keys}
+    if not wanted:
+        return {}
+    found = AuditTreeNode.objects.filter(key__in=list(wanted)).values_list("key", "hash")
+    return {wanted[key]: bytes(value) for key, value in found}
+
+
+def latest_head() -> AuditTreeHead | None:
+    return AuditTreeHead.objects.order_by("-size").first()
+
+
+def integrated_size() -> int:
+    top = AuditEvent.objects.aggregate(top=Max("leaf_index"))["top"]
+    return 0 if top is None else int(top) + 1
+
+
+def _lock_integration() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, LOCK_INTEGRATE])
+
+
+def _assign_indices(pairs: list[tuple[int, int]]) -> int:
+    """Set leaf_index for (event id, index) pairs, in one statement."""
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    params = [x for pair in pairs for x in pair]
+    table = AuditEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f"UPDATE {table} AS e SET leaf_index = v.idx "  # noqa: S608 - fixed names
+            f"FROM (VALUES {values}) AS v(id, idx) "
+            "WHERE e.id = v.id AND e.leaf_index IS NULL"
+        )
+    else:
+        sql = (
+            f"UPDATE {table} SET leaf_index = v.idx "  # noqa: S608 - fixed names
+            f"FROM (SELECT column1 AS id, column2 AS idx FROM (VALUES {values})) AS v "
+            f"WHERE {table}.id = v.id AND {table}.leaf_index IS NULL"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def sign_checkpoint(size: int, root: bytes) -> tuple[str, str]:
+    """The signed note for (size, root), and the id of the key that signed it."""
+    from hisho.signing.service import sign_with_public_key
+
+    text = note.Checkpoint(origin(), size, root).text()
+    signature, public_key = sign_with_public_key(text.encode())
+    return note.signed_note(text, origin(), public_key, signature.signature), signature.key_id
+
+
+def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> AuditTreeHead | None:
+    """Integrate up to `limit` committed entries and sign the new head. None when there
+    was nothing to integrate (and the latest head already covers the tree)."""
+    from hisho.signing.actions import do_ensure_signing_key
+
+    do_ensure_signing_key()  # before the transaction: making the first key is an event
+    with transaction.atomic():
+        _lock_integration()
+        size = integrated_size()
+        head = latest_head()
+        pending = list(
+            AuditEvent.objects.filter(leaf_index__isnull=True)
+            .order_by("id")
+            .values_list("id", "leaf_hash")[:limit]
+        )
+        if not pending and head is not None and head.size == size and not sign_unchanged:
+            return None
+        if not pending and size == 0:
+            return None
+        old = load_nodes(merkle.right_edge(size))
+        leaves = [bytes.fromhex(value) for _, value in pending]
+        made = merkle.new_nodes(size, leaves, old)
+        if pending:
+            pairs = [(event_id, size + offset) for offset, (event_id, _) in enumerate(pending)]
+            if _assign_indices(pairs) != len(pairs):
+                raise RuntimeError("audit entries changed while being integrated")
+            AuditTreeNode.objects.bulk_create(
+                [AuditTreeNode(key=node_key(*key), hash=value) for key, value in made.items()],
+                batch_size=2000,
+            )
+        new_size = size + len(pending)
+        root = merkle.range_hash(0, new_size, {**old, **made})
+        if head is not None and head.size == new_size:
+            if head.root_hash != root.hex():
+                log.error("audit: the signed head of size %s does not match the tree", new_size)
+            return None  # a head of this size exists already (heads are append-only)
+        signed, key_id = sign_checkpoint(new_size, root)
+        return AuditTreeHead.objects.create(
+            size=new_size, root_hash=root.hex(), at=timezone.now(), key_id=key_id, note=signed
+        )
+
+
+def integrate_all() -> AuditTreeHead | None:
+    """Integrate until nothing is pending; the last head signed (None: nothing new)."""
+    last = None
+    while True:
+        head = integrate_pending()
+        if head is None:
+            return last
+        last = head
+        if AuditEvent.objects.filter(leaf_index__isnull=True).count() == 0:
+            return last
+
+
+# --- proofs -------------------------------------------------------------------------------------
+
+
+class ProofError(ValueError):
+    """A proof for sizes or indices the log has not signed."""
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    size: int
+    leaf_hash: bytes
+    hashes: list[bytes]
+
+
+def _signed_size(size: int) -> None:
+    if size < 1 or not AuditTreeHead.objects.filter(size=size).exists():
+        raise ProofError("no signed tree head of this size")
+
+
+def inclusion_proof(index: int, size: int) -> InclusionProof:
+    _signed_size(size)
+    if not 0 <= index < size:
+        raise ProofError("index must lie in [0, size)")
+    ranges = merkle.inclusion_ranges(index, size)
+    nodes = load_nodes(merkle.nodes_needed([*ranges, (index, index + 1)]))
+    return InclusionProof(
+        index, size, nodes[(0, index)], [merkle.range_hash(a, b, nodes) for a, b in ranges]
+    )
+
+
+def consistency_proof(old: int, new: int) -> list[bytes]:
+    _signed_size(old)
+    _signed_size(new)
+    if old > new:
+        raise ProofError("from must not be larger than to")
+    ranges = merkle.consistency_ranges(old, new)
+    nodes = load_nodes(merkle.nodes_needed(ranges))
+    return [merkle.range_hash(a, b, nodes) for a, b in ranges]
+
+
+def verifiers() -> list[note.Verifier]:
+    """Every signing key, as a checkpoint verifier (name = this log's origin)."""
+    from hisho.signing.models import SigningKey
+
+    name = origin()
+    return [
+        note.Verifier(name, bytes(public))
+        for public in SigningKey.objects.values_list("public_key", flat=True)
+    ]
+
+
+def verifier_for(key_id: str) -> note.Verifier:
+    """The checkpoint verifier of one signing key."""
+    from hisho.signing.models import SigningKey
+
+    public = SigningKey.objects.values_list("public_key", flat=True).get(key_id=key_id)
+    return note.Verifier(origin(), bytes(public))

@@ -1,0 +1,226 @@
+"""The transparency log over HTTP (API.md "Transparency log"), the customer's own proof
+bundle checked offline, signed-note vectors, and witnesses that catch a rewritten
+history and a forked tree (POLICY K6)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from hisho.audit import chain, merkle, note
+from hisho.audit.actions import do_write_checkpoint, record_event
+from hisho.audit.models import AuditEvent, AuditTreeHead
+from hisho.audit.proofs import BundleError, verify_bundle
+from hisho.audit.tree import sign_checkpoint, verifiers
+from hisho.audit.witness import Rejected, Witness
+from hisho.demo import Demo
+from tests.audit.conftest import trigger_off
+from tests.audit.test_tamper import rewrite_and_rehash
+
+# golang.org/x/mod/sumdb/note's example key and note (note_test.go), also in C2SP.
+GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
+GO_SIG = (
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXg"
+    "KvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+
+
+def test_signed_notes_match_the_go_reference_byte_for_byte() -> None:
+    verifier = note.parse_vkey(GO_VKEY)
+    assert verifier.vkey == GO_VKEY and verifier.hash.hex() == "c74f20a3"
+    seed = base64.b64decode(GO_SKEY.split("+", 4)[4])[1:]
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    signed = note.sign_note(GO_TEXT, "PeterNeumann", verifier.public_key, private.sign)
+    assert signed == GO_TEXT + "\n" + GO_SIG
+    assert note.open_note(signed, [verifier]) == (GO_TEXT, [verifier])
+    with pytest.raises(note.NoteError):
+        note.open_note(signed.replace("cryptography", "cryptographY"), [verifier])
+    with pytest.raises(note.NoteError):  # signed by nobody we know
+        note.open_note(signed, [note.Verifier("PeterNeumann", b"\x01" * 32)])
+    with pytest.raises(note.NoteError):
+        note.parse_vkey(GO_VKEY.replace("c74f20a3", "c74f20a4"))
+
+
+def public(path: str, **params: Any) -> Any:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return Client().get(f"/api/v1{path}" + (f"?{query}" if query else ""))
+
+
+def test_checkpoint_and_proofs_are_public_and_verify(demo: Demo, api_as: Any) -> None:
+    assert public("/audit/checkpoint").status_code == 404  # nothing signed yet
+    first = do_write_checkpoint()
+    assert first is not None
+    for n in range(5):
+        record_event("test.more", actor=None, extra={"n": n})
+    second = do_write_checkpoint()
+    assert second is not None
+
+    response = public("/audit/checkpoint")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    checkpoint = note.open_checkpoint(text, verifiers())
+    assert checkpoint.size == second.size and checkpoint.root.hex() == second.root_hash
+    origin, size, _root, blank, signature = text.split("\n")[:5]
+    assert (size, blank) == (str(second.size), "") and signature.startswith("\u2014 " + origin)
+
+    anonymous = api_as("anonymous")  # validated against the OpenAPI document
+    for entry in AuditEvent.objects.order_by("leaf_index"):
+        body = anonymous.get("/audit/proof/inclusion", index=entry.leaf_index, size=second.size)
+        assert body.status_code == 200
+        proof = body.json()
+        assert set(proof) == {"index", "size", "leaf_hash", "hashes"}
+        leaf = base64.b64decode(proof["leaf_hash"])
+        assert leaf == merkle.leaf_hash(chain.leaf_data(entry))
+        hashes = [base64.b64decode(h) for h in proof["hashes"]]
+        assert merkle.verify_inclusion(proof["index"], proof["size"], leaf, hashes, checkpoint.root)
+    consistency = anonymous.get(
+        "/audit/proof/consistency", **{"from": first.size, "to": second.size}
+    )
+    assert consistency.status_code == 200
+    body = consistency.json()
+    assert set(body) == {"from", "to", "hashes"} and body["from"] == first.size
+    assert merkle.verify_consistency(
+        first.size,
+        second.size,
+        bytes.fromhex(first.root_hash),
+        checkpoint.root,
+        [base64.b64decode(h) for h in body["hashes"]],
+    )
+    # Out of range: past the signed head, index ≥ size, from > to.
+    assert anonymous.get("/audit/proof/inclusion", index=0, size=second.size + 1).status_code == 404
+    assert anonymous.get("/audit/proof/inclusion", index=3, size=3).status_code == 422
+    assert anonymous.get("/audit/proof/consistency", **{"from": 5, "to": 4}).status_code == 422
+    # Public and free of personal data: hashes and sizes only.
+    for handle, user in demo.people.items():
+        assert user.email not in text and handle not in text.lower().split("\n")[0]
+
+
+def test_access_log_entries_carry_their_leaf_and_verify_offline(
+    demo: Demo, api_as: Any, tmp_path: Path, capsys: Any
+) -> None:
+    errand_id = demo.alice_errand.pk
+    api_as("kenji").get(f"/errands/{errand_id}/sealed")
+    entries = api_as("alice").get("/me/access-log").json()
+    assert len(entries) == 1 and entries[0]["leaf_index"] is None  # not integrated yet
+    do_write_checkpoint()
+    entries = api_as("alice").get("/me/access-log").json()
+    index = entries[0]["leaf_index"]
+    assert isinstance(index, int)
+    audit = AuditEvent.objects.get(leaf_index=index)
+    assert (
+        audit.event == "vault.staff_unsealed"
+        and audit.extra["customer_id"] == demo.people["alice"].pk
+    )
+
+    bundle_response = api_as("alice").get(f"/me/access-log/{index}/proof")
+    assert bundle_response.status_code == 200
+    bundle = bundle_response.json()
+    assert "alice" not in json.dumps(bundle) and "Kenji" not in json.dumps(bundle)
+    for handle in ("bob", "kenji", "admin"):  # someone else's entry: not found / refused
+        assert api_as(handle).get(f"/me/access-log/{index}/proof").status_code in (403, 404)
+    assert api_as("alice").get(f"/me/access-log/{index - 1}/proof").status_code == 404
+
+    verified = verify_bundle(bundle)
+    assert verified.leaf_index == index and verified.entry["event"] == "vault.staff_unsealed"
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(bundle))
+    call_command("audit-verify-proof", str(path), "--key", bundle["verifier_key"])
+    assert "OK:" in capsys.readouterr().out
+    # Tampered bundles fail: the entry, a proof hash, the checkpoint.
+    for change in (
+        lambda b: b["entry"]["extra"].update(action="read_errand"),
+        lambda b: b["hashes"].__setitem__(0, base64.b64encode(b"\0" * 32).decode()),
+        lambda b: b.update(checkpoint=b["checkpoint"].replace("\n", "\n1", 1)),
+        lambda b: b.update(leaf_index=b["leaf_index"] + 1),
+    ):
+        bad = json.loads(json.dumps(bundle))
+        change(bad)
+        with pytest.raises(BundleError):
+            verify_bundle(bad)
+        path.write_text(json.dumps(bad))
+        with pytest.raises(CommandError):
+            call_command("audit-verify-proof", str(path))
+    # A key other than the log's: refused even though the bundle is self-consistent.
+    other = note.Verifier(verified.origin, b"\x02" * 32)
+    with pytest.raises(BundleError):
+        verify_bundle(bundle, [other])
+
+
+def django_fetch(path: str) -> tuple[int, bytes]:
+    response = Client().get(path)
+    return response.status_code, response.content
+
+
+def test_a_witness_accepts_an_honest_log(demo: Demo, tmp_path: Path) -> None:
+    do_write_checkpoint()
+    witness = Witness(tmp_path / "w.json", django_fetch)
+    first = witness.observe()
+    assert first.previous is None and first.pinned_keys == 1
+    record_event("test.more", actor=None)
+    do_write_checkpoint()
+    assert witness.observe().previous == first.size
+    assert witness.observe().size == first.size + 1  # the same head again: fine
+
+
+def test_a_witness_rejects_a_history_rewritten_with_every_hash_recomputed(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Someone with full database access rewrites an entry the witness has seen, recomputes
+    its leaf hash and every tree node; the sequencer then signs heads over the rewritten
+    tree. The witness asks for a consistency proof from the head it saw: none exists."""
+    head = do_write_checkpoint()
+    assert head is not None
+    witness = Witness(tmp_path / "w.json", django_fetch)
+    witness.observe()
+    victim = AuditEvent.objects.get(leaf_index=3)
+    rewrite_and_rehash(victim, {**victim.extra, "forged": 1})
+    record_event("test.after_rewrite", actor=None)
+    new = do_write_checkpoint()  # signed by the real key, over the rewritten tree
+    assert new is not None and new.size == head.size + 1
+    with pytest.raises(Rejected, match="does not extend"):
+        witness.observe()
+    saved = json.loads((tmp_path / "w.json").read_text())
+    assert saved["size"] == head.size  # the witness kept what it had
+
+
+def test_a_witness_rejects_a_fork_the_operator_signed(demo: Demo, tmp_path: Path) -> None:
+    head = do_write_checkpoint()
+    assert head is not None
+    witness = Witness(tmp_path / "w.json", django_fetch)
+    witness.observe()
+    # The operator signs a different tree of a larger size...
+    signed, key_id = sign_checkpoint(head.size + 4, b"\x05" * 32)
+    fork = AuditTreeHead.objects.create(
+        size=head.size + 4, root_hash="05" * 32, key_id=key_id, note=signed
+    )
+    with pytest.raises(Rejected):
+        witness.observe()
+    # ...or a second tree of the size the witness saw (served as the latest head).
+    signed, key_id = sign_checkpoint(head.size, b"\x06" * 32)
+    with trigger_off():
+        fork.delete()
+        AuditTreeHead.objects.filter(pk=head.pk).delete()
+    AuditTreeHead.objects.create(size=head.size, root_hash="06" * 32, key_id=key_id, note=signed)
+    with pytest.raises(Rejected, match="fork"):
+        witness.observe()
+
+
+def test_a_witness_rejects_a_head_signed_by_an_unknown_key(demo: Demo, tmp_path: Path) -> None:
+    do_write_checkpoint()
+    stranger = Ed25519PrivateKey.generate()
+    vkey = note.Verifier("elsewhere/audit", stranger.public_key().public_bytes_raw()).vkey
+    witness = Witness(tmp_path / "w.json", django_fetch, keys=[vkey])
+    with pytest.raises(Rejected, match="does not verify"):
+        witness.observe()
