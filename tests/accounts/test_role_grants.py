@@ -82,7 +82,7 @@ def test_each_step_is_audited_and_the_person_told(
     assert [m.to for m in mail.outbox] == [[PUPPET], [PUPPET]]
     events = list(
         AuditEvent.objects.filter(target_id=str(puppet.pk), event__startswith="account.role")
-        .order_by("seq")
+        .order_by("id")
         .values_list("event", "actor_id")
     )
     admin, admin2 = demo.people["admin"].pk, demo.people["admin2"].pk

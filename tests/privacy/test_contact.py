@@ -47,7 +47,7 @@ def test_a_signed_in_person_is_answered_at_their_address(web_as: Any, demo: Demo
     )
     [message] = mail.outbox
     assert message.reply_to == ["alice@example.com"]
-    disclosure = Disclosure.objects.get(subject=demo.people["alice"])
+    disclosure = Disclosure.objects.get(subject=demo.people["alice"], recipient="privacy_team")
     assert disclosure.recipient == "privacy_team"
     assert disclosure.reference == f"contact:{ContactRequest.objects.get().pk}"
 

@@ -135,7 +135,7 @@ def test_undeclared_purpose_or_data_raises_and_sends_nothing(demo: Demo) -> None
             deliver=lambda: None,
         )
     assert mail.outbox == []
-    assert not Disclosure.objects.filter(subject=alice).exists()
+    assert not Disclosure.objects.filter(subject=alice, reference="test").exists()
 
 
 @pytest.mark.django_db
@@ -176,7 +176,7 @@ def test_each_send_is_recorded_and_shown_to_that_person_only(demo: Demo, web_as:
         title="t",
         body="b",
     )
-    disclosure = Disclosure.objects.get(subject=alice)
+    disclosure = Disclosure.objects.get(subject=alice, reference="policy_version:1")
     assert (disclosure.recipient, disclosure.purpose, disclosure.data) == (
         "email_delivery",
         "service_notices",
@@ -185,8 +185,17 @@ def test_each_send_is_recorded_and_shown_to_that_person_only(demo: Demo, web_as:
     page = web_as("alice").get("/me/data/").content.decode()
     assert "The e-mail delivery service the operator uses" in page
     assert "Service e-mails" in page
-    bob_page = web_as("bob").get("/me/data/").content.decode()
-    assert "Nobody outside Hisho has received any of your data." in bob_page
+    # Someone who was never sent anything is told so (bob was e-mailed in the demo).
+    from django.test import Client
+
+    from hisho.accounts.actions import do_create_user
+
+    carol = do_create_user(email="carol@example.com", password=None)
+    carols = Client()
+    carols.force_login(carol)
+    carol_page = carols.get("/me/data/").content.decode()
+    assert "Nobody outside Hisho has received any of your data." in carol_page
+    assert "Service e-mails" not in carol_page
 
 
 @pytest.mark.django_db
@@ -204,4 +213,4 @@ def test_a_failed_delivery_records_no_disclosure(demo: Demo) -> None:
             reference="case:x",
             deliver=broken,
         )
-    assert not Disclosure.objects.filter(subject=alice).exists()
+    assert not Disclosure.objects.filter(subject=alice, reference="case:x").exists()

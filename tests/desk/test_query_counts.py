@@ -1,0 +1,97 @@
+"""Lists cost the same number of queries whatever their length (issue: one assistant's
+list page of 21 errands wrote 21 access-log rows and 21 audit events in 223 queries).
+Each list endpoint and page is read with few rows and with many; the queries must not grow,
+and stay under a fixed bound."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hisho.audit.models import AuditEvent
+from hisho.demo import Demo
+from hisho.desk.actions import do_assign_errand, do_create_errand, do_post_message
+from hisho.vault.keys import store
+from hisho.vault.models import AccessLogEntry
+
+BOUND = 40
+
+
+def add_errands(demo: Demo, count: int) -> None:
+    alice, kenji, admin = demo.people["alice"], demo.people["kenji"], demo.people["admin"]
+    for n in range(count):
+        errand = do_create_errand(
+            actor=alice,
+            title=f"Errand {n}",
+            details="d",
+            triage_note=f"note {n}",
+            category="travel",
+        )
+        if n % 2 == 0:
+            errand = do_assign_errand(actor=admin, errand=errand, assistant_id=kenji.pk)
+            do_post_message(actor=alice, errand=errand, body=f"hello {n}")
+
+
+def queries(read: Callable[[], Any]) -> int:
+    store().cache.clear()  # a cold key cache: the worst case
+    with CaptureQueriesContext(connection) as captured:
+        response = read()
+    assert response.status_code == 200, response.content[:300]
+    return len(captured)
+
+
+LISTS = [
+    ("api", "alice", "/errands"),
+    ("api", "kenji", "/errands"),
+    ("api", "admin", "/errands"),
+    ("api", "alice", "/me/access-log"),
+    ("api", "admin", "/people"),
+    ("api", "admin", "/people/role-grants"),
+    ("api", "admin", "/legal/cases"),
+    ("web", "alice", "/errands/"),
+    ("web", "kenji", "/errands/"),
+    ("web", "admin", "/errands/"),
+    ("web", "yuki", "/queue/"),
+    ("web", "alice", "/me/access-log/"),
+    ("web", "admin", "/staff/people/"),
+    ("web", "admin", "/staff/legal/"),
+]
+
+
+@pytest.mark.parametrize(("kind", "handle", "path"), LISTS)
+def test_list_queries_do_not_grow_with_rows(
+    demo: Demo, api_as: Any, web_as: Any, kind: str, handle: str, path: str
+) -> None:
+    client = api_as(handle) if kind == "api" else web_as(handle)
+    client.get(path)  # warm what is per-process (sessions, the policy file)
+    add_errands(demo, 2)
+    few = queries(lambda: client.get(path))
+    add_errands(demo, 12)
+    many = queries(lambda: client.get(path))
+    assert many <= few and many <= BOUND, f"{few} queries with few rows, {many} with many"
+
+
+def test_a_staff_list_reads_no_content_and_logs_nothing(demo: Demo, api_as: Any) -> None:
+    kenji = api_as("kenji")  # signed in (an audited event) before counting
+    add_errands(demo, 12)
+    entries, events = AccessLogEntry.objects.count(), AuditEvent.objects.count()
+    assert kenji.get("/errands").status_code == 200
+    assert AccessLogEntry.objects.count() == entries
+    assert AuditEvent.objects.count() == events
+
+
+def test_an_errand_page_logs_once(demo: Demo, web_as: Any, api_as: Any) -> None:
+    """The page opens the text, the sealed details and the chat: one access-log entry and
+    one audit event for the whole request."""
+    entries, events = AccessLogEntry.objects.count(), AuditEvent.objects.count()
+    assert web_as("kenji").get(f"/errands/{demo.alice_errand.pk}/").status_code == 200
+    assert AccessLogEntry.objects.count() == entries + 1
+    new_events = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - events]
+    assert [e.event for e in new_events].count("vault.staff_unsealed") == 1
+    entry = AccessLogEntry.objects.order_by("-id").first()
+    assert entry is not None
+    assert entry.kind_list == ["read_errand", "read_sealed", "read_messages"]
