@@ -51,6 +51,10 @@ def test_sign_up_errand_assign_reply(browser: Any, site: str) -> None:
     carol.fill("input[name=title]", "Find a hairdresser who speaks English")
     carol.fill("textarea[name=details]", "Near Shinjuku, Saturday morning.")
     carol.fill("input[name=phone]", "080-5555-0101")
+    # What coordinators will see: a category and a note, labelled as theirs.
+    assert "Visible to our coordinators" in carol.content()
+    carol.select_option("select[name=category]", label="Shopping and deliveries")
+    carol.fill("textarea[name=triage_note]", "A salon visit on Saturday, call 090-2222-3333")
     carol.click("main button:has-text('Send errand')")
     carol.wait_for_selector("text=Waiting for an assistant")
     errand_url = carol.url
@@ -59,15 +63,17 @@ def test_sign_up_errand_assign_reply(browser: Any, site: str) -> None:
     admin = sign_in(browser, site, "admin@example.com")
     admin.goto(errand_url)
     assert "Triage view" in admin.content()
-    assert "080-5555-0101" not in admin.content()
-    assert "Saturday morning" not in admin.content()
+    assert "Shopping and deliveries" in admin.content()
+    assert "A salon visit on Saturday, call [phone]" in admin.content()  # DLP'd note
+    for secret in ("080-5555-0101", "090-2222-3333", "Saturday morning", "hairdresser"):
+        assert secret not in admin.content()
     admin.select_option("select[name=assistant_id]", label="Kenji")
     admin.click("main button:has-text('Assign'):not(:has-text('least'))")
     admin.wait_for_selector("text=Assigned to Kenji.")
 
     # Kenji sees the full errand and the sealed phone, and replies.
     kenji = sign_in(browser, site, "kenji@example.com")
-    kenji.click("text=Find a hairdresser who speaks English")
+    kenji.click("text=A salon visit on Saturday")  # his list shows triage cards
     assert "080-5555-0101" in kenji.content()
     kenji.fill("textarea[name=body]", "I found two salons with English-speaking staff.")
     kenji.click("main button:has-text('Send')")
@@ -92,3 +98,30 @@ def test_pages_are_styled(browser: Any, site: str) -> None:
     page.goto(f"{site}/")
     background = page.eval_on_selector("header.top", "e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(255, 255, 255)"
+
+
+def test_the_errand_form_speaks_japanese(browser: Any, site: str) -> None:
+    """A Japanese-speaking customer sees the category and the note for coordinators, and
+    who will read that note, in Japanese; the admin sees the category in their language."""
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.fill("input[name=login]", "bob@example.com")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{site}/errands/")
+    page.goto(f"{site}/errands/new/")
+    html = page.content()
+    assert "用件の種類" in html and "担当者選びのためのメモ" in html
+    assert "コーディネーター" in html  # who reads the note
+    options = page.locator("select[name=category] option").all_inner_texts()
+    assert "住まい" in options and "医療・健康" in options
+    page.fill("input[name=title]", "区役所で転入届を出したい")
+    page.select_option("select[name=category]", label="書類・手続き")
+    page.fill("textarea[name=triage_note]", "平日の午前中に同行希望")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("[data-testid=category]:has-text('書類・手続き')")
+    admin = sign_in(browser, site, "admin@example.com")
+    admin.goto(page.url)
+    assert "Paperwork" in admin.content() and "平日の午前中に同行希望" in admin.content()
+    assert "転入届" not in admin.content()

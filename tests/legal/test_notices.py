@@ -122,3 +122,31 @@ def test_no_deferral_once_the_person_was_told(
             until=timezone.now() + dt.timedelta(days=5),
             reason=REASON,
         )
+
+
+def test_one_access_log_everywhere(demo: Demo, open_case: Any, api_as: Any, web_as: Any) -> None:
+    """The page, the API, My data and the export show the same entries: a deferred
+    disclosure's reads are hidden from all four, and appear in all four once notice is
+    given. (My data and the export used to read the table directly and showed them.)"""
+
+    def everywhere() -> dict[str, int]:
+        export = api_as("alice").get("/me/export").json()["payload"]
+        page = web_as("alice").get("/me/access-log/").content.decode()
+        my_data = web_as("alice").get("/me/data/").content.decode()
+        return {
+            "api": len(disclosure_entries(api_as)),
+            "export": sum(e["actor_role"] == "admin" for e in export["access_log"]),
+            "page": page.count("(admin)"),
+            "my data": my_data.count("(admin)"),
+        }
+
+    now = timezone.now()
+    case = open_case(["errands"])
+    do_defer_notice(
+        actor=demo.people["admin"], case=case, until=now + dt.timedelta(days=10), reason=REASON
+    )
+    do_approve_case(actor=demo.people["admin2"], case=case)
+    do_export_case(principal=P(demo.people["admin"]), case=case)
+    assert everywhere() == {"api": 0, "export": 0, "page": 0, "my data": 0}
+    send_due_notices(now=now + dt.timedelta(days=10, seconds=1))
+    assert everywhere() == {"api": 3, "export": 3, "page": 3, "my data": 3}
