@@ -28,6 +28,7 @@ WRITE_METHODS = frozenset(
 ALLOWED = {
     "hisho/accounts/models.py": "the user manager's create_user, which do_create_user calls",
     "hisho/audit/subjects.py": "the audit log's own storage: per-person keys record_event makes",
+    "hisho/audit/tree.py": "the transparency log's sequencer: tree nodes and signed heads",
     "hisho/vault/keys.py": "the vault's key store: key rows written inside vault actions",
     "hisho/signing/keys.py": "the signing key store: key rows written inside signing actions",
     "hisho/vault/backfill.py": "data-migration helpers on historical models (migrations only)",
@@ -35,6 +36,8 @@ ALLOWED = {
 
 # Receivers that are not models: writes to these are not model writes.
 NOT_MODELS = frozenset({"session", "request.session", "hasher", "digest", "h", "mac", "cache"})
+# Files, not models: the witness keeps the last head it accepted in a JSON file of its own.
+NOT_MODEL_SAVES = {"hisho/audit/witness.py"}
 
 
 def _receiver(node: ast.expr) -> str:
@@ -82,6 +85,8 @@ def offenders() -> list[str]:
         if "/migrations/" in relative or relative in ALLOWED or is_actions_module(path):
             continue
         for line, call in model_writes(path.read_text()):
+            if relative in NOT_MODEL_SAVES and call == "self.save()":
+                continue
             out.append(f"{relative}:{line}: {call}")
     return out
 
