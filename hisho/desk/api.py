@@ -354,6 +354,7 @@ def change_status(request: HttpRequest, errand_id: str, payload: StatusIn) -> Er
 
 @categories_router.get(
     "/errand-categories",
+    auth=None,  # public: the kinds of errand are no secret (policy.yaml)
     response=with_errors({200: list[CategoryOut]}),
     summary="The kinds of errand to choose from (policy.yaml), labelled in your language",
 )
