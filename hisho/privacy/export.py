@@ -23,6 +23,7 @@ from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
+from hisho.desk.triage import triage_note
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -87,6 +88,8 @@ def _errands(principal: Principal) -> list[dict[str, Any]]:
                 ),
                 "title": content.title,
                 "details": content.details,
+                "category": errand.category,
+                "triage_note": triage_note(errand),
                 "sealed": {"phone": sealed.phone, "address": sealed.address, "note": sealed.note},
                 "readable": content.intact and sealed.intact,
                 "messages": _messages(principal, errand),
@@ -193,6 +196,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
                 "actor_name": e.actor_name,
                 "actor_role": e.actor_role,
                 "action": e.action,
+                "kinds": e.kind_list,
                 "errand_id": str(e.errand_id) if e.errand_id else None,
             }
             for e in own_entries_for_export(principal)

@@ -22,6 +22,8 @@ class AccessLogOut(Schema):
     actor_name: str
     actor_role: str
     action: str
+    # Every kind of read this entry stands for (one entry per errand per request).
+    kinds: list[str]
     errand_id: uuid.UUID | None
     # Its leaf in the audit log's Merkle tree; null until the sequencer integrated it.
     leaf_index: int | None
@@ -48,6 +50,7 @@ def get_access_log(request: HttpRequest, params: Query[AccessLogParams]) -> list
             actor_name=entry.actor_name,
             actor_role=entry.actor_role,
             action=entry.action,
+            kinds=entry.kind_list,
             errand_id=entry.errand_id,
             leaf_index=leaves.get(entry.pk),
         )
