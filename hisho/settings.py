@@ -430,3 +430,10 @@ HISHO_CONNECTION_DELETE_DAYS = env_int("HISHO_CONNECTION_DELETE_DAYS", 90, minim
 HISHO_PRIVACY_CONTACT_EMAIL = env_str("HISHO_PRIVACY_CONTACT_EMAIL", "privacy@hisho.localhost")
 # Where people reach this service, for links in e-mails.
 HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# --- The API keeps its contract under any input (issue 14; docs/api-limits.md) ----------
+# Innermost: HEAD answers as GET does, 405s are problem+json with Allow (hisho/api_http.py).
+MIDDLEWARE += ["hisho.api_http.ApiHttpMiddleware"]
+# django-ninja's own Swagger UI files (ninja/static/ninja/), served by us under the CSP
+# instead of from a CDN: /api/v1/docs.
+INSTALLED_APPS += ["ninja"]

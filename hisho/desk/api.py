@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -29,7 +29,15 @@ from hisho.desk.content import (
 )
 from hisho.desk.models import Errand
 from hisho.inbound import notice_for
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import ID_MAX, JsonId, StrictIn, text, with_errors
+from hisho.textcheck import (
+    ADDRESS_MAX,
+    DETAILS_MAX,
+    MESSAGE_MAX,
+    NOTE_MAX,
+    PHONE_MAX,
+    TITLE_MAX,
+)
 
 router = Router(tags=["errands"])
 
@@ -59,14 +67,14 @@ class ErrandPage(Schema):
 
 
 class SealedIn(StrictIn):
-    phone: str | None = None
-    address: str | None = None
-    note: str | None = None
+    phone: str | None = text(PHONE_MAX, default=None)
+    address: str | None = text(ADDRESS_MAX, default=None)
+    note: str | None = text(NOTE_MAX, default=None)
 
 
 class ErrandIn(StrictIn):
-    title: str
-    details: str = ""
+    title: str = text(TITLE_MAX, required=True)
+    details: str = text(DETAILS_MAX, default="")
     sealed: SealedIn | None = None
 
 
@@ -97,16 +105,40 @@ class MessagePage(Schema):
 
 
 class MessageIn(StrictIn):
-    body: str
+    body: str = text(MESSAGE_MAX, required=True)
 
 
 class StatusIn(StrictIn):
     status: Literal["new", "assigned", "in_progress", "done", "cancelled"]
 
 
+def _assign_schema(schema: dict[str, Any]) -> None:
+    # Exactly one of the two, neither of them null (what one_way() enforces).
+    properties = schema["properties"]
+    properties["assistant_id"] = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": ID_MAX,
+        "title": "Assistant Id",
+    }
+    properties["strategy"] = {"type": "string", "enum": ["least_loaded"], "title": "Strategy"}
+    schema["oneOf"] = [{"required": ["assistant_id"]}, {"required": ["strategy"]}]
+
+
 class AssignIn(StrictIn):
-    assistant_id: int | None = Field(default=None, strict=True)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_assign_schema)
+
+    assistant_id: JsonId | None = None
     strategy: Literal["least_loaded"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("assistant_id", "strategy"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} may be left out, not null.")
+        return data
 
     @model_validator(mode="after")
     def one_way(self) -> AssignIn:
@@ -121,7 +153,7 @@ class ListParams(Schema):
 
 
 class MessageParams(Schema):
-    after: int | None = Field(default=None, ge=0)
+    after: int | None = Field(default=None, ge=0, le=ID_MAX)
     limit: int = Field(default=100, ge=1, le=200)
 
 
