@@ -436,4 +436,4 @@ HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")
 MIDDLEWARE += ["hisho.api_http.ApiHttpMiddleware"]
 # django-ninja's own Swagger UI files (ninja/static/ninja/), served by us under the CSP
 # instead of from a CDN: /api/v1/docs.
-INSTALLED_APPS += ["ninja"]
+INSTALLED_APPS += ["ninja", "hisho.idempotency"]

@@ -28,6 +28,8 @@ from hisho.desk.content import (
     read_sealed,
 )
 from hisho.desk.models import Errand
+from hisho.errors import NotFound
+from hisho.idempotency.api import idempotent
 from hisho.inbound import notice_for
 from hisho.schemas import ID_MAX, JsonId, StrictIn, text, with_errors
 from hisho.textcheck import (
@@ -209,12 +211,21 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     return ErrandPage(items=[errand_out(user, errand) for errand in page], count=errands.count())
 
 
+def _replay_errand(request: HttpRequest, resource_id: str, **_: Any) -> ErrandOut:
+    # The errand as it is now; the card-number notice was given with the first answer.
+    user: User = request.user  # type: ignore[assignment]
+    out = errand_out(user, access_errand_triage(user, resource_id))
+    out.notice = None
+    return out
+
+
 @router.post(
     "",
     response=with_errors({201: ErrandOut}),
     exclude_unset=True,
     summary="Ask for help with an errand",
 )
+@idempotent(replay=_replay_errand)
 def create_errand(request: HttpRequest, payload: ErrandIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     sealed = payload.sealed or SealedIn()
@@ -272,9 +283,24 @@ def list_messages(
     )
 
 
+def _replay_message(
+    request: HttpRequest, resource_id: str, *, errand_id: str, **_: Any
+) -> MessageOut:
+    user: User = request.user  # type: ignore[assignment]
+    errand = access_errand(user, errand_id)
+    message_id = int(resource_id)
+    for view in read_messages(user, errand, after=message_id - 1, limit=1):
+        if view.id == message_id:
+            out = message_out(user, view)
+            out.notice = None
+            return out
+    raise NotFound("No such message.")
+
+
 @router.post(
     "/{errand_id}/messages", response=with_errors({201: MessageOut}), summary="Post a chat message"
 )
+@idempotent(replay=_replay_message)
 def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     errand = access_errand(user, errand_id)

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hisho.accounts.models import User
+from hisho.idempotency.api import idempotent
 from hisho.legal.access import access_case, cases_for
 from hisho.legal.actions import (
     AUTHORITY_MAX,
@@ -128,9 +129,14 @@ def list_cases(request: HttpRequest, params: Query[ListParams]) -> list[CaseOut]
     return [case_out(case) for case in cases]
 
 
+def _replay_case(request: HttpRequest, resource_id: str, **_: Any) -> CaseOut:
+    return case_out(access_case(_user(request), resource_id))
+
+
 @router.post(
     "/cases", response=with_errors({201: CaseOut}), summary="Open a disclosure case (admins)"
 )
+@idempotent(replay=_replay_case)
 def open_case(request: HttpRequest, payload: CaseIn) -> Status:
     case = do_open_case(actor=_user(request), **payload.dict())
     return Status(201, case_out(case))
