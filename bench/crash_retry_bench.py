@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 MAX_TRIES = 120
 DEADLINE_SECONDS = 600
-PASSWORD = "hisho-demo-2026"
+PASSWORD = "hisho-demo-2026"  # noqa: S105 - the demo accounts' documented password
 
 
 def free_port() -> int:
@@ -74,8 +74,10 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [PYTHON, "-m", "uvicorn", "hisho.asgi:application", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--log-level", "warning"],
+            [
+                *(PYTHON, "-m", "uvicorn", "hisho.asgi:application", "--host", "127.0.0.1"),
+                *("--port", str(self.port), "--log-level", "warning"),
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -134,14 +136,14 @@ def sign_in(port: int) -> str:
 
 
 def run_mode(mode: str, posts: int, kills: int, clients: int, seed: int) -> dict[str, Any]:
-    rng = random.Random(seed)  # noqa: S311 - when to kill, not a secret
+    rng = random.Random(seed)  # when to kill, not a secret
     with tempfile.TemporaryDirectory(prefix="hisho-crash-") as tmp:
         server = Server(Path(tmp), free_port())
         server.manage("migrate", "--no-input")
         server.manage("demo")
         server.start()
         token = sign_in(server.port)
-        status, page = request(
+        _, page = request(
             server.port, "GET", "/api/v1/errands?limit=50", headers={"X-Session-Token": token}
         )
         errand = next(e for e in page["items"] if e["status"] in ("assigned", "in_progress"))
@@ -213,7 +215,7 @@ def run_mode(mode: str, posts: int, kills: int, clients: int, seed: int) -> dict
         stored = Counter[int]()
         after = 0
         while True:
-            status, page = request(
+            _, page = request(
                 server.port,
                 "GET",
                 f"{path}?after={after}&limit=200",
