@@ -93,12 +93,16 @@ def idempotent(*, replay: Replay) -> Callable[[Callable[..., Any]], Callable[...
                 with transaction.atomic():
                     result = view(request, **kwargs)
                     status, value = _answer(result)
-                    do_complete_idempotency_key(
-                        claim=claim, status_code=status, resource_id=str(value.id)
-                    )
+                    created = 200 <= status < 300 and getattr(value, "id", None) is not None
+                    if created:
+                        do_complete_idempotency_key(
+                            claim=claim, status_code=status, resource_id=str(value.id)
+                        )
             except BaseException:
                 do_release_idempotency_key(claim=claim)
                 raise
+            if not created:  # an answer that created nothing: nothing to replay
+                do_release_idempotency_key(claim=claim)
             return result
 
         wrapper.__signature__ = _resolved_signature(view)  # type: ignore[attr-defined]
