@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup setup-dev setup-bench migrate demo serve test lint typecheck pytest bench clean
+.PHONY: fuzz
 .PHONY: worker
 .PHONY: scaled
 .PHONY: upgrade test-latest
@@ -74,6 +75,14 @@ pytest: setup-dev
 
 test: lint typecheck pytest
 
+# The contract tests of `make test` (tests/contract/test_schemathesis.py: schemathesis,
+# every check, customer and assistant) for longer and with a random seed, printed so a
+# failure can be replayed: make fuzz FUZZ_EXAMPLES=500 FUZZ_SEED=1234
+FUZZ_EXAMPLES ?= 200
+fuzz: setup-dev
+	HISHO_FUZZ=1 HISHO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) HISHO_FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m pytest tests/contract/test_schemathesis.py -q -s -p no:logging
+
 # Benchmarks print markdown tables; the figures recorded in docs/performance.md and
 # docs/dlp.md come from these commands.
 bench: setup-bench
@@ -81,6 +90,7 @@ bench: setup-bench
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/privacy_bench.py
 	$(BIN)/python bench/audit_bench.py
+	$(BIN)/python bench/crash_retry_bench.py
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py

@@ -18,6 +18,7 @@ from hisho.auth import API_AUTH
 from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
+from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
@@ -31,9 +32,18 @@ _LOCATION_PREFIXES = {"body", "payload", "query", "path", "header", "cookie", "f
 
 
 class HishoAPI(NinjaAPI):
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        # Kept on the request, so a decorator under an operation can add a header
+        # (hisho.idempotency.api: Idempotent-Replayed).
+        response: HttpResponse = super().create_temporal_response(request)
+        request.hisho_response = response  # type: ignore[attr-defined]
+        return response
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """Document error responses as application/problem+json, which is what is sent."""
+        """Document error responses as application/problem+json, which is what is sent,
+        and the Idempotency-Key header of the creating POSTs."""
         schema = super().get_openapi_schema(**kwargs)
+        document_idempotency(schema)
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 for status, response in operation.get("responses", {}).items():

@@ -12,7 +12,9 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, SessionAuth
+from ninja.utils import check_csrf
 
 from hisho.accounts.principal import principal_for
 from hisho.accounts.security import session_expired
@@ -61,12 +63,21 @@ class SessionTokenAuth(APIKeyHeader):
 
 
 class BrowserSessionAuth(SessionAuth):
-    """The signed-in browser session; ninja enforces CSRF for it."""
+    """The signed-in browser session, with Django's CSRF check for unsafe methods.
+
+    The check runs only once a signed-in session is found (issue 14): a request with no
+    valid credential at all (no token, a bad or signed-out token, no session) is a 401,
+    never a CSRF 403 — an app whose token expired must learn that it has to sign in."""
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)  # checked in authenticate(), for signed-in sessions
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         if user is None or not user.is_active:
             return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
         return _admit(request, user, request.session)
 
 

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.facebook",
     "allauth.socialaccount.providers.openid_connect",
     "csp",  # Content-Security-Policy on every response (docs/security.md)
+    # django-ninja's own Swagger UI files (ninja/static/ninja/), served by us under the
+    # CSP instead of from a CDN: /api/v1/docs.
+    "ninja",
     "django_tasks",
     "django_tasks_db",  # the database backend of Django's Tasks API (the job queue)
     "hisho.accounts",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "hisho.vault",
     "hisho.desk",
     "hisho.privacy",
+    "hisho.idempotency",  # Idempotency-Key on creating POSTs (docs/api-limits.md)
 ]
 
 MIDDLEWARE = [
@@ -92,6 +96,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After authentication: sessions' lifetime, and staff without a second factor.
     "hisho.accounts.middleware.SessionSecurityMiddleware",
+    # Innermost: HEAD answers as GET does, 405s are problem+json with Allow
+    # (hisho/api_http.py; docs/api-limits.md).
+    "hisho.api_http.ApiHttpMiddleware",
 ]
 
 ROOT_URLCONF = "hisho.urls"

@@ -19,6 +19,17 @@ NAME_MAX = 150
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
+# The same rules as regular expressions, for the OpenAPI document (hisho/schemas.py):
+# ECMA-262 syntax, which Python's `re` reads alike. Refused: control characters (Cc)
+# other than tab, LF and CR. (Lone surrogates, refused too, are not characters a regex
+# over Unicode scalar values can name: validators written in Rust reject the pattern.)
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# What str.strip() removes, less the refused characters: a required field needs one
+# character outside both sets.
+_SPACE = r"\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TEXT_PATTERN = rf"^[^{_REFUSED}]*$"
+REQUIRED_TEXT_PATTERN = rf"^[^{_REFUSED}]*[^{_REFUSED}{_SPACE}][^{_REFUSED}]*$"
+
 
 def text_problem(value: str, *, max_length: int, required: bool = False) -> str | None:
     """Why `value` is not acceptable, or None when it is."""

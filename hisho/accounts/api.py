@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import (
@@ -22,7 +22,8 @@ from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
 from hisho.accounts.principal import principal_of
 from hisho.errors import NotFound
 from hisho.inbound import notice_for
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import Integral, StrictIn, text, with_errors
+from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 
 router = Router(tags=["me"])
 
@@ -45,14 +46,33 @@ class MeOut(Schema):
     notice: str | None = None
 
 
+BirthYear = Annotated[int, Field(ge=1900), Integral]
+
+
+def _this_year(schema: dict[str, Any]) -> None:
+    # Read when the document is generated: a long-running server moves on at New Year.
+    for option in schema.get("anyOf", [schema]):
+        if option.get("type") == "integer":
+            option["maximum"] = timezone.now().year
+
+
+def _up_to_this_year(value: int | None) -> int | None:
+    if value is not None and value > timezone.now().year:
+        raise ValueError("A year between 1900 and this year.")
+    return value
+
+
 class MePatch(StrictIn):
-    # Length and content rules live in the action (one place for web and API).
-    name: str | None = None
-    phone: str | None = None
-    mailing_address: str | None = None
-    country: str | None = None
-    language: str | None = None
-    birth_year: int | None = Field(default=None, strict=True)
+    # Content rules live in the action (one place for web and API); the schema publishes
+    # them (hisho/schemas.py), and null or "" clears a field.
+    name: str | None = text(NAME_MAX, default=None)
+    phone: str | None = text(PHONE_MAX, default=None)
+    mailing_address: str | None = text(ADDRESS_MAX, default=None)
+    country: str | None = Field(default=None, pattern=r"^([A-Za-z]{2})?$")
+    language: Literal["en", "ja", ""] | None = None
+    birth_year: Annotated[BirthYear, AfterValidator(_up_to_this_year)] | None = Field(
+        default=None, json_schema_extra=_this_year
+    )
     approve_assignees: bool | None = Field(default=None, strict=True)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -42,8 +42,18 @@ from hisho.desk.triage import (
     triage_card,
     triage_cards,
 )
+from hisho.errors import NotFound
+from hisho.idempotency.api import idempotent
 from hisho.inbound import notice_for
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import ID_MAX, JsonId, StrictIn, text, with_errors
+from hisho.textcheck import (
+    ADDRESS_MAX,
+    DETAILS_MAX,
+    MESSAGE_MAX,
+    NOTE_MAX,
+    PHONE_MAX,
+    TITLE_MAX,
+)
 
 router = Router(tags=["errands"])
 # `GET /errand-categories`, at the API's root (hisho/api.py mounts it).
@@ -79,14 +89,14 @@ class ErrandPage(Schema):
 
 
 class SealedIn(StrictIn):
-    phone: str | None = None
-    address: str | None = None
-    note: str | None = None
+    phone: str | None = text(PHONE_MAX, default=None)
+    address: str | None = text(ADDRESS_MAX, default=None)
+    note: str | None = text(NOTE_MAX, default=None)
 
 
 class ErrandIn(StrictIn):
-    title: str
-    details: str = ""
+    title: str = text(TITLE_MAX, required=True)
+    details: str = text(DETAILS_MAX, default="")
     sealed: SealedIn | None = None
     category: str = Field(
         default=DEFAULT_CATEGORY,
@@ -135,16 +145,40 @@ class MessagePage(Schema):
 
 
 class MessageIn(StrictIn):
-    body: str
+    body: str = text(MESSAGE_MAX, required=True)
 
 
 class StatusIn(StrictIn):
     status: Literal["new", "assigned", "in_progress", "done", "cancelled"]
 
 
+def _assign_schema(schema: dict[str, Any]) -> None:
+    # Exactly one of the two, neither of them null (what one_way() enforces).
+    properties = schema["properties"]
+    properties["assistant_id"] = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": ID_MAX,
+        "title": "Assistant Id",
+    }
+    properties["strategy"] = {"type": "string", "enum": ["least_loaded"], "title": "Strategy"}
+    schema["oneOf"] = [{"required": ["assistant_id"]}, {"required": ["strategy"]}]
+
+
 class AssignIn(StrictIn):
-    assistant_id: int | None = Field(default=None, strict=True)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_assign_schema)
+
+    assistant_id: JsonId | None = None
     strategy: Literal["least_loaded"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("assistant_id", "strategy"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} may be left out, not null.")
+        return data
 
     @model_validator(mode="after")
     def one_way(self) -> AssignIn:
@@ -159,7 +193,7 @@ class ListParams(Schema):
 
 
 class MessageParams(Schema):
-    after: int | None = Field(default=None, ge=0)
+    after: int | None = Field(default=None, ge=0, le=ID_MAX)
     limit: int = Field(default=100, ge=1, le=200)
 
 
@@ -236,12 +270,21 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     return ErrandPage(items=items, count=errands.count())
 
 
+def _replay_errand(request: HttpRequest, resource_id: str, **_: Any) -> ErrandOut:
+    # The errand as it is now; the card-number notice was given with the first answer.
+    principal = principal_of(request)
+    out = errand_out(principal, access_errand_triage(principal, resource_id))
+    out.notice = None
+    return out
+
+
 @router.post(
     "",
     response=with_errors({201: ErrandOut}),
     exclude_unset=True,
     summary="Ask for help with an errand",
 )
+@idempotent(replay=_replay_errand)
 def create_errand(request: HttpRequest, payload: ErrandIn) -> Status[Any]:
     principal = principal_of(request)
     user = principal.user
@@ -303,9 +346,24 @@ def list_messages(
     )
 
 
+def _replay_message(
+    request: HttpRequest, resource_id: str, *, errand_id: str, **_: Any
+) -> MessageOut:
+    principal = principal_of(request)
+    errand = access_errand(principal, errand_id)
+    message_id = int(resource_id)
+    for view in read_messages(principal, errand, after=message_id - 1, limit=1):
+        if view.id == message_id:
+            out = message_out(principal.user, view)
+            out.notice = None
+            return out
+    raise NotFound("No such message.")
+
+
 @router.post(
     "/{errand_id}/messages", response=with_errors({201: MessageOut}), summary="Post a chat message"
 )
+@idempotent(replay=_replay_message)
 def post_message(request: HttpRequest, errand_id: str, payload: MessageIn) -> Status[Any]:
     principal = principal_of(request)
     user = principal.user

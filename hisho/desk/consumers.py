@@ -12,7 +12,9 @@ server → client
   {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
   {"type": "assignment", "errand": "…", "status": …, "status_label": …,
    "assignee": {"id": …, "name": "…"}}
-close codes: 4401 the session ended, 4404 the errand is no longer yours.
+close codes: 4401 the session ended, 4404 the errand is no longer yours, 1009 a frame
+over FRAME_MAX characters, 4400 a frame nesting JSON deeper than DEPTH_MAX (each after
+an error frame; docs/api-limits.md).
 
 Who may connect: the errand's owner and its current assignee, signed in with the
 browser session cookie (the page; the Origin must be this site) or the app's session
@@ -32,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -65,6 +68,13 @@ TOKEN_PREFIX = "hisho.token."  # noqa: S105 - a subprotocol name, not a secret
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NO_ACCESS = 4404
 REF_MAX = 64
+# Input limits (issue 14; docs/api-limits.md). A frame carries one message of at most
+# 10,000 characters and a few short fields: 64 KiB leaves room for JSON escapes, and no
+# frame of the protocol nests deeper than 2.
+FRAME_MAX = 64 * 1024
+DEPTH_MAX = 16
+CLOSE_TOO_BIG = 1009  # RFC 6455: "message too big"
+CLOSE_BAD_INPUT = 4400
 REJOIN_SECONDS = 3600
 # How many of its own posts a connection remembers, so their fan-out is not echoed back.
 OWN_POSTS_KEPT = 64
@@ -133,6 +143,27 @@ def _problem(status: int, detail: str, ref: str | None, **extra: Any) -> dict[st
     }
     frame.update(extra)
     return frame
+
+
+_JSON_STRING = re.compile(r'"(?>[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether JSON `text` nests arrays/objects more than `limit` deep, found without
+    parsing it (json.loads recurses once per level: "[" * 100000 exhausts the stack).
+    Linear: strings are skipped by one regex, then only brackets are counted."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _dumps(frame: dict[str, Any]) -> str:
@@ -301,11 +332,17 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self._closed:
             return
+        size = len(text_data) if text_data is not None else len(bytes_data or b"")
+        if size > FRAME_MAX:
+            await self._refuse(413, f"A frame holds at most {FRAME_MAX} characters.", CLOSE_TOO_BIG)
+            return
         if text_data is None:
             await self._send(_problem(400, "Frames are JSON text.", None))
             return
-        if len(text_data) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            await self._send(_problem(413, "The frame is too large.", None))
+        if nests_deeper_than(text_data, DEPTH_MAX):
+            await self._refuse(
+                400, f"A frame nests at most {DEPTH_MAX} levels deep.", CLOSE_BAD_INPUT
+            )
             return
         try:
             frame = json.loads(text_data)
@@ -382,6 +419,15 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             return
         for frame in frames:
             await self._send(frame)
+
+    async def _refuse(self, status: int, detail: str, code: int) -> None:
+        """Input over a limit: a problem frame, then the socket closes with `code`.
+        One line in the log, with ids only (house rule 5)."""
+        log.warning(
+            "websocket frame refused (%s): errand %s, user %s", code, self.errand_id, self.user_id
+        )
+        await self._send(_problem(status, detail, None))
+        await self._end(code)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=_dumps(frame))

@@ -12,8 +12,13 @@ from pydantic import Field
 
 from hisho.accounts.models import User
 from hisho.accounts.principal import principal_of
+from hisho.idempotency.api import idempotent
 from hisho.legal.access import access_case, cases_for
 from hisho.legal.actions import (
+    AUTHORITY_MAX,
+    LEGAL_BASIS_MAX,
+    REASON_MAX,
+    REFERENCE_MAX,
     do_approve_case,
     do_defer_notice,
     do_export_case,
@@ -21,16 +26,16 @@ from hisho.legal.actions import (
     do_reject_case,
 )
 from hisho.legal.models import DisclosureCase, DisclosureGrant
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import JsonId, StrictIn, text, with_errors
 
 router = Router(tags=["legal"])
 
 
 class CaseIn(StrictIn):
-    authority: str = Field(max_length=200)
-    legal_basis: str = Field(max_length=500)
-    reference: str = Field(max_length=100)
-    person_id: int = Field(strict=True, ge=1)
+    authority: str = text(AUTHORITY_MAX, required=True)
+    legal_basis: str = text(LEGAL_BASIS_MAX, required=True)
+    reference: str = text(REFERENCE_MAX, required=True)
+    person_id: JsonId
     categories: list[Literal["profile", "errands", "messages"]] = Field(min_length=1, max_length=3)
     period_start: dt.date
     period_end: dt.date
@@ -38,12 +43,12 @@ class CaseIn(StrictIn):
 
 
 class ReasonIn(StrictIn):
-    reason: str = Field(max_length=2000)
+    reason: str = text(REASON_MAX, required=True)
 
 
 class DeferIn(StrictIn):
     until: dt.datetime
-    reason: str = Field(max_length=2000)
+    reason: str = text(REASON_MAX, required=True)
 
 
 class CaseOut(Schema):
@@ -125,9 +130,14 @@ def list_cases(request: HttpRequest, params: Query[ListParams]) -> list[CaseOut]
     return [case_out(case) for case in cases]
 
 
+def _replay_case(request: HttpRequest, resource_id: str, **_: Any) -> CaseOut:
+    return case_out(access_case(_user(request), resource_id))
+
+
 @router.post(
     "/cases", response=with_errors({201: CaseOut}), summary="Open a disclosure case (admins)"
 )
+@idempotent(replay=_replay_case)
 def open_case(request: HttpRequest, payload: CaseIn) -> Status[Any]:
     case = do_open_case(actor=_user(request), **payload.dict())
     return Status(201, case_out(case))

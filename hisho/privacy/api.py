@@ -8,7 +8,7 @@ accounts one. Its code lives here, with the rest of erasure.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -33,7 +33,7 @@ from hisho.privacy.consents import (
     unacknowledged_version,
 )
 from hisho.privacy.models import AcknowledgedHow, ConsentHow
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import Integral, StrictIn, with_errors
 
 router = Router(tags=["privacy"])
 
@@ -79,7 +79,7 @@ class PolicyNoticeOut(Schema):
 
 
 class AcknowledgeIn(StrictIn):
-    version: int = Field(strict=True, ge=1)
+    version: Annotated[int, Field(ge=1, le=2**31 - 1), Integral]
 
 
 def _user(request: HttpRequest) -> User:

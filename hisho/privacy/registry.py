@@ -108,6 +108,8 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy.ConnectionRecord.route": "URL patterns (never paths, which hold ids)",
     "privacy.ConnectionRecord.method": "HTTP methods",
     "privacy.PageCount.route": "URL patterns; counts over everyone who consented",
+    # Idempotent retries: the id of what a request created (its content is not kept).
+    "idempotency.IdempotencyRecord.resource_id": "ids of created errands, messages, cases",
 }
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
 from hisho.accounts.models import User
+from hisho.idempotency.actions import do_expire_idempotency_records
 from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.models import Disclosure, PolicyVersion
 from hisho.privacy.recipients import recipient
@@ -32,8 +33,10 @@ RETENTION_EVERY = dt.timedelta(days=1)
 @task()
 def enforce_retention() -> dict[str, int]:
     report = do_enforce_connection_retention()
+    # Idempotency-Key records (policy.yaml: retention.idempotency; issue 14).
+    expired = do_expire_idempotency_records()
     ensure_retention_scheduled()
-    return {"truncated": report.truncated, "deleted": report.deleted}
+    return {"truncated": report.truncated, "deleted": report.deleted, "retry_records": expired}
 
 
 def ensure_retention_scheduled(now: dt.datetime | None = None) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from hisho.idempotency.actions import do_expire_idempotency_records
 from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.tasks import ensure_retention_scheduled
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             )
             return
         report = do_enforce_connection_retention()
+        expired = do_expire_idempotency_records()
         self.stdout.write(
-            f"Shortened {report.truncated} IP addresses; deleted {report.deleted} records."
+            f"Shortened {report.truncated} IP addresses; deleted {report.deleted} records"
+            f" and {expired} retry records."
         )
