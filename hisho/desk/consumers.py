@@ -12,6 +12,8 @@ server → client
   {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
   {"type": "assignment", "errand": "…", "status": …, "status_label": …,
    "assignee": {"id": …, "name": "…"}}
+  {"type": "payment", "errand": "…", "payment": {"id", "status", "status_label",
+   "amount", "currency", "amount_refunded"}}          (hisho.payments)
 close codes: 4401 the session ended, 4404 the errand is no longer yours.
 
 Who may connect: the errand's owner and its current assignee, signed in with the
@@ -277,6 +279,11 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
                         "status_label": errand.get_status_display(),
                     }
                 ]
+            if kind == live.PAYMENT:
+                from hisho.payments.access import payment_frame
+
+                frame = payment_frame(principal, errand, str(event.get("payment")))
+                return [frame] if frame is not None else []
             if kind == live.ASSIGNMENT:
                 assignee = errand.assignee
                 return [
