@@ -2,7 +2,7 @@
 provider's script on Hisho's pages), refunds, and webhooks signed the way Stripe signs
 them (`Stripe-Signature: t=…,v1=…`, HMAC-SHA256 over "t.body").
 
-Two providers: `stripe` (hisho.payments.providers.stripe, the official library against
+Two providers: `stripe` (hisho.payments.providers.stripe_adapter, the official library against
 the Stripe API — or, in the tests, against a stand-in on loopback) and `sandbox`
 (hisho.payments.providers.sandbox, served by Hisho itself for the embedded shape). Both
 webhooks are verified by the same code, `verify_webhook`, which is Stripe's own
@@ -82,7 +82,7 @@ def provider_for(key: str) -> PaymentProvider:
     if key not in settings.HISHO_PAYMENT_PROVIDERS:
         raise NotFound("No such payment provider.")
     if key == "stripe":
-        from hisho.payments.providers.stripe import StripeProvider
+        from hisho.payments.providers.stripe_adapter import StripeProvider
 
         return StripeProvider()
     if key == "sandbox":
