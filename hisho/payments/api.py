@@ -183,6 +183,7 @@ def refund(request: HttpRequest, payment_id: str, payload: RefundIn | None = Non
 )
 def receipt(request: HttpRequest, payment_id: str) -> dict[str, Any]:
     principal = principal_of(request)
+    require_role(principal, Role.CUSTOMER, detail="Receipts are for customers.")
     payment = access_payment_request(principal, payment_id, what=PAY)
     description = read_descriptions(principal, payment.errand, [payment])[payment.pk]
     return signed_receipt(payment, description)
