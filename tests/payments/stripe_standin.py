@@ -32,7 +32,7 @@ class StripeStandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 status, body = standin.handle(self.path, dict(self.headers), raw)

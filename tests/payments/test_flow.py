@@ -30,9 +30,7 @@ def settle(checkout: dict[str, Any], outcome: str) -> Any:
     return client.post(f"/sandbox-pay/{checkout['session_id']}/{outcome}/")
 
 
-def test_the_assignee_requests_a_payment_and_the_customer_sees_it(
-    demo: Demo, api_as: Any
-) -> None:
+def test_the_assignee_requests_a_payment_and_the_customer_sees_it(demo: Demo, api_as: Any) -> None:
     errand = demo.alice_errand
     response = api_as("kenji").post(
         f"/errands/{errand.pk}/payment-requests",
@@ -42,7 +40,15 @@ def test_the_assignee_requests_a_payment_and_the_customer_sees_it(
     body = response.json()
     assert (body["amount"], body["currency"], body["status"]) == (12000, "JPY", "open")
     assert CARD not in body["description"] and "1111" in body["description"]
-    assert set(body) >= {"id", "errand_id", "amount", "currency", "description", "status", "created_at"}
+    assert set(body) >= {
+        "id",
+        "errand_id",
+        "amount",
+        "currency",
+        "description",
+        "status",
+        "created_at",
+    }
     listed = api_as("alice").get(f"/errands/{errand.pk}/payment-requests").json()
     assert [p["id"] for p in listed] == [body["id"]]
     assert listed[0]["description"] == body["description"]
@@ -80,7 +86,9 @@ def test_card_payment_on_the_sandbox_page(checkout: dict[str, Any], api_as: Any)
     assert checkout["url"].startswith("http://testserver/sandbox-pay/cs_sandbox_")
     response = settle(checkout, "pay")
     assert response.status_code == 302
-    assert response["Location"].endswith(f"/payments/{checkout['payment']['id']}/return/?result=success")
+    assert response["Location"].endswith(
+        f"/payments/{checkout['payment']['id']}/return/?result=success"
+    )
     payment = reload(checkout["payment"])
     assert (payment.status, payment.amount_paid) == ("paid", 5000)
     assert [e.kind for e in payment.ledger.all()] == [
@@ -96,7 +104,9 @@ def test_card_payment_on_the_sandbox_page(checkout: dict[str, Any], api_as: Any)
 def test_konbini_waits_for_the_cash_payment(checkout: dict[str, Any], api_as: Any) -> None:
     settle(checkout, "later")
     assert reload(checkout["payment"]).status == "awaiting_payment"
-    listed = api_as("alice").get(f"/errands/{reload(checkout['payment']).errand_id}/payment-requests")
+    listed = api_as("alice").get(
+        f"/errands/{reload(checkout['payment']).errand_id}/payment-requests"
+    )
     assert listed.json()[0]["status"] == "awaiting_payment"
     settle(checkout, "konbini-paid")
     payment = reload(checkout["payment"])
@@ -155,7 +165,10 @@ def test_refunds_by_the_assignee_and_an_admin(checkout: dict[str, Any], api_as: 
     refunds = LedgerEntry.objects.filter(payment_request_id=payment_id, kind=LedgerKind.REFUNDED)
     assert [e.amount for e in refunds] == [1500, 3500]
     events = AuditEvent.objects.filter(event="payment.refunded").order_by("id")
-    assert [(e.extra["amount"], e.extra["as_admin"]) for e in events] == [(1500, False), (3500, True)]
+    assert [(e.extra["amount"], e.extra["as_admin"]) for e in events] == [
+        (1500, False),
+        (3500, True),
+    ]
     again = api_as("admin").post(f"/payment-requests/{payment_id}/refund", {"amount": 1})
     assert again.status_code == 409
 

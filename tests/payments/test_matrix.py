@@ -76,7 +76,12 @@ PAGES: dict[str, tuple[str, str, dict[str, str] | None, dict[str, int]]] = {
         {"amount": "100", "description": "More"},
         {"anonymous": 302, "kenji": 302, "yuki": 404, "*": 403},
     ),
-    "pay": ("post", "/payments/{payment}/pay/", {}, {"anonymous": 302, "alice": 302, "bob": 404, "*": 403}),
+    "pay": (
+        "post",
+        "/payments/{payment}/pay/",
+        {},
+        {"anonymous": 302, "alice": 302, "bob": 404, "*": 403},
+    ),
     "refund": (
         "post",
         "/payments/{payment}/refund/",

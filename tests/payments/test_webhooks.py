@@ -18,7 +18,9 @@ from tests.payments.conftest import post_webhook, reload, session_event
 pytestmark = pytest.mark.django_db
 
 
-def event(checkout: dict[str, Any], event_type: str = "checkout.session.completed", **kw: Any) -> bytes:
+def event(
+    checkout: dict[str, Any], event_type: str = "checkout.session.completed", **kw: Any
+) -> bytes:
     fields: dict[str, Any] = {
         "session_id": checkout["session_id"],
         "payment_id": checkout["payment"]["id"],
@@ -38,9 +40,7 @@ def snapshot(checkout: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def rejections(reason: str) -> int:
-    return AuditEvent.objects.filter(
-        event="payment.webhook_rejected", extra__reason=reason
-    ).count()
+    return AuditEvent.objects.filter(event="payment.webhook_rejected", extra__reason=reason).count()
 
 
 def test_a_signed_event_is_applied(checkout: dict[str, Any]) -> None:
@@ -68,8 +68,8 @@ def test_bad_signatures_are_refused_and_audited(checkout: dict[str, Any], how: s
     elif how == "garbage_header":
         response = post_webhook(body, signature="t=abc,v1")
     else:
-        from tests.payments.conftest import stripe_signature
         from hisho.payments.providers.sandbox import SandboxProvider
+        from tests.payments.conftest import stripe_signature
 
         header = stripe_signature(body, SandboxProvider().webhook_secret())
         response = post_webhook(body.replace(b"5000", b"50"), signature=header)
@@ -108,11 +108,17 @@ def test_a_session_of_one_request_cannot_pay_another(
 ) -> None:
     """bob's request (yuki's errand): a session alice opened for her own request, made to
     name bob's request, pays nothing — and bob's request cannot be checked out by alice."""
-    bob_request = api_as("yuki").post(
-        f"/errands/{demo.bob_errand.pk}/payment-requests",
-        {"amount": 5000, "currency": "JPY", "description": "Bob's tickets"},
-    ).json()
-    assert api_as("alice").post(f"/payment-requests/{bob_request['id']}/checkout").status_code == 404
+    bob_request = (
+        api_as("yuki")
+        .post(
+            f"/errands/{demo.bob_errand.pk}/payment-requests",
+            {"amount": 5000, "currency": "JPY", "description": "Bob's tickets"},
+        )
+        .json()
+    )
+    assert (
+        api_as("alice").post(f"/payment-requests/{bob_request['id']}/checkout").status_code == 404
+    )
     response = post_webhook(event(checkout, payment_id=bob_request["id"]))
     assert response.status_code == 400
     assert PaymentRequest.objects.get(pk=bob_request["id"]).status == "open"
@@ -154,7 +160,9 @@ def test_late_and_out_of_order_events_never_go_back(checkout: dict[str, Any]) ->
 
 
 def test_unhandled_event_types_are_acknowledged_and_ignored(checkout: dict[str, Any]) -> None:
-    body = json.dumps({"id": "evt_x", "object": "event", "type": "customer.created", "data": {"object": {}}}).encode()
+    body = json.dumps(
+        {"id": "evt_x", "object": "event", "type": "customer.created", "data": {"object": {}}}
+    ).encode()
     response = post_webhook(body)
     assert response.status_code == 200 and response.json()["result"] == "ignored"
     assert snapshot(checkout)[0] == "open"
