@@ -277,11 +277,10 @@ if not PRODUCTION:
 # --- Payments (issue 19; docs/payments.md) ----------------------------------------------
 # The enabled providers, the first one taking new payment requests: `sandbox` (served by
 # Hisho itself: the embedded default) and/or `stripe`. Production must name them.
-HISHO_PAYMENT_PROVIDERS = env_list(
-    "HISHO_PAYMENT_PROVIDERS", ["stripe"] if PRODUCTION else ["sandbox"]
-)
-if not HISHO_PAYMENT_PROVIDERS or set(HISHO_PAYMENT_PROVIDERS) - {"sandbox", "stripe"}:
-    raise ImproperlyConfigured("HISHO_PAYMENT_PROVIDERS must name sandbox and/or stripe.")
+# None in production until configured: payment requests are then refused (409).
+HISHO_PAYMENT_PROVIDERS = env_list("HISHO_PAYMENT_PROVIDERS", [] if PRODUCTION else ["sandbox"])
+if set(HISHO_PAYMENT_PROVIDERS) - {"sandbox", "stripe"}:
+    raise ImproperlyConfigured("HISHO_PAYMENT_PROVIDERS may name only sandbox and stripe.")
 HISHO_STRIPE_SECRET_KEY = env_str("HISHO_STRIPE_SECRET_KEY")
 HISHO_STRIPE_WEBHOOK_SECRET = env_str("HISHO_STRIPE_WEBHOOK_SECRET")
 HISHO_STRIPE_API_BASE = env_str("HISHO_STRIPE_API_BASE", "https://api.stripe.com")

@@ -112,6 +112,7 @@ NOT_PERSONAL: dict[str, str] = {
     # Stripe would keep it): Hisho's request id, amounts, statuses and Hisho's own URLs.
     "payments.SandboxSession.client_reference_id": "Hisho's payment request id",
     "payments.SandboxSession.payment_status": "a fixed status word",
+    "payments.SandboxSession.currency": "a currency code",
     "payments.SandboxSession.payment_intent": "the sandbox's random payment id",
     "payments.SandboxSession.success_url": "Hisho's own return URL (ids only)",
     "payments.SandboxSession.cancel_url": "Hisho's own return URL (ids only)",

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import stripe
 from django.conf import settings
 
-from hisho.errors import NotFound
+from hisho.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ def enabled_providers() -> list[str]:
 
 
 def default_provider() -> PaymentProvider:
+    """The provider new payment requests use: the first one enabled."""
+    if not settings.HISHO_PAYMENT_PROVIDERS:
+        raise Conflict("Payments are not set up on this service.")
     return provider_for(settings.HISHO_PAYMENT_PROVIDERS[0])
 
 
