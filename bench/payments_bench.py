@@ -26,7 +26,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -90,9 +89,7 @@ def main() -> None:
         api = Client(headers={"X-Session-Token": token})
         base = f"/api/v1/errands/{errand.pk}"
         description = "Deposit for the restaurant on Friday"
-        request_body = json.dumps(
-            {"amount": 5000, "currency": "JPY", "description": description}
-        )
+        request_body = json.dumps({"amount": 5000, "currency": "JPY", "description": description})
         message_body = json.dumps({"body": f"Payment request: ¥5,000 (JPY) — {description}"})
 
         def timed(path: str, body: str) -> float:
