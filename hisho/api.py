@@ -20,9 +20,11 @@ from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
+from hisho.payments.actions.requests import ProviderUnavailable
+from hisho.payments.api import router as payments_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
-from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
+from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
 from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ class HishoAPI(NinjaAPI):
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 for status, response in operation.get("responses", {}).items():
-                    if int(status) in ERROR_STATUSES and "content" in response:
+                    if int(status) >= 400 and "content" in response:
                         content = response["content"]
                         content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
         return schema
@@ -73,6 +75,7 @@ api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
 api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
+api.add_router("/", payments_router)  # payment requests, checkout, refunds, receipts
 
 
 def _field_name(location: Any) -> str:
@@ -119,6 +122,11 @@ def on_forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
 @api.exception_handler(Conflict)
 def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
     return problem_response(409, exc.detail)
+
+
+@api.exception_handler(ProviderUnavailable)
+def on_provider_unavailable(request: HttpRequest, exc: ProviderUnavailable) -> HttpResponse:
+    return problem_response(503, exc.detail)
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "hisho.desk",
     "hisho.privacy",
     "hisho.idempotency",  # Idempotency-Key on creating POSTs (docs/api-limits.md)
+    "hisho.payments",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,32 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# --- Payments (issue 19; docs/payments.md) ----------------------------------------------
+# The enabled providers, the first one taking new payment requests: `sandbox` (served by
+# Hisho itself: the embedded default) and/or `stripe`. Production must name them.
+# None in production until configured: payment requests are then refused (409).
+HISHO_PAYMENT_PROVIDERS = env_list("HISHO_PAYMENT_PROVIDERS", [] if PRODUCTION else ["sandbox"])
+if set(HISHO_PAYMENT_PROVIDERS) - {"sandbox", "stripe"}:
+    raise ImproperlyConfigured("HISHO_PAYMENT_PROVIDERS may name only sandbox and stripe.")
+HISHO_STRIPE_SECRET_KEY = env_str("HISHO_STRIPE_SECRET_KEY")
+HISHO_STRIPE_WEBHOOK_SECRET = env_str("HISHO_STRIPE_WEBHOOK_SECRET")
+HISHO_STRIPE_API_BASE = env_str("HISHO_STRIPE_API_BASE", "https://api.stripe.com")
+if (
+    "stripe" in HISHO_PAYMENT_PROVIDERS
+    and PRODUCTION
+    and not (HISHO_STRIPE_SECRET_KEY and HISHO_STRIPE_WEBHOOK_SECRET.startswith("whsec_"))
+):
+    raise ImproperlyConfigured(
+        "The stripe payment provider needs HISHO_STRIPE_SECRET_KEY and "
+        "HISHO_STRIPE_WEBHOOK_SECRET (whsec_…)."
+    )
+HISHO_SANDBOX_WEBHOOK_SECRET = env_str("HISHO_SANDBOX_WEBHOOK_SECRET")
+# How long a payment's legal minimum is kept after erasure (policy.yaml `payments`).
+HISHO_PAYMENT_RETENTION_DAYS = env_int("HISHO_PAYMENT_RETENTION_DAYS", 2557, minimum=1)
+_PAYMENT_FORM_ACTIONS = (
+    ["https://checkout.stripe.com"] if "stripe" in HISHO_PAYMENT_PROVIDERS else []
+)
+
 # --- Security headers and cookies (POLICY O3; docs/security.md) -------------------------
 # On every response, pages and API alike (tests/security/test_headers.py).
 X_FRAME_OPTIONS = "DENY"
@@ -299,7 +326,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", *social_form_action_origins()],
+        # A checkout is a form post answered with a redirect to the provider's hosted
+        # page, which form-action governs too (docs/payments.md).
+        "form-action": ["'self'", *social_form_action_origins(), *_PAYMENT_FORM_ACTIONS],
     }
 }
 # Flash messages live in the session, not in a cookie of their own; the session and

@@ -12,6 +12,8 @@ server → client
   {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
   {"type": "assignment", "errand": "…", "status": …, "status_label": …,
    "assignee": {"id": …, "name": "…"}}
+  {"type": "payment", "errand": "…", "payment": {"id", "status", "status_label",
+   "amount", "currency", "amount_refunded"}}          (hisho.payments)
 close codes: 4401 the session ended, 4404 the errand is no longer yours, 1009 a frame
 over FRAME_MAX characters, 4400 a frame nesting JSON deeper than DEPTH_MAX (each after
 an error frame; docs/api-limits.md).
@@ -308,6 +310,11 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
                         "status_label": errand.get_status_display(),
                     }
                 ]
+            if kind == live.PAYMENT:
+                from hisho.payments.access import payment_frame
+
+                frame = payment_frame(principal, errand, str(event.get("payment")))
+                return [frame] if frame is not None else []
             if kind == live.ASSIGNMENT:
                 assignee = errand.assignee
                 return [

@@ -40,6 +40,7 @@ EVENT_TYPE = "live.event"
 MESSAGE = "message"
 STATUS = "status"
 ASSIGNMENT = "assignment"
+PAYMENT = "payment"
 
 
 def user_group(user_id: int) -> str:
@@ -73,6 +74,16 @@ def assignment_changed(
     _send(
         _recipients(customer_id, assignee_id, previous_id),
         {"kind": ASSIGNMENT, "errand": str(errand_id)},
+    )
+
+
+def payment_changed(
+    *, errand_id: uuid.UUID, payment_id: uuid.UUID, customer_id: int, assignee_id: int | None
+) -> None:
+    """A payment request on the errand was made or changed status (hisho.payments)."""
+    _send(
+        _recipients(customer_id, assignee_id),
+        {"kind": PAYMENT, "errand": str(errand_id), "payment": str(payment_id)},
     )
 
 

@@ -36,6 +36,7 @@ from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
 from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
+from hisho.payments.api import payment_views
 from hisho.vault.access import assignment_history
 
 
@@ -119,6 +120,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             chat=read_messages(principal, errand, limit=500),
             is_owner=errand.customer_id == user.pk,
             handlers=assignment_history(principal, errand),
+            payments=payment_views(principal, errand),
         )
         return render(request, "desk/errand_detail.html", context)
     context["suggested"] = least_loaded_assistant() if user.is_admin else None

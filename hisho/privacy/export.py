@@ -24,6 +24,7 @@ from hisho.accounts.principal import Principal
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.desk.triage import triage_note
+from hisho.payments.export import payments_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -154,6 +155,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
             for s in UserSession.objects.filter(user=user).order_by("created_at")
         ],
         "errands": _errands(principal),
+        "payments": payments_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

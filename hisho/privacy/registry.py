@@ -110,6 +110,14 @@ NOT_PERSONAL: dict[str, str] = {
     "privacy.PageCount.route": "URL patterns; counts over everyone who consented",
     # Idempotent retries: the id of what a request created (its content is not kept).
     "idempotency.IdempotencyRecord.resource_id": "ids of created errands, messages, cases",
+    # The sandbox payment provider's own record of a checkout (the provider's side, as
+    # Stripe would keep it): Hisho's request id, amounts, statuses and Hisho's own URLs.
+    "payments.SandboxSession.client_reference_id": "Hisho's payment request id",
+    "payments.SandboxSession.payment_status": "a fixed status word",
+    "payments.SandboxSession.currency": "a currency code",
+    "payments.SandboxSession.payment_intent": "the sandbox's random payment id",
+    "payments.SandboxSession.success_url": "Hisho's own return URL (ids only)",
+    "payments.SandboxSession.cancel_url": "Hisho's own return URL (ids only)",
 }
 
 

@@ -33,6 +33,7 @@ from hisho.audit.actions import do_erase_audit_subject, record_event
 from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
+from hisho.payments.actions import do_unlink_customer_payments
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -100,6 +101,8 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         "access_log_entries": visible_entries(user.pk).count(),
         "email_addresses": EmailAddress.objects.filter(user=user).count(),
     }
+    # Payments keep the legal minimum, unlinked from the person (docs/payments.md).
+    counts["payments_unlinked"] = do_unlink_customer_payments(actor=user, customer=user)
     _delete(Errand.objects.filter(customer=user))  # their messages go with them
     counts["consent_records"] = _delete(ConsentRecord.objects.filter(user=user))
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
@@ -141,6 +144,11 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
                 {
                     "what": "audit_log_entries",
                     "how": "pseudonymised: your id was removed and the pseudonym's key destroyed",
+                },
+                {
+                    "what": "payments",
+                    "how": "amount, currency, status, dates and the provider's ids, "
+                    "no longer linked to you, for as long as tax law requires",
                 },
                 {
                     "what": "contact_requests",

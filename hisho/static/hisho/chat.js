@@ -134,6 +134,28 @@
     notice(data.textChanged, "info");
   }
 
+  // A payment request changed (hisho.payments): its status, live, on both sides. A new
+  // one (not on the page yet) shows on reload; its chat message arrives live anyway.
+  function setPayment(payment) {
+    if (!payment) {
+      return;
+    }
+    var row = root.ownerDocument.querySelector('[data-payment="' + payment.id + '"]');
+    if (!row) {
+      notice(data.textChanged, "info");
+      return;
+    }
+    row.setAttribute("data-status", payment.status);
+    var label = row.querySelector("[data-payment-status]");
+    if (label) {
+      label.textContent = payment.status_label;
+    }
+    var payable = ["open", "failed", "expired"].indexOf(payment.status) >= 0;
+    Array.prototype.forEach.call(row.querySelectorAll("form[data-payable]"), function (f) {
+      f.hidden = !payable;
+    });
+  }
+
   function stop(text) {
     stopped = true;
     if (pollTimer) {
@@ -183,6 +205,8 @@
       }
       var first = frame.errors && frame.errors[0];
       notice(first ? first.message : frame.detail, "error");
+    } else if (frame.type === "payment") {
+      setPayment(frame.payment);
     } else if (frame.type === "status" || frame.type === "assignment") {
       setStatus(frame.status, frame.status_label);
     }

@@ -1,8 +1,9 @@
 """`hisho verify-export FILE`: does FILE carry a valid signature of this Hisho service?
 
-Checks an export (`GET /api/v1/me/export`) or an erasure receipt against the public keys
-this service publishes at /.well-known/hisho-signing-keys.json — or, with `--keys`, a
-saved copy of that document, so anyone can check without access to the database.
+Checks an export (`GET /api/v1/me/export`), an erasure receipt or a payment receipt
+(`GET /api/v1/payment-requests/{id}/receipt`) against the public keys this service
+publishes at /.well-known/hisho-signing-keys.json — or, with `--keys`, a saved copy of
+that document, so anyone can check without access to the database.
 Exit status 0: valid; 1: not valid (the reason is printed); 2: unreadable input.
 """
 
@@ -16,7 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hisho.privacy.signatures import BadSignature, verify
 
-KNOWN_TYPES = {"hisho.export": "export", "hisho.erasure_receipt": "erasure receipt"}
+KNOWN_TYPES = {
+    "hisho.export": "export",
+    "hisho.erasure_receipt": "erasure receipt",
+    "hisho.payment_receipt": "payment receipt",
+}
 
 
 def _read_json(path: str) -> Any:
@@ -29,7 +34,7 @@ def _read_json(path: str) -> Any:
 
 
 class Command(BaseCommand):
-    help = "Verify the signature of a Hisho export or erasure receipt."
+    help = "Verify the signature of a Hisho export, erasure receipt or payment receipt."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="the signed JSON document")
@@ -47,8 +52,6 @@ class Command(BaseCommand):
             raise CommandError(f"NOT VALID: {exc.reason}", returncode=1) from None
         kind = KNOWN_TYPES.get(str(payload.get("type")))
         if kind is None:
-            raise CommandError(
-                "NOT VALID: signed, but not an export or erasure receipt", returncode=1
-            )
+            raise CommandError("NOT VALID: signed, but not an export or a receipt", returncode=1)
         key_id = document["signature"]["key_id"]
         self.stdout.write(f"VALID: a Hisho {kind}, signed with key {key_id}.")

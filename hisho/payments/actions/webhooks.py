@@ -1,0 +1,201 @@
+"""Webhooks from a payment provider: verified, checked against what Hisho asked for, and
+applied at most once, only ever forward.
+
+- The body passes DLP first (hisho.inbound.scrub): nothing of it is logged or stored
+  unscrubbed — and only identifiers from the scrubbed copy are logged at all.
+- The signature is Stripe's (`stripe.Webhook.construct_event`, 300 s tolerance) for every
+  provider, the sandbox included.
+- A forged or stale signature, an unknown session or request, a session that names
+  another request, or an amount or currency other than the one asked for → rejected: the
+  changes roll back, one `payment.webhook_rejected` audit event records it, 400.
+- A webhook delivered twice (same event id), late or out of order (a state at or below
+  the current one) changes nothing and answers 200, as providers expect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hisho.audit.actions import record_event
+from hisho.errors import InvalidInput
+from hisho.inbound import scrub
+from hisho.payments.actions.requests import _announce
+from hisho.payments.models import (
+    RANK,
+    CheckoutSession,
+    LedgerEntry,
+    LedgerKind,
+    PaymentRequest,
+    Status,
+)
+from hisho.payments.providers import BadWebhook, PaymentProvider, verify_webhook
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_MAX = 256 * 1024
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+COMPLETED = "checkout.session.completed"
+SUCCEEDED = "checkout.session.async_payment_succeeded"
+FAILED = "checkout.session.async_payment_failed"
+EXPIRED = "checkout.session.expired"
+HANDLED = frozenset({COMPLETED, SUCCEEDED, FAILED, EXPIRED})
+_KIND = {
+    Status.PAID: LedgerKind.PAID,
+    Status.AWAITING_PAYMENT: LedgerKind.AWAITING_PAYMENT,
+    Status.FAILED: LedgerKind.FAILED,
+    Status.EXPIRED: LedgerKind.EXPIRED,
+}
+
+
+class _Duplicate(Exception):
+    """The same event, applied concurrently by another delivery: roll this one back."""
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    accepted: bool
+    result: str  # applied, duplicate, stale, ignored — or why it was rejected
+
+
+def _identifier(value: Any) -> str | None:
+    return value if isinstance(value, str) and _IDENTIFIER.match(value) else None
+
+
+def _scrubbed_type(body: bytes) -> str | None:
+    """The event type, read from the DLP-scrubbed body (for the log and the audit event)."""
+    try:
+        text = scrub("webhook", body.decode("utf-8"), max_length=WEBHOOK_MAX).text
+        event = json.loads(text)
+    except (UnicodeDecodeError, InvalidInput, ValueError):
+        return None
+    return _identifier(event.get("type")) if isinstance(event, dict) else None
+
+
+@transaction.atomic
+def do_receive_webhook(
+    *, actor: None = None, provider: PaymentProvider, body: bytes, signature: str | None
+) -> WebhookOutcome:
+    event_type = _scrubbed_type(body)
+    try:
+        with transaction.atomic():
+            event = verify_webhook(provider, body, signature)
+            result = _apply(provider.key, event)
+    except _Duplicate:
+        result = "duplicate"
+    except BadWebhook as exc:
+        record_event(
+            "payment.webhook_rejected",
+            actor=None,
+            extra={"provider": provider.key, "reason": exc.reason, "event_type": event_type},
+        )
+        log.warning(
+            "payments webhook rejected: provider=%s type=%s reason=%s",
+            provider.key,
+            event_type,
+            exc.reason,
+        )
+        return WebhookOutcome(False, exc.reason)
+    log.info("payments webhook: provider=%s type=%s %s", provider.key, event_type, result)
+    return WebhookOutcome(True, result)
+
+
+def _apply(provider: str, event: dict[str, Any]) -> str:
+    event_id = event.get("id")
+    event_type = event.get("type")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 255:
+        raise BadWebhook("malformed")
+    if event_type not in HANDLED:
+        return "ignored"
+    data = event.get("data")
+    session = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(session, dict) or session.get("object") != "checkout.session":
+        raise BadWebhook("malformed")
+    session_id = session.get("id")
+    known = (
+        CheckoutSession.objects.filter(session_id=session_id, provider=provider).first()
+        if isinstance(session_id, str)
+        else None
+    )
+    if known is None:
+        raise BadWebhook("unknown_request")
+    payment = PaymentRequest.objects.select_for_update().get(pk=known.payment_request_id)
+    metadata = session.get("metadata")
+    claimed = session.get("client_reference_id") or (
+        metadata.get("payment_request") if isinstance(metadata, dict) else None
+    )
+    if claimed != str(payment.pk):
+        raise BadWebhook("wrong_request")  # a session of one request paying for another
+    amount, currency = session.get("amount_total"), session.get("currency")
+    if (
+        not isinstance(amount, int)
+        or isinstance(amount, bool)
+        or amount != known.amount
+        or amount != payment.amount
+        or not isinstance(currency, str)
+        or currency.upper() != known.currency
+    ):
+        raise BadWebhook("amount_mismatch")
+    if LedgerEntry.objects.filter(provider_event_id=event_id).exists():
+        return "duplicate"
+
+    target = _target(event_type, session.get("payment_status"))
+    if target is None:
+        return "ignored"
+    latest = (
+        CheckoutSession.objects.filter(payment_request=payment)
+        .order_by("-created_at", "-pk")
+        .values_list("session_id", flat=True)
+        .first()
+    )
+    current = Status(payment.status)
+    if RANK[target] <= RANK[current] or (target != Status.PAID and latest != session_id):
+        return "stale"  # late or out of order: a later state stands
+
+    previous = payment.status
+    payment.status = target
+    update = ["status", "updated_at"]
+    if target == Status.PAID:
+        payment.amount_paid = amount
+        payment.paid_at = timezone.now()
+        intent = session.get("payment_intent")
+        payment.provider_payment_id = intent if isinstance(intent, str) else ""
+        update += ["amount_paid", "paid_at", "provider_payment_id"]
+    payment.save(update_fields=update)
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.create(
+                payment_request=payment,
+                kind=_KIND[target],
+                amount=amount if target == Status.PAID else 0,
+                status_after=target,
+                provider_event_id=event_id,
+                session_id=known.session_id,
+            )
+    except IntegrityError:
+        raise _Duplicate from None
+    record_event(
+        "payment.status_changed",
+        actor=None,
+        target=payment,
+        extra={"from": previous, "to": target.value, "provider": provider, "event": event_type},
+    )
+    _announce(payment)
+    return "applied"
+
+
+def _target(event_type: str, payment_status: Any) -> Status | None:
+    if event_type == COMPLETED:
+        if payment_status == "paid":
+            return Status.PAID
+        if payment_status == "unpaid":
+            return Status.AWAITING_PAYMENT  # konbini: paid later, at the store
+        return None
+    return {SUCCEEDED: Status.PAID, FAILED: Status.FAILED, EXPIRED: Status.EXPIRED}.get(event_type)
