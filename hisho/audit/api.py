@@ -21,7 +21,7 @@ from pydantic import Field
 
 from hisho.accounts.principal import principal_of
 from hisho.audit import tree
-from hisho.errors import InvalidInput, NotFound
+from hisho.errors import NotFound
 from hisho.schemas import with_errors
 
 router = Router(tags=["transparency log"])
@@ -91,7 +91,9 @@ def get_checkpoint(request: HttpRequest) -> HttpResponse:
 )
 def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) -> Any:
     if params.index >= params.size:
-        raise InvalidInput("index", "The index must be smaller than the size.")
+        # No such proof: a tree of `size` leaves has none at `index` (a relation between
+        # two parameters, which the schema cannot state; 404 like any missing object).
+        raise NotFound("No leaf at that index in a tree of that size: index must be < size.")
     _within_signed(params.size)
     proof = tree.inclusion_proof(params.index, params.size)
     return InclusionOut(
@@ -111,7 +113,7 @@ def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) ->
 )
 def get_consistency_proof(request: HttpRequest, params: Query[ConsistencyParams]) -> Any:
     if params.from_ > params.to:
-        raise InvalidInput("from", "`from` must not be larger than `to`.")
+        raise NotFound("No such proof: a tree never shrinks, so `from` must not exceed `to`.")
     _within_signed(params.to)
     hashes = tree.consistency_proof(params.from_, params.to)
     return {"from": params.from_, "to": params.to, "hashes": [tree.b64(h) for h in hashes]}
@@ -134,7 +136,11 @@ class EntryProofOut(Schema):
     response=with_errors({200: EntryProofOut}),
     summary="One of my access-log entries with its inclusion proof and signed head (customers)",
 )
-def get_access_log_proof(request: HttpRequest, leaf_index: int) -> Any:
+def get_access_log_proof(request: HttpRequest, leaf_index: str) -> Any:
     from hisho.audit.proofs import access_log_entry_bundle
 
-    return access_log_entry_bundle(principal_of(request), leaf_index)
+    # Taken as text, like every id in a path: what is not a leaf of yours is not found,
+    # whatever its shape (an entry not integrated yet has no index: `null`).
+    if not leaf_index.isdigit() or len(leaf_index) > 18:
+        raise NotFound("No such entry in your access log.")
+    return access_log_entry_bundle(principal_of(request), int(leaf_index))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -15,6 +16,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role
 from hisho.accounts.principal import Principal, principal_of
 from hisho.desk.access import access_errand
+from hisho.idempotency.api import idempotent
 from hisho.payments.access import (
     PAY,
     REFUND,
@@ -23,11 +25,11 @@ from hisho.payments.access import (
     read_descriptions,
 )
 from hisho.payments.actions import do_create_payment_request, do_refund_payment, do_start_checkout
-from hisho.payments.actions.requests import AMOUNT_MAX, DESCRIPTION_MAX
+from hisho.payments.actions.requests import AMOUNT_MAX, AMOUNT_MIN, DESCRIPTION_MAX
 from hisho.payments.models import PaymentRequest
 from hisho.payments.receipts import signed_receipt
 from hisho.problems import Problem
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import Integral, StrictIn, text, with_errors
 
 router = Router(tags=["payments"])
 ONLY_ASSISTANTS = "Only the errand's assistant can request a payment."
@@ -41,11 +43,20 @@ def with_provider_errors(ok: dict[int, object]) -> dict[int, object]:
     return {**with_errors(ok), 503: Problem}
 
 
+def _amount_minimum(schema: dict[str, Any]) -> None:
+    # The configured provider's smallest charge (Stripe: ¥50), read when the document is
+    # generated, so a request valid by the schema is one the server accepts.
+    enabled = settings.HISHO_PAYMENT_PROVIDERS
+    schema["minimum"] = AMOUNT_MIN.get(enabled[0], 1) if enabled else 1
+
+
 class PaymentRequestIn(StrictIn):
-    amount: int = Field(gt=0, le=AMOUNT_MAX, strict=True, description="Whole yen.")
+    amount: Annotated[int, Integral] = Field(
+        le=AMOUNT_MAX, description="Whole yen.", json_schema_extra=_amount_minimum
+    )
     currency: Literal["JPY"] = "JPY"
-    description: str = Field(
-        max_length=DESCRIPTION_MAX, description="What it is for (card numbers are removed)."
+    description: str = text(
+        DESCRIPTION_MAX, required=True, description="What it is for (card numbers are removed)."
     )
 
 
@@ -71,7 +82,10 @@ class CheckoutOut(Schema):
 
 
 class RefundIn(StrictIn):
-    amount: int | None = Field(default=None, gt=0, strict=True)
+    amount: Annotated[int, Field(ge=1, le=AMOUNT_MAX), Integral] | None = Field(
+        default=None,
+        description="Whole yen; at most what was paid and not refunded yet (409 beyond).",
+    )
 
 
 class ReceiptSignature(Schema):
@@ -115,11 +129,18 @@ def site_of(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def _replay_payment_request(request: HttpRequest, resource_id: str, **_: Any) -> PaymentRequestOut:
+    # The request as it is now (a retry of a create that was answered).
+    principal = principal_of(request)
+    return _described(principal, access_payment_request(principal, resource_id))
+
+
 @router.post(
     "/errands/{errand_id}/payment-requests",
     response=with_errors({201: PaymentRequestOut}),
     summary="Request a payment on an errand (its current assistant)",
 )
+@idempotent(replay=_replay_payment_request)
 def create_payment_request(
     request: HttpRequest, errand_id: str, payload: PaymentRequestIn
 ) -> Status[Any]:

@@ -222,7 +222,8 @@ def do_refund_payment(
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise InvalidInput("amount", "A whole number of yen above 0.")
     if amount > remaining:
-        raise InvalidInput("amount", f"At most {remaining}: more was never paid.")
+        # A conflict with what was paid so far (the request's state), not a malformed amount.
+        raise Conflict(f"At most {remaining} yen can be refunded: more was never paid.")
     attempt = LedgerEntry.objects.filter(payment_request=payment, kind=LedgerKind.REFUNDED).count()
     provider = provider_for(payment.provider)
 
