@@ -91,9 +91,14 @@ def find(
 
 
 def _find(
-    norm: str, wanted: frozenset[EntityType], regions: Sequence[str] = ()
+    norm: str,
+    wanted: frozenset[EntityType],
+    regions: Sequence[str] = (),
+    *,
+    cautious: bool = False,
 ) -> list[tuple[EntityType, int, int]]:
-    """Findings as (type, start, end) in skeleton coordinates."""
+    """Findings as (type, start, end) in skeleton coordinates. ``cautious`` (redaction):
+    a bare 12-digit number that is a My Number or a parcel number counts as a My Number."""
     # Run every detector that precedes a wanted one, so results never depend on ``types``.
     last_needed = max(_PRECEDENCE.index(t) for t in wanted)
     needed = _PRECEDENCE[: last_needed + 1]
@@ -118,7 +123,7 @@ def _find(
             findings.append((EntityType.EMAIL_ADDRESS, start, end))
 
     if EntityType.JP_MY_NUMBER in needed:
-        for first, last in find_my_numbers(norm, blocks, taken):
+        for first, last in find_my_numbers(norm, blocks, taken, cautious=cautious):
             for k in range(first, last + 1):
                 taken[k] = True
             findings.append((EntityType.JP_MY_NUMBER, blocks[first].start, blocks[last].end))
@@ -158,7 +163,7 @@ def redact_for_triage(text: str, *, regions: Sequence[str] = ()) -> str:
     if not text:
         return text
     skel = skeleton(text)
-    findings = _find(skel.text, _ALL, regions)
+    findings = _find(skel.text, _ALL, regions, cautious=True)
     if not findings:
         return text
     return _replace(text, skel, findings)
