@@ -177,7 +177,9 @@ _MASK_HEAD = "[card ••••"
 def _is_mask(norm: str, block: Block) -> bool:
     """The last four digits shown by a mask we wrote ("[card ••••1111]")."""
     return (
-        len(block.digits) == 4
+        block.start > 0
+        and norm[block.start - 1] == "•"
+        and len(block.digits) == 4
         and norm.startswith(_MASK_HEAD, block.start - len(_MASK_HEAD))
         and norm.startswith("]", block.end)
     )

@@ -37,6 +37,7 @@ from hisho.privacy.forms import ContactForm, PublishForm
 from hisho.privacy.models import AcknowledgedHow, ConsentHow, PolicyVersion
 from hisho.privacy.policy import LANGUAGES, Policy, current_policy
 from hisho.privacy.presentation import policy_context
+from hisho.redaction import masked_data
 
 SCHEMA_DIR = settings.PACKAGE_DIR / "privacy" / "schemas"
 
@@ -150,6 +151,8 @@ def contact(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except InvalidInput as exc:
+            # The form shown again passes DLP too: no card number echoed (POLICY K9).
+            form.data = masked_data(form.data)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("Thank you. Your message went to our privacy contact."))
