@@ -66,7 +66,7 @@ def masked_data(data: Any) -> Any:
         for key in copy:
             copy.setlist(key, [_shown(key, v) for v in copy.getlist(key)])
         return copy
-    return {key: _shown(key, value) for key, value in dict(data).items()}
+    return {key: _shown(key, value) for key, value in data.items()}
 
 
 def _shown(key: str, value: Any) -> Any:

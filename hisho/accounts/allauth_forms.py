@@ -21,7 +21,7 @@ class _NoCardEcho:
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         if self.errors and any(  # type: ignore[attr-defined]
-            isinstance(v, str) and carries_card(v) for v in dict(self.data).values()
+            isinstance(v, str) and carries_card(v) for _, v in self.data.items()
         ):
             self.data = masked_data(self.data)
 

@@ -151,12 +151,13 @@ def contact(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except InvalidInput as exc:
-            # The form shown again passes DLP too: no card number echoed (POLICY K9).
-            form.data = masked_data(form.data)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("Thank you. Your message went to our privacy contact."))
             return redirect("privacy_contact")
+    if form.is_bound and form.errors:
+        # The form shown again passes DLP too: no card number echoed (POLICY K9).
+        form.data = masked_data(form.data)
     return render(
         request,
         "privacy/contact.html",
