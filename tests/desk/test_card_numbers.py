@@ -591,3 +591,17 @@ def test_triage_summary_hides_phones_emails_and_my_numbers(demo: Demo, api_as: A
     assert triage["summary"] == "Other: Call [phone] or write to [email]"
     assert triage["triage_note"] == "Call [phone] or write to [email]"
     assert "Tsukiji" not in str(triage)  # the title never reaches triage
+
+
+def test_triage_note_reads_phones_the_way_the_senders_country_writes_them(
+    demo: Demo, api_as: Any
+) -> None:
+    # Ten bare digits are a US number only for someone from the US (hisho.inbound.regions_of).
+    bob = api_as("bob")
+    note = "call me at 6175725961 tonight"
+    before = bob.post("/errands", {"title": "Dinner", "triage_note": note}).json()
+    assert api_as("admin").get(f"/errands/{before['id']}").json()["triage_note"] == note
+    assert bob.patch("/me", {"country": "US"}).status_code == 200
+    after = bob.post("/errands", {"title": "Dinner", "triage_note": note}).json()
+    triage = api_as("admin").get(f"/errands/{after['id']}").json()
+    assert triage["triage_note"] == "call me at [phone] tonight"
