@@ -46,6 +46,8 @@ _PRECEDENCE = (
     EntityType.JP_MY_NUMBER,
     EntityType.PHONE_NUMBER,
 )
+# The fewest digits any finding has: a phone number in international form ("+" and 7).
+_FEWEST_DIGITS = 7
 _PLACEHOLDERS = {
     EntityType.PHONE_NUMBER: "[phone]",
     EntityType.EMAIL_ADDRESS: "[email]",
@@ -104,8 +106,8 @@ def _find(
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
-    if not blocks and "@" not in norm:
-        return []
+    if "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
+        return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
     findings: list[tuple[EntityType, int, int]] = []
 
