@@ -50,6 +50,7 @@ from hisho.desk.models import Errand, Message
 from hisho.dlp.normalize import skeleton
 from hisho.inbound_paths import NoFreeText, all_paths
 from hisho.redaction import MaskingExceptionReporterFilter
+from hisho.vault.keys import store
 from tests.principals import P
 from tests.privacy.conftest import changed_policy, new_purpose, run_worker
 
@@ -215,6 +216,14 @@ def layer_payloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     yield carried
 
 
+@pytest.fixture
+def key_cache_emptied_after() -> Iterator[None]:
+    """The test runs the on-commit callbacks of a transaction that is then rolled back;
+    among them the vault's key cache fills: empty it, so no later test sees those keys."""
+    yield
+    store().cache.clear()
+
+
 def configured_log_output(records: list[logging.LogRecord]) -> list[str]:
     """The records as the configured console handler writes them (its masking filter)."""
     (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
@@ -237,6 +246,7 @@ def test_card_numbers_never_survive_any_input_path(
     changed_policy: Any,
     run_worker: Any,
     django_capture_on_commit_callbacks: Any,
+    key_cache_emptied_after: None,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     settings.EMAIL_BACKEND = "hisho.redaction.MaskingConsoleEmailBackend"
