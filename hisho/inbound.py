@@ -8,15 +8,19 @@ broadcast (POLICY K9). The caller learns how many were masked and tells the send
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
 from hisho.dlp import mask_cards
 from hisho.errors import InvalidInput
+from hisho.redaction import carries_card, mask_cards_decoded
 from hisho.textcheck import text_problem
+
+__all__ = ["carries_card", "mask_cards_decoded", "regions_of", "scrub"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,37 @@ def scrub(field: str, value: str, *, max_length: int, required: bool = False) ->
         raise InvalidInput(field, problem)
     masked = mask_cards(value.strip())
     return Scrubbed(text=masked.text, cards_masked=masked.cards_masked)
+
+
+# Regions of the languages Hisho offers, for phone numbers written in national form.
+_LANGUAGE_REGIONS = {"ja": "JP", "en": ""}
+
+
+def regions_of(user: Any) -> tuple[str, ...]:
+    """The sender's own regions, tried first for national phone numbers: the country of
+    their profile, then their language's region (``find(..., regions=...)``)."""
+    country = (getattr(user, "country", "") or "").upper()
+    language = (getattr(user, "language", "") or "")[:2]
+    regions = [country, _LANGUAGE_REGIONS.get(language, "")]
+    return tuple(dict.fromkeys(r for r in regions if len(r) == 2))
+
+
+class MaskCardsInHeaders:
+    """Kept headers pass DLP before any code reads them: the User-Agent is stored in
+    connection records (do_record_connection, exported) and in allauth's user sessions,
+    so a card number typed into it is masked in ``request.META`` first (POLICY K9)."""
+
+    KEPT = ("HTTP_USER_AGENT",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        for key in self.KEPT:
+            value = request.META.get(key)
+            if isinstance(value, str) and any(ch.isdigit() for ch in value):
+                request.META[key] = mask_cards_decoded(value)
+        return self.get_response(request)
 
 
 # Told to the sender when a card number was removed, in their language. Kept here rather

@@ -9,11 +9,70 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote_plus
 
+from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
 from django.http import QueryDict
 from django.views.debug import SafeExceptionReporterFilter
 
-from hisho.dlp import mask_cards
+from hisho.dlp import EntityType, find, mask_cards
+
+
+def carries_card(text: str) -> bool:
+    """Does ``text`` hold a card number, as typed or once its %-escapes and "+" are
+    decoded (``4111%201111…``)? For input where masking makes no sense (an e-mail address
+    is refused instead)."""
+    return any(find(value, (EntityType.CREDIT_CARD,)) for value in _readings(text))
+
+
+def mask_cards_decoded(text: str) -> str:
+    """``text`` with its card numbers masked, read as a URL is: when a card appears once
+    %-escapes and "+" are decoded (``4111%201111…``), the most decoded reading that shows
+    one is returned, masked (a log line decoded loses nothing a reader needs). No card:
+    ``text`` itself."""
+    current = text
+    for _ in range(3):
+        for reading in reversed(_readings(current)):
+            masked = mask_cards(reading)
+            if masked.cards_masked:
+                current = masked.text
+                break
+        else:
+            return current
+    return current
+
+
+def _readings(text: str) -> list[str]:
+    """``text``, then each further %-decoding of it (at most three: "%2520" is a space
+    escaped twice)."""
+    readings = [text]
+    current = text
+    for _ in range(3):
+        if "%" not in current and "+" not in current:
+            break
+        decoded = unquote_plus(current, errors="replace")
+        if decoded == current:
+            break
+        readings.append(decoded)
+        current = decoded
+    return readings
+
+
+def masked_data(data: Any) -> Any:
+    """A form's data with card numbers masked, and a value that carries one emptied when
+    masking leaves nothing usable (an e-mail address)."""
+    if isinstance(data, QueryDict):
+        copy = data.copy()
+        for key in copy:
+            copy.setlist(key, [_shown(key, v) for v in copy.getlist(key)])
+        return copy
+    return {key: _shown(key, value) for key, value in data.items()}
+
+
+def _shown(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not carries_card(value):
+        return value
+    return "" if "email" in key else mask_cards_decoded(value)
 
 
 def mask(value: Any) -> Any:
@@ -31,7 +90,8 @@ class MaskCardNumbers(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_cards(message).text
+        # Request lines (the ASGI server's access log, runserver) carry %-escapes.
+        masked = mask_cards_decoded(message)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
@@ -62,3 +122,43 @@ class MaskingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         return mask(super().cleanse_setting(key, value))
+
+
+class MaskingConsoleEmailBackend(ConsoleEmailBackend):
+    """Django's console mail backend, masked: what it prints is a log (POLICY K9). Each
+    message is rendered as Django renders it, then masked as text, after decoding its
+    encoded headers and transfer encodings, so a card in a subject or a base64 body is
+    not printed either."""
+
+    def write_message(self, message: Any) -> None:  # an EmailMessage
+        msg = message.message()
+        self.stream.write(mask_cards_decoded(_readable(msg)))
+        self.stream.write("\n")
+        self.stream.write("-" * 79)
+        self.stream.write("\n")
+
+
+def _readable(msg: Any) -> str:
+    """A MIME message as a person reads it: headers decoded, parts decoded."""
+    from email.header import decode_header, make_header
+
+    lines: list[str] = []
+    for part in msg.walk():
+        for key, value in part.items():
+            try:
+                shown = str(make_header(decode_header(str(value))))
+            except (ValueError, LookupError):
+                shown = str(value)
+            lines.append(f"{key}: {shown}")
+        lines.append("")
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            charset = part.get_content_charset() or "utf-8"
+            try:
+                lines.append(payload.decode(charset, "replace"))
+            except LookupError:
+                lines.append(payload.decode("utf-8", "replace"))
+        lines.append("")
+    return "\n".join(lines)

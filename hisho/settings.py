@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Kept headers (the User-Agent) pass DLP before any code reads or stores them.
+    "hisho.inbound.MaskCardsInHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost after static files, so it sees every cookie set inside it: only cookies
     # that policy.yaml declares necessary leave without consent (docs/privacy.md).
@@ -165,6 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 ACCOUNT_ADAPTER = "hisho.accounts.adapter.AccountAdapter"
+# A refused address (one carrying a card number) is not shown again (POLICY K9).
+ACCOUNT_FORMS = {
+    "signup": "hisho.accounts.allauth_forms.SignupForm",
+    "add_email": "hisho.accounts.allauth_forms.AddEmailForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -246,8 +253,12 @@ EMAIL_BACKEND = env_str(
     "HISHO_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "hisho.redaction.MaskingConsoleEmailBackend",
 )
+# Mail printed to the console is a log: card numbers masked (POLICY K9), even when the
+# environment names Django's own console backend.
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "hisho.redaction.MaskingConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("HISHO_FROM_EMAIL", "Hisho <no-reply@hisho.localhost>")
 
 # --- Limits (documented in docs/api-limits.md; enforced in the schemas too) -------------
@@ -364,12 +375,26 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["mask_cards"],
-        }
+        },
+        # The ASGI server's access log: the request line a client wrote, so card numbers
+        # in its path or query are masked, %-escapes and "+" decoded first (POLICY K9).
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["mask_cards"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("HISHO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django logs the request line of 4xx/5xx responses; URLs hold only ids.
         "django.request": {"level": "ERROR"},
+        # uvicorn configures its loggers before it imports Hisho; Django's setup (which
+        # hisho.asgi runs at import) then replaces their handlers by these masking ones,
+        # under `make serve` and scripts/scaled.py alike. "uvicorn" also logs websocket
+        # request lines ("WebSocket /ws/v1/…").
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
     },
 }
 

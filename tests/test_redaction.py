@@ -45,3 +45,58 @@ def test_error_reports_mask_post_data_and_frame_variables() -> None:
         report = reporter.get_traceback_text()
     assert "4111" not in report
     assert "[card ••••1111]" in report
+
+
+# --- issue 13: URLs as logged, the ASGI server's loggers, mail printed to the console -------
+
+
+def test_request_lines_are_decoded_before_masking() -> None:
+    from hisho.redaction import mask_cards_decoded
+
+    for line in (
+        '127.0.0.1:5000 - "GET /errands/?q=4111%201111%201111%201111 HTTP/1.1" 200',
+        '127.0.0.1:5000 - "GET /x?q=4111+1111+1111+1111&n=2 HTTP/1.1" 404',
+        '127.0.0.1:5000 - "GET /x?q=4111%25201111%25201111%25201111 HTTP/1.1" 404',
+        '127.0.0.1:5000 - "GET /x?q=%EF%BC%94111%E2%80%8B1111%E3%83%BB1111-1111 HTTP/1.1" 404',
+    ):
+        record = _record("%s", line)
+        MaskCardNumbers().filter(record)
+        shown = record.getMessage()
+        assert "[card ••••1111]" in shown, shown
+        assert "1111 1111" not in shown and "4111" not in shown.replace("%", " ")
+    untouched = '127.0.0.1:5000 - "GET /errands/?page=2&q=a+b%20c HTTP/1.1" 200'
+    assert mask_cards_decoded(untouched) is untouched
+
+
+def test_the_asgi_servers_loggers_write_through_the_masking_filter() -> None:
+    for name in ("uvicorn.access", "uvicorn"):
+        logger = logging.getLogger(name)
+        # The handlers that write (pytest adds capturing ones of its own).
+        writers = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+        assert writers and not logger.propagate, name
+        for handler in writers:
+            assert any(isinstance(f, MaskCardNumbers) for f in handler.filters), name
+
+
+def test_the_console_mail_backend_prints_no_card(settings: object) -> None:
+    import io
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from hisho.redaction import MaskingConsoleEmailBackend
+
+    stream = io.StringIO()
+    backend = MaskingConsoleEmailBackend(stream=stream)
+    message = EmailMultiAlternatives(
+        subject=f"ご確認 {CARD}",  # non-ASCII: an encoded header
+        body=f"カード番号 ４１１１－１１１１－１１１１－１１１１ and {CARD}\n" + "é" * 2000,
+        to=["someone@example.com"],
+        reply_to=["visitor@example.net"],
+    )
+    message.attach_alternative(f"<p>{CARD}</p>", "text/html")
+    backend.send_messages([message])
+    printed = stream.getvalue()
+    assert "someone@example.com" in printed and "カード番号" in printed
+    assert printed.count("[card ••••1111]") >= 4
+    digits = "".join(ch for ch in printed if ch.isdigit())
+    assert "4111111111111111" not in digits.translate(str.maketrans("４１", "41"))

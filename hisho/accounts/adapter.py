@@ -12,9 +12,18 @@ from django.http import HttpRequest
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
+from hisho.redaction import carries_card
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {  # noqa: RUF012 (allauth's own attribute, extended)
+        **DefaultAccountAdapter.error_messages,
+        # POLICY K9: an address is stored, mailed and shown as it is, so it cannot be
+        # masked; one that carries a card number is refused (sign-up, added addresses,
+        # web and headless API alike: all go through clean_email).
+        "email_carries_card": "This address contains a card number. Use another address.",
+    }
+
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         # Self-service sign-up only ever creates customers; staff roles are granted by
         # an admin (do_set_role), never chosen by the visitor.
@@ -29,6 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
+        if carries_card(email):
+            raise self.validation_error("email_carries_card")
         request = context.request
         # Sign-ups (and added addresses) per address, besides allauth's per-IP limit:
         # whoever types an address gets the same answer, so no mail bombing of anyone.

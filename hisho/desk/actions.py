@@ -23,7 +23,7 @@ from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
 from hisho.desk.triage import check_category, clean_triage_note
 from hisho.errors import Conflict, InvalidInput, NotFound
-from hisho.inbound import scrub
+from hisho.inbound import regions_of, scrub
 from hisho.textcheck import (
     ADDRESS_MAX,
     DETAILS_MAX,
@@ -62,7 +62,7 @@ def do_create_errand(
 ) -> Errand:
     require_role(actor, Role.CUSTOMER, detail="Only customers can create errands.")
     category = check_category(category)
-    coordinators_note = clean_triage_note(triage_note)
+    coordinators_note = clean_triage_note(triage_note, regions=regions_of(actor))
     inbound = _Inbound()
     inbound.cards_masked += coordinators_note.cards_masked
     title = inbound("title", title, max_length=TITLE_MAX, required=True)

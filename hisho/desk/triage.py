@@ -11,6 +11,7 @@ says who will read it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,11 +71,13 @@ def check_category(value: str | None) -> str:
     return key
 
 
-def clean_triage_note(value: str | None) -> CleanNote:
+def clean_triage_note(value: str | None, *, regions: Sequence[str] = ()) -> CleanNote:
     """The note as triage staff will see it: checked, cards masked, every other kind of
-    personal data replaced by a placeholder."""
+    personal data replaced by a placeholder. ``regions``: the sender's own (their phone
+    numbers written in national form), from ``hisho.inbound.regions_of``."""
     scrubbed = scrub("triage_note", value or "", max_length=TRIAGE_NOTE_MAX)
-    return CleanNote(redact_for_triage(" ".join(scrubbed.text.split())), scrubbed.cards_masked)
+    text = " ".join(scrubbed.text.split())
+    return CleanNote(redact_for_triage(text, regions=regions), scrubbed.cards_masked)
 
 
 def triage_note(errand: Errand) -> str:

@@ -46,6 +46,8 @@ _PRECEDENCE = (
     EntityType.JP_MY_NUMBER,
     EntityType.PHONE_NUMBER,
 )
+# The fewest digits any finding has: a phone number in international form ("+" and 7).
+_FEWEST_DIGITS = 7
 _PLACEHOLDERS = {
     EntityType.PHONE_NUMBER: "[phone]",
     EntityType.EMAIL_ADDRESS: "[email]",
@@ -91,16 +93,21 @@ def find(
 
 
 def _find(
-    norm: str, wanted: frozenset[EntityType], regions: Sequence[str] = ()
+    norm: str,
+    wanted: frozenset[EntityType],
+    regions: Sequence[str] = (),
+    *,
+    cautious: bool = False,
 ) -> list[tuple[EntityType, int, int]]:
-    """Findings as (type, start, end) in skeleton coordinates."""
+    """Findings as (type, start, end) in skeleton coordinates. ``cautious`` (redaction):
+    a bare 12-digit number that is a My Number or a parcel number counts as a My Number."""
     # Run every detector that precedes a wanted one, so results never depend on ``types``.
     last_needed = max(_PRECEDENCE.index(t) for t in wanted)
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
-    if not blocks and "@" not in norm:
-        return []
+    if "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
+        return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
     findings: list[tuple[EntityType, int, int]] = []
 
@@ -118,7 +125,7 @@ def _find(
             findings.append((EntityType.EMAIL_ADDRESS, start, end))
 
     if EntityType.JP_MY_NUMBER in needed:
-        for first, last in find_my_numbers(norm, blocks, taken):
+        for first, last in find_my_numbers(norm, blocks, taken, cautious=cautious):
             for k in range(first, last + 1):
                 taken[k] = True
             findings.append((EntityType.JP_MY_NUMBER, blocks[first].start, blocks[last].end))
@@ -158,7 +165,7 @@ def redact_for_triage(text: str, *, regions: Sequence[str] = ()) -> str:
     if not text:
         return text
     skel = skeleton(text)
-    findings = _find(skel.text, _ALL, regions)
+    findings = _find(skel.text, _ALL, regions, cautious=True)
     if not findings:
         return text
     return _replace(text, skel, findings)

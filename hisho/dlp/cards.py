@@ -123,20 +123,36 @@ def _short_glued(left_before: int, left_after: int) -> bool:
 def _inner_reading_ok(
     bounds: list[tuple[int, int]], s: int, e: int, left_before: int, left_after: int
 ) -> bool:
-    """A reading that leaves glued digits in a block: long enough, and when it spans several
-    blocks, every block strictly inside it is a group of at most _GROUP_MAX digits, as in
-    every way of grouping a card (4-4-4-4, 4-6-5, 5-5-5...). Order numbers are grouped 3-7-7
-    (Amazon) or 6-8-10 (Rakuten, with a date in the middle): no stray digit is cut off them."""
+    """A reading that leaves glued digits in a block: long enough, and shaped like a card
+    with something glued to it. Order numbers are grouped 3-7-7 (Amazon) or 6-8-10
+    (Rakuten, with a date in the middle): no stray digit is cut off them. Accepted:
+
+    * the reading lies inside one block (an unbroken card with glued digits);
+    * every block it touches gives it at most _GROUP_MAX digits, as in every way of
+      grouping a card by hand (4-4-4-4, 4-6-5, random groups of 1-6), so a stray digit
+      or an expiry may be glued to a group of any size, even one digit;
+    * a stray digit cut off a first group of 4 or an expiry/CVV cut off a last group
+      leaving at least _GROUP_MIN digits, with every block strictly inside it a group of
+      at most _GROUP_MAX digits (an 8-8 card with its expiry glued on).
+    """
     length = e - s
     if length < _INNER_MIN_LEN and not _short_glued(left_before, left_after):
         return False
-    k = bisect_right(bounds, (s, len(bounds) * 99)) - 1  # block holding the first digit
-    k += 1
-    while k < len(bounds) and bounds[k][1] < e:
-        if bounds[k][1] - bounds[k][0] > _GROUP_MAX:
-            return False
-        k += 1
-    return True
+    first = bisect_right(bounds, (s, len(bounds) * 99)) - 1  # block holding the first digit
+    last = bisect_left(bounds, (e, -1)) - 1  # block holding the last digit
+    while bounds[last][0] >= e:
+        last -= 1
+    if first == last:
+        return True
+    if all(
+        min(b_end, e) - max(b_start, s) <= _GROUP_MAX for b_start, b_end in bounds[first : last + 1]
+    ):
+        return True
+    if left_before and bounds[first][1] - s != _FIRST_GROUP:
+        return False
+    if left_after and e - bounds[last][0] < _GROUP_MIN:
+        return False
+    return all(b_end - b_start <= _GROUP_MAX for b_start, b_end in bounds[first + 1 : last])
 
 
 def _glued_after(norm: str, block: Block) -> list[int]:
@@ -152,7 +168,7 @@ def _glued_after(norm: str, block: Block) -> list[int]:
         counts.append(7)  # MMYY and the CVV
     if digits[size - 2 :] in _MONTHS and norm.startswith("/", block.end):
         counts.append(2)
-    return [m for m in counts if size - m >= (1 if m == 2 else _GROUP_MIN)]
+    return [m for m in counts if size - m >= 1]
 
 
 _MASK_HEAD = "[card ••••"
@@ -161,7 +177,9 @@ _MASK_HEAD = "[card ••••"
 def _is_mask(norm: str, block: Block) -> bool:
     """The last four digits shown by a mask we wrote ("[card ••••1111]")."""
     return (
-        len(block.digits) == 4
+        block.start > 0
+        and norm[block.start - 1] == "•"
+        and len(block.digits) == 4
         and norm.startswith(_MASK_HEAD, block.start - len(_MASK_HEAD))
         and norm.startswith("]", block.end)
     )
@@ -215,7 +233,7 @@ def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
         starts.extend(
             (offset + k, k)
             for k in _STRAY_BEFORE
-            if size - k == _FIRST_GROUP or size - k >= MIN_LEN
+            if 0 < size - k <= _GROUP_MAX or size - k >= MIN_LEN
         )
         ends.append((offset + size, 0))
         ends.extend((offset + size - m, m) for m in _glued_after(norm, block))

@@ -86,6 +86,24 @@ def _invisible() -> re.Pattern[str]:
     return re.compile(_class_of(sorted(set(codes))) + "+")
 
 
+@functools.cache
+def _maybe_invisible() -> re.Pattern[str]:
+    """A cheap first test: the characters of ``_invisible`` below U+10000, or any character
+    above it. Python's regex engine tests a class of the Basic Multilingual Plane with one
+    table lookup, but walks the list of ranges for characters above it, which made the full
+    class the most expensive step of the whole detector for ordinary text."""
+    codes = [
+        cp
+        for cp in range(0x20)
+        if not chr(cp).isspace()  # controls that are not whitespace
+    ] + [0x7F]
+    codes += [cp for cp in range(0x80, 0xA0) if not chr(cp).isspace()]
+    codes += [
+        cp for cp in range(0xA0, 0x10000) if unicodedata.category(chr(cp)) in _DROPPED_CATEGORIES
+    ]
+    return re.compile(_class_of(sorted(set(codes))) + "|[\U00010000-\U0010ffff]")
+
+
 def normalize(text: str) -> str:
     """Return a copy of ``text`` with the same length, folded for detection.
 
@@ -118,6 +136,8 @@ class Skeleton:
 
 def skeleton(text: str) -> Skeleton:
     norm = normalize(text)
+    if _maybe_invisible().search(norm) is None:
+        return Skeleton(norm, None)
     invisible = _invisible()
     if invisible.search(norm) is None:
         return Skeleton(norm, None)

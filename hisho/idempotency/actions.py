@@ -55,6 +55,12 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return salted_hmac("hisho.idempotency", data, algorithm="sha256").hexdigest()
 
 
+def key_digest(key: str) -> str:
+    """How a key is kept: a keyed hash. A client can put anything in the header, a card
+    number included, and nothing needs the key itself back."""
+    return salted_hmac("hisho.idempotency.key", key, algorithm="sha256").hexdigest()
+
+
 @transaction.atomic
 def do_claim_idempotency_key(
     *, actor: User, key: str, fingerprint: str, now: dt.datetime | None = None
@@ -63,6 +69,7 @@ def do_claim_idempotency_key(
     KeyReused (another request) / KeyInUse (still running). Commits on its own, before
     the request's work starts, so a concurrent retry sees the claim."""
     now = now or timezone.now()
+    key = key_digest(key)
     record = IdempotencyRecord.objects.select_for_update().filter(user=actor, key=key).first()
     if record is not None and record.created_at <= now - REPLAY_WINDOW:
         record.delete()  # expired: the key is free again

@@ -37,6 +37,7 @@ from hisho.privacy.forms import ContactForm, PublishForm
 from hisho.privacy.models import AcknowledgedHow, ConsentHow, PolicyVersion
 from hisho.privacy.policy import LANGUAGES, Policy, current_policy
 from hisho.privacy.presentation import policy_context
+from hisho.redaction import masked_data
 
 SCHEMA_DIR = settings.PACKAGE_DIR / "privacy" / "schemas"
 
@@ -154,6 +155,9 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you. Your message went to our privacy contact."))
             return redirect("privacy_contact")
+    if form.is_bound and form.errors:
+        # The form shown again passes DLP too: no card number echoed (POLICY K9).
+        form.data = masked_data(form.data)
     return render(
         request,
         "privacy/contact.html",

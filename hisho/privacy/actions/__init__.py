@@ -21,7 +21,7 @@ from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, InvalidInput, NotFound
-from hisho.inbound import scrub
+from hisho.inbound import carries_card, scrub
 from hisho.privacy.consents import answered, latest_version, version_in_force_number
 from hisho.privacy.cookies import BROWSER_PURPOSES
 from hisho.privacy.models import (
@@ -225,6 +225,9 @@ def do_send_contact_message(
         validate_email(address)
     except ValidationError:
         raise InvalidInput("reply_to", "An e-mail address we can answer you at.") from None
+    if not signed_in and carries_card(address):
+        # Mailed as the Reply-To, where masking would make it useless (POLICY K9).
+        raise InvalidInput("reply_to", "This address contains a card number. Use another.")
     request = ContactRequest.objects.create(
         user=actor if signed_in else None, topic=topic, cards_masked=scrubbed.cards_masked
     )

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from hisho.audit.actions import record_event
 from hisho.privacy.models import ConnectionRecord, PageCount
+from hisho.redaction import mask_cards_decoded
 
 USER_AGENT_MAX = 256
 ROUTE_MAX = 200
@@ -57,11 +58,12 @@ def do_record_connection(
     method: str,
     status: int,
 ) -> ConnectionRecord:
-    """One request's metadata (a single INSERT)."""
+    """One request's metadata (a single INSERT). The User-Agent is what the client chose to
+    send: card numbers in it are masked before it is kept (and exported), POLICY K9."""
     return ConnectionRecord.objects.create(
         user=user if user is not None and getattr(user, "is_authenticated", False) else None,
         ip=clean_ip(ip),
-        user_agent=user_agent[:USER_AGENT_MAX],
+        user_agent=mask_cards_decoded(user_agent)[:USER_AGENT_MAX],
         route=route[:ROUTE_MAX],
         method=method[:8],
         status=status,
