@@ -111,9 +111,10 @@ def verify(facts: dict[str, Any]) -> dict[str, Any]:
         except KeyUnavailable:
             pass
     report["alice_keys_opened"] = opened
-    report["alice_key_rows"] = CustomerKey.objects.filter(
-        customer_id=facts["alice_id"], wrapped__isnull=False
-    ).count() + DataKey.objects.filter(customer_id=facts["alice_id"]).count()
+    report["alice_key_rows"] = (
+        CustomerKey.objects.filter(customer_id=facts["alice_id"], wrapped__isnull=False).count()
+        + DataKey.objects.filter(customer_id=facts["alice_id"]).count()
+    )
 
     bob = User.objects.get(email=email_of("bob"))
     errand = Errand.objects.get(pk=facts["bob_errand"])

@@ -118,6 +118,9 @@ def test_restore_drill(drill: Drill, tmp_path: Path) -> None:
     restored = drill.run("restored", "-m", "hisho", "restore", drill.facts["backup"])
     assert restored.returncode == 0, restored.stderr[-3000:]
     assert "re-applied 1 erasure(s)" in restored.stdout
+    # The manifest's signed tree head (checked against the restored log by the restore).
+    assert drill.facts["tree_size"] > 0
+    assert f"audit tree size {drill.facts['tree_size']}" in restored.stdout
 
     facts_file = tmp_path / "facts.json"
     facts_file.write_text(json.dumps(drill.facts))
