@@ -16,6 +16,7 @@ import hashlib
 import re
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,8 @@ class RestoreResult:
     manifest: dict[str, Any]
     erasures_reapplied: int
     erasures_absent: int
+    load_seconds: float  # verify, decrypt, load and migrate
+    reapply_seconds: float
 
 
 def known_migrations() -> set[tuple[str, str]]:
@@ -152,6 +155,7 @@ def restore_backup(path: Path) -> RestoreResult:
     from hisho.backups.actions.records import do_record_restore
     from hisho.backups.actions.replay import apply_erasures
 
+    started = time.perf_counter()
     verified = archive.verify(path)
     check_manifest(verified.manifest)
     try:
@@ -168,14 +172,22 @@ def restore_backup(path: Path) -> RestoreResult:
         dumps.load(dump)
     _check_restored_audit(verified.manifest)
     call_command("migrate", interactive=False, verbosity=0)
+    loaded = time.perf_counter()
     report = apply_erasures()
+    reapplied = time.perf_counter()
     do_record_restore(
         tree_size=int(verified.manifest["audit"]["tree_size"]),
         reapplied=len(report.erased),
         absent=len(report.absent),
     )
     connections.close_all()
-    return RestoreResult(verified.manifest, len(report.erased), len(report.absent))
+    return RestoreResult(
+        verified.manifest,
+        len(report.erased),
+        len(report.absent),
+        load_seconds=loaded - started,
+        reapply_seconds=reapplied - loaded,
+    )
 
 
 def expired_backups(now: dt.datetime, keep_days: int) -> list[Path]:
