@@ -55,12 +55,12 @@ def seed(customers: int, per_customer: int) -> float:
 
     start = time.perf_counter()
     batch = 500
-    UNUSABLE = make_password(None)  # noqa: N806 - nobody signs in as these customers
+    unusable = make_password(None)  # nobody signs in as these customers
     for first in range(0, customers, batch):
         with transaction.atomic():
             people = User.objects.bulk_create(
                 [
-                    User(email=f"bench{n}@example.com", role=Role.CUSTOMER, password=UNUSABLE)
+                    User(email=f"bench{n}@example.com", role=Role.CUSTOMER, password=unusable)
                     for n in range(first, min(customers, first + batch))
                 ]
             )
