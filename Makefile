@@ -55,6 +55,7 @@ export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 serve: setup
 	$(BIN)/hisho check
 	$(BIN)/hisho privacy-retention --schedule
+	$(BIN)/hisho backup --schedule
 	$(BIN)/hisho worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT)
@@ -92,6 +93,7 @@ bench: setup-bench
 	$(BIN)/python bench/audit_bench.py
 	$(BIN)/python bench/crash_retry_bench.py
 	$(BIN)/python bench/payments_bench.py
+	$(BIN)/python bench/backup_bench.py
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py
@@ -100,6 +102,7 @@ bench: setup-bench
 # retention run if none is pending, then runs jobs (policy e-mails, retention).
 worker: setup
 	$(BIN)/hisho privacy-retention --schedule
+	$(BIN)/hisho backup --schedule
 	$(BIN)/hisho worker
 
 # The scaled shape on this machine (docs/scaling.md): PostgreSQL and Redis (both must be

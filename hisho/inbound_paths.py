@@ -177,6 +177,8 @@ FIELDS: dict[str, Handling] = {
     "django_tasks_database.DBTaskResult.traceback": NoFreeText(
         "code locations; errors carry no personal data (house rule 5)"
     ),
+    # --- backups -------------------------------------------------------------------------------
+    "backups.AppliedErasure.entry_hash": NoFreeText(_HASH),
     # --- retries (Idempotency-Key) --------------------------------------------------------
     # The client's key is kept only as a keyed hash (hisho/idempotency/actions.py).
     "idempotency.IdempotencyRecord.key": NoFreeText(_HASH),

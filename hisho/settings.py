@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "hisho.privacy",
     "hisho.idempotency",  # Idempotency-Key on creating POSTs (docs/api-limits.md)
     "hisho.payments",
+    "hisho.backups",  # backups, restores and the erasure ledger (docs/operations.md)
 ]
 
 MIDDLEWARE = [
@@ -413,6 +414,16 @@ HISHO_MASTER_KEY_FILE = Path(_master_key_file or VAR_DIR / "master.keyring").res
 HISHO_MASTER_KEY_GENERATE = not PRODUCTION and not _master_key_file
 HISHO_VAULT_KEY_CACHE_SIZE = env_int("HISHO_VAULT_KEY_CACHE_SIZE", 4096)
 HISHO_VAULT_KEY_CACHE_SECONDS = env_int("HISHO_VAULT_KEY_CACHE_SECONDS", 60)
+
+# --- Backups and the erasure ledger (docs/operations.md, "Backups and restores") --------
+# The ledger records every erasure outside the database, beside the keyring (kept and
+# backed up with it), so a restored backup never brings an erased person back.
+HISHO_ERASURE_LEDGER_FILE = Path(
+    env_str("HISHO_ERASURE_LEDGER_FILE") or HISHO_MASTER_KEY_FILE.with_name("erasure.ledger")
+).resolve()
+# Where `hisho backup` and the scheduled backup job write; how often the job runs.
+HISHO_BACKUP_DIR = Path(env_str("HISHO_BACKUP_DIR") or VAR_DIR / "backups").resolve()
+HISHO_BACKUP_EVERY_HOURS = env_int("HISHO_BACKUP_EVERY_HOURS", 24, minimum=1)
 
 # --- Hisho ------------------------------------------------------------------------------
 HISHO_DEMO_ALLOWED = not PRODUCTION

@@ -78,6 +78,13 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_erasure_ledger(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Erasures also go to the erasure ledger, a file (hisho/backups/ledger.py): each test
+    # gets one of its own, as its database changes roll back and a file's would not.
+    settings.HISHO_ERASURE_LEDGER_FILE = tmp_path_factory.mktemp("ledger") / "erasure.ledger"
+
+
 @pytest.fixture
 def demo(db: None) -> Demo:
     return load_demo()

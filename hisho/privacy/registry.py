@@ -55,6 +55,8 @@ NOT_PERSONAL: dict[str, str] = {
     "socialaccount.SocialApp.key": "the operator's credentials at a provider",
     "socialaccount.SocialApp.settings": "configuration of a sign-in provider",
     "socialaccount.SocialAccount.provider": "which provider (a fixed name)",
+    # The erasure ledger's marks (hisho/backups/models.py): sequence numbers and hashes.
+    "backups.AppliedErasure.entry_hash": "the SHA-256 of an erasure ledger entry",
     # Background jobs: Hisho's tasks take ids only (hisho/privacy/tasks.py).
     "django_tasks_database.DBTaskResult.args_kwargs": "task arguments: ids only",
     "django_tasks_database.DBTaskResult.task_path": "the task's module path",

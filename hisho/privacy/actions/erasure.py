@@ -30,6 +30,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.actions import end_all_sessions
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import do_erase_audit_subject, record_event
+from hisho.backups.actions.ledger import do_ledger_erasure
 from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
@@ -130,6 +131,8 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         raise Conflict(
             "This account cannot be erased automatically. Please write to the privacy contact."
         ) from None
+    # Outside the database too, so a restored backup never brings the person back.
+    do_ledger_erasure(actor=None, person_id=person_id, pseudonym=pseudonym)
 
     return sign(
         {

@@ -1,0 +1,166 @@
+"""The backup file: its manifest, its encryption (nothing readable in it), its signature
+(any changed byte refused), its keys (another keyring refused), its schema check (a newer
+schema refused before anything is touched); scheduled backups and their retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from hisho.audit.models import AuditEvent
+from hisho.backups import archive
+from hisho.backups.service import (
+    BadBackup,
+    RestoreRefused,
+    default_name,
+    known_migrations,
+    restore_backup,
+    take_backup,
+)
+from hisho.backups.tasks import ensure_backups_scheduled, keep_days, take_scheduled_backup
+from hisho.demo import Demo
+from hisho.privacy.policy import current_policy
+from hisho.vault.keyring import create_keyring_file
+from tests.vault.conftest import ALICE_TITLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def backup(demo: Demo, tmp_path: Path) -> Path:
+    return take_backup(tmp_path / "one.backup").path
+
+
+def header_of(path: Path) -> dict[str, Any]:
+    raw = path.read_bytes()
+    (length,) = struct.unpack(">I", raw[len(archive.MAGIC) : len(archive.MAGIC) + 4])
+    start = len(archive.MAGIC) + 4
+    return json.loads(raw[start : start + length])  # type: ignore[no-any-return]
+
+
+def test_the_manifest_names_time_schema_audit_tree_and_ledger(backup: Path) -> None:
+    """(A backup sees what is committed — here the session's demo, not this test's
+    transaction; the drill checks the restored tree against the manifest.)"""
+    manifest = header_of(backup)["manifest"]
+    assert set(manifest["audit"]) == {"tree_size", "root_hash"}
+    assert isinstance(manifest["audit"]["tree_size"], int)
+    assert {tuple(m) for m in manifest["schema"]["migrations"]} <= known_migrations()
+    assert ["backups", "0001_erasure_ledger"] in manifest["schema"]["migrations"]
+    assert manifest["vendor"] == connection.vendor
+    assert manifest["erasure_ledger"] == {"applied": 0, "last_seq": 0}
+    assert manifest["created_at"].endswith("Z")
+    assert AuditEvent.objects.filter(event="backups.backup_taken").exists()
+
+
+def test_the_backup_is_encrypted_and_names_no_master_key(backup: Path) -> None:
+    raw = backup.read_bytes()
+    assert ALICE_TITLE.encode() not in raw
+    assert b"alice@example.com" not in raw
+    assert b"SQLite format 3" not in raw and b"PGDMP" not in raw
+    header = header_of(backup)
+    # Only wrapped keys: the content key under the keyring, the signer's private half too.
+    assert set(header["encryption"]) >= {"master_key_id", "wrapped_key", "nonce_prefix"}
+    assert "key" not in header["encryption"]
+    assert archive.verify(backup).manifest == header["manifest"]
+
+
+@pytest.mark.parametrize("where", ["magic", "header", "last_chunk", "middle", "signature"])
+def test_any_changed_byte_is_refused(backup: Path, tmp_path: Path, where: str) -> None:
+    raw = bytearray(backup.read_bytes())
+    position = {
+        "magic": 3,
+        "header": len(archive.MAGIC) + 40,
+        "last_chunk": len(raw) - archive.SIGNATURE_BYTES - 20,
+        "middle": len(raw) // 2,
+        "signature": len(raw) - 5,
+    }[where]
+    raw[position] ^= 0x20
+    changed = tmp_path / "changed.backup"
+    changed.write_bytes(bytes(raw))
+    with pytest.raises(BadBackup):
+        archive.verify(changed)
+
+
+def test_a_cut_off_backup_is_refused(backup: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.backup"
+    cut.write_bytes(backup.read_bytes()[:-100])
+    with pytest.raises(BadBackup):
+        archive.verify(cut)
+
+
+def test_a_backup_is_refused_under_another_keyring(
+    backup: Path, settings: Any, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.keyring"
+    create_keyring_file(other)
+    settings.HISHO_MASTER_KEY_FILE = other
+    settings.HISHO_MASTER_KEY_GENERATE = False
+    with pytest.raises(BadBackup, match="does not open under this master keyring"):
+        archive.verify(backup)
+
+
+def test_a_newer_schema_is_refused_before_anything_is_touched(demo: Demo, tmp_path: Path) -> None:
+    """A backup made by a newer version (one more migration), properly signed: refused
+    for its schema, before the database is looked at."""
+    made = take_backup(tmp_path / "current.backup")
+    manifest = json.loads(json.dumps(made.manifest))
+    manifest["schema"]["migrations"].append(["desk", "9999_from_the_future"])
+    payload = tmp_path / "payload"
+    payload.write_bytes(b"not looked at")
+    manifest["payload"] = {"kind": "x", "bytes": 13, "sha256": "0" * 64}
+    newer = tmp_path / "newer.backup"
+    archive.write(newer, payload, manifest)
+    archive.verify(newer)  # the signature is fine
+    with pytest.raises(RestoreRefused, match="schema is newer than this code"):
+        restore_backup(newer)
+
+
+def test_a_database_that_is_not_empty_is_refused(backup: Path) -> None:
+    with pytest.raises(RestoreRefused, match="not empty"):
+        restore_backup(backup)
+
+
+def test_backup_retention_is_declared_in_the_policy() -> None:
+    backups = current_policy().retention["backups"]
+    assert backups.delete_after_days == keep_days() == 35
+    assert "35" in backups.text.en and "35" in backups.text.ja
+
+
+def test_the_scheduled_backup_backs_up_deletes_old_ones_and_queues_the_next(
+    demo: Demo, settings: Any, tmp_path: Path
+) -> None:
+    settings.HISHO_BACKUP_DIR = tmp_path
+    now = dt.datetime.now(dt.UTC)
+    old = tmp_path / default_name(now - dt.timedelta(days=keep_days() + 1))
+    recent = tmp_path / default_name(now - dt.timedelta(days=keep_days() - 1))
+    unrelated = tmp_path / "notes.txt"
+    for path in (old, recent, unrelated):
+        path.write_bytes(b"x")
+
+    result = take_scheduled_backup.call()
+
+    assert result["deleted"] == 1
+    assert not old.exists()
+    assert recent.exists() and unrelated.exists()
+    made = [p for p in tmp_path.iterdir() if p not in (recent, unrelated)]
+    assert len(made) == 1
+    archive.verify(made[0])
+    assert ensure_backups_scheduled() is False  # the next run is queued already
+
+
+def test_the_newest_backup_is_kept_however_old(demo: Demo, settings: Any, tmp_path: Path) -> None:
+    from hisho.backups.tasks import delete_expired_backups
+
+    settings.HISHO_BACKUP_DIR = tmp_path
+    now = dt.datetime.now(dt.UTC)
+    older, newest = (tmp_path / default_name(now - dt.timedelta(days=d)) for d in (90, 80))
+    older.write_bytes(b"x")
+    newest.write_bytes(b"x")
+    assert delete_expired_backups() == 1
+    assert newest.exists() and not older.exists()
