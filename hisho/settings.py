@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Nothing is served while erasures recorded after a restored backup are not re-applied.
+    "hisho.backups.middleware.ErasureLedgerGuardMiddleware",
     # Kept headers (the User-Agent) pass DLP before any code reads or stores them.
     "hisho.inbound.MaskCardsInHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from hisho.accounts.models import User
@@ -151,3 +153,18 @@ def test_a_line_cut_short_by_a_crash_is_not_an_entry_and_is_replaced(demo: Demo)
     assert ledger.read() == [first]
     second = ledger.append(person_id=2, pseudonym="b" * 64, at=at)
     assert ledger.read() == [first, second]
+
+
+def test_no_request_is_served_while_the_ledger_is_ahead(demo: Demo) -> None:
+    """However the server was started (a bare uvicorn runs no `hisho check`), nothing is
+    served — bob's restored data least of all — until the erasures are re-applied."""
+
+    from hisho.backups.middleware import ErasureLedgerGuardMiddleware
+
+    bob = demo.people["bob"]
+    _append_for(bob)
+    guard = ErasureLedgerGuardMiddleware(lambda request: HttpResponse("served"))
+    refused = guard(RequestFactory().get("/api/v1/me"))
+    assert refused.status_code == 503 and refused["Content-Type"] == "application/problem+json"
+    apply_erasures()
+    assert guard(RequestFactory().get("/api/v1/me")).content == b"served"
