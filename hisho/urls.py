@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib import admin
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views import defaults
 from django.views.decorators.cache import cache_control
@@ -15,9 +15,9 @@ _FAVICON = Path(__file__).resolve().parent / "static" / "hisho" / "favicon.ico"
 
 
 @cache_control(max_age=86400, public=True)
-def favicon(request: HttpRequest) -> FileResponse:
+def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers ask for /favicon.ico whatever the page says; drawn by scripts/make_icons.py.
-    return FileResponse(_FAVICON.open("rb"), content_type="image/x-icon")
+    return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
 
 
 urlpatterns = [

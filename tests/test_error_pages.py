@@ -15,7 +15,7 @@ def test_favicon_is_served() -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # ICO header
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # ICO header
 
 
 def test_404_is_a_styled_page_in_the_visitors_language() -> None:
