@@ -11,6 +11,7 @@ PORT ?= 8000
 .PHONY: worker
 .PHONY: scaled
 .PHONY: upgrade test-latest
+.PHONY: messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -133,3 +134,10 @@ test-latest:
 
 clean:
 	rm -rf $(VENV) $(LATEST) var .pytest_cache .mypy_cache .ruff_cache
+
+# The Japanese catalogue: collect new strings, then (after translating them in
+# hisho/locale/ja/LC_MESSAGES/django.po) compile. Both files are committed, so a fresh
+# clone needs no build step; tests/test_translations.py fails on a gap or a stale .mo.
+messages: setup-dev
+	cd hisho && DJANGO_SETTINGS_MODULE=hisho.settings ../$(BIN)/python -m hisho makemessages -l ja --no-location
+	cd hisho && DJANGO_SETTINGS_MODULE=hisho.settings ../$(BIN)/python -m hisho compilemessages

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "hisho.privacy.middleware.ConnectionMiddleware",
     # A request's staff reads make one access-log entry per errand, one audit event.
     "hisho.vault.reads.ReadsLogOnceMiddleware",
+    # The signed-in person's language and time zone, over the browser's (issue 17).
+    "hisho.accounts.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -121,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Moments in the reader's time zone and words: `|when`, `|day`, `|ago`.
+            "builtins": ["hisho.timefmt"],
         },
     },
 ]

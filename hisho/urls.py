@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 
 from hisho.api import api
 from hisho.problems import problem_response
 
+_FAVICON = Path(__file__).resolve().parent / "static" / "hisho" / "favicon.ico"
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page says; drawn by scripts/make_icons.py.
+    return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("hisho.desk.urls")),
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),

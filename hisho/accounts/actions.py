@@ -11,7 +11,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place, require_role
 from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
@@ -191,24 +191,26 @@ def do_reject_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
 
 _GRANT_MAIL = {
     "requested": (
-        _lazy("Hisho: a request to give you a new role"),
-        _lazy(
+        gettext_lazy("Hisho: a request to give you a new role"),
+        gettext_lazy(
             "An admin asked for your Hisho account to get the role “%(role)s”. It takes "
             "effect only if a second admin approves it within %(days)s days; you will be "
             "told either way. If you did not expect this, write to the privacy contact."
         ),
     ),
     "approved": (
-        _lazy("Hisho: your new role"),
-        _lazy(
+        gettext_lazy("Hisho: your new role"),
+        gettext_lazy(
             "Your Hisho account now has the role “%(role)s”, approved by a second admin. "
             "Assistants and admins see nothing until they set up two-factor authentication "
             "and sign in with it."
         ),
     ),
     "rejected": (
-        _lazy("Hisho: a role request was withdrawn"),
-        _lazy("The request to give your Hisho account the role “%(role)s” was not approved."),
+        gettext_lazy("Hisho: a role request was withdrawn"),
+        gettext_lazy(
+            "The request to give your Hisho account the role “%(role)s” was not approved."
+        ),
     ),
 }
 

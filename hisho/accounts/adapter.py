@@ -7,8 +7,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context, ratelimit
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
+from django.utils import translation
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
@@ -28,6 +30,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Self-service sign-up only ever creates customers; staff roles are granted by
         # an admin (do_set_role), never chosen by the visitor.
         user.role = Role.CUSTOMER
+        # The language the browser asked for (Accept-Language, or the switch) becomes the
+        # profile's, so that e-mails sent later without a request speak it too.
+        language = (translation.get_language() or "").split("-")[0]
+        if not user.language and language in dict(settings.LANGUAGES):
+            user.language = language
         saved = super().save_user(request, user, form, commit=commit)
         if commit:
             record_event("account.signed_up", actor=saved, target=saved)

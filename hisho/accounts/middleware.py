@@ -15,10 +15,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hisho.accounts.mfa import has_second_factor
@@ -86,3 +88,21 @@ class SessionSecurityMiddleware:
             )
             target = reverse("mfa_index")
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+class PreferencesMiddleware:
+    """A signed-in person's chosen language wins over the browser's Accept-Language (which
+    LocaleMiddleware applied, and which stays the default for everyone else); times are
+    shown in Hisho's time zone (settings.TIME_ZONE, Asia/Tokyo)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None else ""
+        if chosen and chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        timezone.activate(settings.TIME_ZONE)
+        return self.get_response(request)

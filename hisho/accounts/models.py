@@ -13,13 +13,14 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    ASSISTANT = "assistant", "Assistant"
-    ADMIN = "admin", "Admin"
-    PARTNER = "partner", "Partner"
+    CUSTOMER = "customer", _("Customer")
+    ASSISTANT = "assistant", _("Assistant")
+    ADMIN = "admin", _("Admin")
+    PARTNER = "partner", _("Partner")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -103,10 +104,10 @@ def user_display(user: User) -> str:
 
 
 class GrantStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a second admin"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", _("Waiting for a second admin")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
 
 
 class RoleGrant(models.Model):

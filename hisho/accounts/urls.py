@@ -4,6 +4,7 @@ from hisho.accounts import views
 
 urlpatterns = [
     path("me/", views.me, name="me"),
+    path("language/", views.set_language, name="set_language"),
     path("staff/people/", views.people, name="people"),
     path("staff/people/<int:person_id>/role/", views.set_role, name="person_set_role"),
     path(

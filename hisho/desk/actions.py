@@ -12,7 +12,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -163,8 +163,8 @@ def _log_assignment(errand: Errand, *, previous_id: int | None, assistant: User 
 
 _CUSTOMER_MAIL = {
     "assigned": (
-        _lazy("Hisho: an assistant has your errand"),
-        _lazy(
+        gettext_lazy("Hisho: an assistant has your errand"),
+        gettext_lazy(
             "%(name)s now handles your errand and can read what you gave with it. "
             "Every time they open it is listed on your “Who saw my data” page. If you would "
             "rather have someone else, ask for a different assistant on the errand's page: "
@@ -172,8 +172,8 @@ _CUSTOMER_MAIL = {
         ),
     ),
     "needs_acceptance": (
-        _lazy("Hisho: accept your errand's assistant"),
-        _lazy(
+        gettext_lazy("Hisho: accept your errand's assistant"),
+        gettext_lazy(
             "%(name)s was chosen to handle your errand. You asked to approve new assistants "
             "first: until you accept, they see only its category and your note for "
             "coordinators. Accept or ask for someone else: %(url)s"

@@ -13,19 +13,20 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", "Awaiting a second admin's approval"
-    APPROVED = "approved", "Approved: the export may be produced"
-    DISCLOSED = "disclosed", "Disclosed: the export was produced"
-    REJECTED = "rejected", "Rejected"
+    OPEN = "open", _("Awaiting a second admin's approval")
+    APPROVED = "approved", _("Approved: the export may be produced")
+    DISCLOSED = "disclosed", _("Disclosed: the export was produced")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Category(models.TextChoices):
-    PROFILE = "profile", "Profile"
-    ERRANDS = "errands", "Errands"
-    MESSAGES = "messages", "Messages"
+    PROFILE = "profile", _("Profile")
+    ERRANDS = "errands", _("Errands")
+    MESSAGES = "messages", _("Messages")
 
 
 class DisclosureCase(models.Model):

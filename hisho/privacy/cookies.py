@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,10 @@ from hisho.privacy.consents import answered
 BROWSER_PURPOSES = ("usage_analytics",)
 ACCEPT = "accept"
 REJECT = "reject"
+# Not an answer: the question was shown and the visitor went on to another page without
+# answering it. Nothing optional is allowed (as before any answer), and the card is not
+# shown again on every page; the footer's "Cookie settings" still offers the choice.
+ASKED = "asked"
 CHOICE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -50,6 +55,15 @@ def remember_choice(response: HttpResponse, choice: str) -> None:
     )
 
 
+def remember_asked(request: HttpRequest, response: HttpResponse) -> None:
+    """After the question was shown once and the visitor moved on, remember that it was
+    asked: never on the first response, which sets no choice."""
+    if cookie_name() in request.COOKIES or cookie_name() in response.cookies or gpc(request):
+        return
+    if came_from_here(request) and response.get("Content-Type", "").startswith("text/html"):
+        remember_choice(response, ASKED)
+
+
 def allowed(request: HttpRequest, purpose: str) -> bool:
     """May this request be used for `purpose` (a browser purpose)?"""
     if gpc(request):
@@ -62,9 +76,20 @@ def allowed(request: HttpRequest, purpose: str) -> bool:
     return browser_choice(request) == ACCEPT
 
 
+def came_from_here(request: HttpRequest) -> bool:
+    """The visitor followed a link or form on one of Hisho's own pages, each of which
+    showed the question while it was unanswered (Referrer-Policy: same-origin sends the
+    referrer only within this site)."""
+    referer = request.headers.get("Referer", "")
+    return bool(referer) and urlsplit(referer).netloc == request.get_host()
+
+
 def needs_banner(request: HttpRequest) -> bool:
-    """Ask only when nothing answers the question yet (GPC answers it)."""
-    if gpc(request) or browser_choice(request) is not None:
+    """Ask only when nothing answers the question yet (GPC answers it), and only once: a
+    page reached from another of Hisho's pages has already asked."""
+    if gpc(request) or request.COOKIES.get(cookie_name()) in (ACCEPT, REJECT, ASKED):
+        return False
+    if came_from_here(request):
         return False
     user: Any = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):

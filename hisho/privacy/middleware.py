@@ -34,6 +34,7 @@ class CookieGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        cookies.remember_asked(request, response)
         if response.cookies:
             self.gate(request, response)
         return response

@@ -21,15 +21,16 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentHow(models.TextChoices):
-    WEB_FORM = "web_form", "Consent settings page"
-    API = "api", "App or API"
-    COOKIE_BANNER = "cookie_banner", "Cookie banner"
-    COOKIE_SETTINGS = "cookie_settings", "Cookie settings page"
-    POLICY_NOTICE = "policy_notice", "Policy change notice"
-    GPC = "gpc", "Global Privacy Control signal"
+    WEB_FORM = "web_form", _("Consent settings page")
+    API = "api", _("App or API")
+    COOKIE_BANNER = "cookie_banner", _("Cookie banner")
+    COOKIE_SETTINGS = "cookie_settings", _("Cookie settings page")
+    POLICY_NOTICE = "policy_notice", _("Policy change notice")
+    GPC = "gpc", _("Global Privacy Control signal")
 
 
 class ConsentRecord(models.Model):
@@ -83,8 +84,8 @@ class PolicyVersion(models.Model):
 
 
 class AcknowledgedHow(models.TextChoices):
-    WEB = "web", "Web page"
-    API = "api", "App or API"
+    WEB = "web", _("Web page")
+    API = "api", _("App or API")
 
 
 class PolicyAcknowledgement(models.Model):
@@ -174,9 +175,9 @@ class PageCount(models.Model):
 
 
 class ContactTopic(models.TextChoices):
-    QUESTION = "question", "A question about this policy"
-    MY_DATA = "my_data", "My data (access, correction, erasure)"
-    CONCERN = "concern", "A concern or complaint"
+    QUESTION = "question", _("A question about this policy")
+    MY_DATA = "my_data", _("My data (access, correction, erasure)")
+    CONCERN = "concern", _("A concern or complaint")
 
 
 class ContactRequest(models.Model):

@@ -21,7 +21,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
 from hisho.errors import ClientError, InvalidInput
-from hisho.privacy import cookies
+from hisho.privacy import cookies, plain
 from hisho.privacy.actions import (
     do_acknowledge_policy,
     do_export_my_data,
@@ -189,6 +189,23 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 for d in data["disclosures"]
             ],
             "is_customer": principal.role == Role.CUSTOMER,
+            # Plain words beside the export's machine keys (hisho/privacy/plain.py).
+            "role_label": plain.role_label(data["account"]["role"]),
+            "profile_rows": plain.profile_rows(data["profile"]),
+            "errands": [
+                {**e, "status_label": plain.status_label(e["status"])} for e in data["errands"]
+            ],
+            "access_log": [
+                {
+                    **e,
+                    "action_label": plain.action_label(e["action"]),
+                    "role_label": plain.role_label(e["actor_role"]),
+                }
+                for e in data.get("access_log", [])
+            ],
+            "consents": [
+                {**c, "title": purposes.get(c["purpose"], c["purpose"])} for c in data["consents"]
+            ],
         },
     )
 
@@ -286,6 +303,7 @@ def erase(request: HttpRequest) -> HttpResponse:
         "privacy/erased.html",
         {
             "receipt": receipt["payload"],
+            "receipt_rows": plain.receipt_rows(receipt["payload"]["erased"]),
             "receipt_text": text,
             "receipt_b64": base64.b64encode(text.encode()).decode(),
         },

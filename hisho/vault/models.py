@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomerKey(models.Model):
@@ -65,13 +66,13 @@ class DataKey(models.Model):
 
 
 class AccessAction(models.TextChoices):
-    READ_ERRAND = "read_errand", "Read the errand's title and details"
-    READ_SEALED = "read_sealed", "Read the sealed details (phone, address, note)"
-    READ_MESSAGES = "read_messages", "Read the chat"
+    READ_ERRAND = "read_errand", _("Read the errand's title and details")
+    READ_SEALED = "read_sealed", _("Read the sealed details (phone, address, note)")
+    READ_MESSAGES = "read_messages", _("Read the chat")
     # Not reads: who was given the errand (and so may open it), and who lost it.
-    ASSIGNED = "assigned", "Was given your errand and may open it"
-    ACCEPTED = "accepted", "Was accepted by you and may open your errand"
-    UNASSIGNED = "unassigned", "No longer handles your errand"
+    ASSIGNED = "assigned", _("Was given your errand and may open it")
+    ACCEPTED = "accepted", _("Was accepted by you and may open your errand")
+    UNASSIGNED = "unassigned", _("No longer handles your errand")
 
 
 class AccessLogEntry(models.Model):

@@ -78,7 +78,7 @@ def test_deferral_expiry_sends_the_notice(
     assert disclosure_entries(api_as) == []
     assert not Disclosure.objects.filter(recipient="authorities").exists()
     page = web_as("alice").get("/me/access-log/")
-    assert page.status_code == 200 and "(admin)" not in page.content.decode()
+    assert page.status_code == 200 and "(Admin)" not in page.content.decode()
 
     # The deferral expires: the notice goes out by itself, and the reads appear.
     assert send_due_notices(now=now + dt.timedelta(days=10, seconds=1)) == 1
@@ -87,7 +87,7 @@ def test_deferral_expiry_sends_the_notice(
     assert case.notified_at == now + dt.timedelta(days=10, seconds=1)
     assert len(disclosure_entries(api_as)) == 3  # two errands' content, one's sealed fields
     assert Disclosure.objects.filter(recipient="authorities").count() == 1
-    assert "(admin)" in web_as("alice").get("/me/access-log/").content.decode()
+    assert "(Admin)" in web_as("alice").get("/me/access-log/").content.decode()
     event = AuditEvent.objects.filter(event="legal.notice_sent").get()
     assert event.extra["was_deferred"] is True and event.actor_id is None
     assert send_due_notices(now=now + dt.timedelta(days=11)) == 0
@@ -136,8 +136,8 @@ def test_one_access_log_everywhere(demo: Demo, open_case: Any, api_as: Any, web_
         return {
             "api": len(disclosure_entries(api_as)),
             "export": sum(e["actor_role"] == "admin" for e in export["access_log"]),
-            "page": page.count("(admin)"),
-            "my data": my_data.count("(admin)"),
+            "page": page.count("(Admin)"),
+            "my data": my_data.count("(Admin)"),
         }
 
     now = timezone.now()

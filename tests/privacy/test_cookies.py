@@ -121,3 +121,20 @@ def test_the_gate_drops_undeclared_cookies() -> None:
     request = RequestFactory().get("/")
     response = CookieGateMiddleware(view)(request)
     assert set(response.cookies) == {"csrftoken"}
+
+
+def test_the_cookie_question_is_asked_once_not_under_every_page() -> None:
+    client = Client()
+    first = client.get("/")
+    assert 'data-testid="cookie-banner"' in first.content.decode()
+    assert CHOICE not in first.cookies  # the first response makes no choice
+    # The visitor goes on to another page without answering: not asked again.
+    second = client.get("/privacy/", headers={"Referer": "http://testserver/"})
+    assert 'data-testid="cookie-banner"' not in second.content.decode()
+    assert second.cookies[CHOICE].value == "asked"
+    third = client.get("/accounts/login/")
+    assert 'data-testid="cookie-banner"' not in third.content.decode()
+    # Not an answer: nothing optional is allowed, and the settings page still asks.
+    client.get("/privacy/")
+    assert not PageCount.objects.exists()
+    assert 'value="accept"' in client.get("/privacy/cookies/").content.decode()

@@ -1,0 +1,74 @@
+"""Plain words for the privacy pages (issue 17): the export and the erasure receipt keep
+their machine keys (`read_errand`, `usage_analytics`, `errands_cancelled`); people read
+what each means, in their language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from hisho.accounts.models import Role
+from hisho.desk.models import Status
+from hisho.vault.models import AccessAction
+
+PROFILE_LABELS = {
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone"),
+    "mailing_address": gettext_lazy("Mailing address"),
+    "country": gettext_lazy("Country"),
+    "language": gettext_lazy("Language"),
+    "birth_year": gettext_lazy("Birth year"),
+    "approve_assignees": gettext_lazy("Approve new assistants first"),
+}
+
+RECEIPT_LABELS = {
+    "sessions_ended": gettext_lazy("Sign-ins ended"),
+    "data_keys_destroyed": gettext_lazy("Encryption keys destroyed"),
+    "errands_cancelled": gettext_lazy("Open errands cancelled"),
+    "messages": gettext_lazy("Chat messages deleted"),
+    "errands": gettext_lazy("Errands deleted"),
+    "access_log_entries": gettext_lazy("Access-log entries deleted"),
+    "email_addresses": gettext_lazy("E-mail addresses deleted"),
+    "consent_records": gettext_lazy("Consent records deleted"),
+    "policy_acknowledgements": gettext_lazy("Policy read receipts deleted"),
+    "disclosure_records": gettext_lazy("Disclosure records deleted"),
+    "connection_records": gettext_lazy("Connection records deleted"),
+    "contact_requests_deidentified": gettext_lazy("Messages to the privacy contact made anonymous"),
+    "profile_fields": gettext_lazy("Profile fields deleted"),
+}
+
+YES = pgettext_lazy("a setting", "on")
+NO = pgettext_lazy("a setting", "off")
+
+
+def role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
+
+
+def status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
+def action_label(action: str) -> str:
+    return str(AccessAction(action).label) if action in AccessAction.values else action
+
+
+def profile_rows(profile: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows = []
+    for field, value in profile.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = YES if value else NO
+        rows.append((str(PROFILE_LABELS.get(field, field)), value))
+    return rows
+
+
+def receipt_rows(erased: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows = []
+    for what, count in erased.items():
+        if isinstance(count, list):
+            count = ", ".join(str(PROFILE_LABELS.get(f, f)) for f in count) or "—"
+        rows.append((str(RECEIPT_LABELS.get(what, what)), count))
+    return rows

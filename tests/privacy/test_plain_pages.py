@@ -1,0 +1,36 @@
+"""The privacy pages in plain words (issue 17): no machine codes, no ISO timestamps."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from hisho.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+ISO = re.compile(r">\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_my_data_speaks_plainly(web_as: Any, demo: Any, language: str) -> None:
+    User.objects.filter(pk=demo.people["alice"].pk).update(language=language)
+    client = web_as("alice")
+    client.get(f"/errands/{demo.alice_errand.pk}/")  # a connection record
+    html = client.get("/me/data/").content.decode()
+    for code in ("read_errand", "usage_analytics", "newsletters", ">customer<", "errands/<"):
+        assert code not in html, code
+    assert not ISO.search(html), ISO.search(html)
+    assert "<time datetime=" in html
+    if language == "ja":
+        assert "マイデータ" in html and "お客様" in html
+
+
+def test_the_access_log_names_roles_in_words(web_as: Any, demo: Any) -> None:
+    web_as("kenji").get(f"/errands/{demo.alice_errand.pk}/")
+    User.objects.filter(pk=demo.people["alice"].pk).update(language="ja")
+    html = web_as("alice").get("/me/access-log/").content.decode()
+    assert "(assistant)" not in html and "アシスタント" in html
+    assert not ISO.search(html)

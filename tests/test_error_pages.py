@@ -1,0 +1,46 @@
+"""Styled error pages and the favicon (issue 17)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client, RequestFactory
+from django.views import defaults
+
+pytestmark = pytest.mark.django_db
+
+
+def test_favicon_is_served() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # ICO header
+
+
+def test_404_is_a_styled_page_in_the_visitors_language() -> None:
+    response = Client(headers={"Accept-Language": "ja"}).get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'data-testid="error-404"' in html and "site.css" in html
+    assert "そのページは見つかりませんでした" in html
+
+
+def test_someone_elses_errand_is_the_same_styled_404(web_as: Any, demo: Any) -> None:
+    response = web_as("bob").get(f"/errands/{demo.alice_errand.pk}/")
+    assert response.status_code == 404
+    assert 'data-testid="error-404"' in response.content.decode()
+
+
+def test_403_is_styled() -> None:
+    # A form sent without its CSRF token.
+    response = Client(enforce_csrf_checks=True).post("/privacy/cookies/", {"choice": "reject"})
+    assert response.status_code == 403
+    assert 'data-testid="error-403"' in response.content.decode()
+
+
+def test_500_renders_without_a_request_or_database() -> None:
+    response = defaults.server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'data-testid="error-500"' in html and "site.css" in html
