@@ -148,6 +148,7 @@ EXERCISED = {
     "desk.Errand.sealed_triage_note": "POST /errands",
     "desk.Message.sealed_body": "POST …/messages, web …/messages/",
     "websocket:message": "test_chat_over_the_websocket",
+    "payments.PaymentRequest.sealed_description": "POST …/payment-requests",
     "legal.DisclosureCase.authority": "POST /legal/cases",
     "legal.DisclosureCase.legal_basis": "POST /legal/cases",
     "legal.DisclosureCase.reference": "POST /legal/cases",
@@ -287,6 +288,15 @@ def test_card_numbers_never_survive_any_input_path(
                 assert posted.json()["notice"], "the sender is told that the number was removed"
             keep(alice_api.patch("/me", {"name": fit(text, 150), "mailing_address": text}))
             keep(alice_api.patch("/me", {"phone": fit(text, 40)}))
+            # The assistant asks for a payment, describing it with the text.
+            if n % 5 == 0:
+                requested = keep(
+                    kenji_api.post(
+                        f"/errands/{errand.pk}/payment-requests",
+                        {"amount": 1200, "currency": "JPY", "description": fit(text, 200)},
+                    )
+                )
+                assert requested.status_code == 201, requested.content
 
             # Web forms: new errand, chat message, profile; the contact form.
             if n % 3 == 0:
