@@ -19,6 +19,7 @@ from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.legal.api import router as legal_router
+from hisho.partners.api import ledger_router, offers_router, partner_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
@@ -63,6 +64,9 @@ api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
 api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
+api.add_router("/partner", partner_router)  # reports, budget, releases, offers (partners)
+api.add_router("/", ledger_router)  # the public ledger of releases; /me/releases
+api.add_router("/offers", offers_router)  # approved offers; review (admins)
 
 
 def _field_name(location: Any) -> str:

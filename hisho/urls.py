@@ -15,7 +15,10 @@ urlpatterns = [
     path("", include("hisho.signing.urls")),
     path("", include("hisho.audit.urls")),
     path("", include("hisho.legal.urls")),
-    path("", include("hisho.privacy.urls")),  # privacy center: /privacy/, /me/data/, …
+    path("", include("hisho.privacy.urls")),
+    path(
+        "", include("hisho.partners.urls")
+    ),  # partner area, offers, /go/, ledger  # privacy center: /privacy/, /me/data/, …
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

@@ -21,6 +21,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
 from hisho.errors import ClientError, InvalidInput
+from hisho.partners.access import my_releases
 from hisho.privacy import cookies
 from hisho.privacy.actions import (
     do_acknowledge_policy,
@@ -185,6 +186,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 for d in data["disclosures"]
             ],
             "is_customer": principal.role == Role.CUSTOMER,
+            "releases": my_releases(principal) if principal.role == Role.CUSTOMER else None,
         },
     )
 
