@@ -362,7 +362,7 @@ def _parse(document: Any) -> Policy:
 
 def _number(raw: dict[str, Any], name: str, where: str, *, low: float, high: float) -> float:
     try:
-        value = float(Decimal(raw.get(name)))
+        value = float(Decimal(str(raw.get(name))))
     except (TypeError, ArithmeticError):
         value = float("nan")
     if not low < value <= high:  # False for nan
