@@ -51,7 +51,7 @@ def main() -> None:
         from hisho.partners.reports import customer_profile
         from hisho.privacy.policy import current_policy
 
-        rng = random.Random()  # noqa: S311 - synthetic profiles, not security
+        rng = random.Random()
         started = time.perf_counter()
         User.objects.bulk_create(
             (
