@@ -20,6 +20,7 @@ from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
+from hisho.partners.api import ledger_router, offers_router, partner_router
 from hisho.payments.actions.requests import ProviderUnavailable
 from hisho.payments.api import router as payments_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
@@ -76,6 +77,9 @@ api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
 api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
 api.add_router("/", payments_router)  # payment requests, checkout, refunds, receipts
+api.add_router("/partner", partner_router)  # reports, budget, releases, offers (partners)
+api.add_router("/", ledger_router)  # the public ledger of releases; /me/releases
+api.add_router("/offers", offers_router)  # approved offers; review (admins)
 
 
 def _field_name(location: Any) -> str:

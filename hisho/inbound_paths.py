@@ -177,6 +177,12 @@ FIELDS: dict[str, Handling] = {
     "django_tasks_database.DBTaskResult.traceback": NoFreeText(
         "code locations; errors carry no personal data (house rule 5)"
     ),
+    # --- partners ------------------------------------------------------------------------------
+    "partners.Offer.title": Scrubbed("hisho.partners.actions.do_submit_offer"),
+    "partners.Offer.body": Scrubbed("hisho.partners.actions.do_submit_offer"),
+    "partners.Offer.url": Scrubbed("hisho.partners.actions.do_submit_offer"),
+    "partners.Offer.language": NoFreeText("a language code checked against settings.LANGUAGES"),
+    "partners.Release.report": NoFreeText("a report key of policy.yaml"),
     # --- backups -------------------------------------------------------------------------------
     "backups.AppliedErasure.entry_hash": NoFreeText(_HASH),
     # --- retries (Idempotency-Key) --------------------------------------------------------

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hisho.idempotency",  # Idempotency-Key on creating POSTs (docs/api-limits.md)
     "hisho.payments",
     "hisho.backups",  # backups, restores and the erasure ledger (docs/operations.md)
+    "hisho.partners",  # DP releases for partners, offers and outbound links (O4, O6)
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,10 @@ SESSION_COOKIE_AGE = env_int("HISHO_SESSION_SECONDS", 14 * 24 * 3600, minimum=30
 # session and the app token (hisho/accounts/middleware.py).
 HISHO_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 HISHO_SESSION_IDLE_SECONDS = env_int("HISHO_SESSION_IDLE_SECONDS", 24 * 3600, minimum=300)
+
+# Pages that show approved partner offers, labelled as ads (POLICY O6; docs/partners.md);
+# an empty list shows none anywhere.
+HISHO_OFFER_PAGES = env_list("HISHO_OFFER_PAGES", ["errand_list"])
 
 # --- Mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

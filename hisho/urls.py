@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("hisho.legal.urls")),
     path("", include("hisho.privacy.urls")),  # privacy center: /privacy/, /me/data/, …
     path("", include("hisho.payments.urls")),  # payments, webhooks, the sandbox provider
+    path("", include("hisho.partners.urls")),  # partner area, offers, /go/, the ledger
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

@@ -12,7 +12,6 @@ urlpatterns = [
         views.decide_role_grant,
         name="role_grant_decide",
     ),
-    path("partner/", views.partner_home, name="partner_home"),
     path("me/connected/", views.connected, name="connected_accounts"),
     path(
         "me/connected/<int:account_id>/remove/",

@@ -1,4 +1,4 @@
-"""Profile, role management and the partner landing page."""
+"""Profile and role management (the partner area is hisho/partners/views.py)."""
 
 from __future__ import annotations
 
@@ -156,13 +156,6 @@ def decide_role_grant(request: HttpRequest, grant_id: str, decision: str) -> Htt
             _("Approved: the role is in effect.") if decision == "approve" else _("Rejected."),
         )
     return redirect("people")
-
-
-@login_required
-def partner_home(request: HttpRequest) -> HttpResponse:
-    principal = principal_of(request)
-    require_role(principal, Role.PARTNER, detail="The partner area is for partners.")
-    return render(request, "accounts/partner_home.html")
 
 
 @login_required

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,34 @@ class Prose:
 
 
 @dataclass(frozen=True)
+class PartnerReport:
+    """A report partners may ask for (POLICY O4): computed by hisho.partners from `source`,
+    counting people per combination of `group_by`."""
+
+    key: str
+    source: str
+    group_by: tuple[str, ...]
+    min_group_size: int
+    max_contributions: int
+    title: Text
+    description: Text
+
+
+@dataclass(frozen=True)
+class PartnerReports:
+    """The report catalogue and each partner's monthly privacy budget."""
+
+    epsilon_per_month: float
+    default_epsilon: float
+    max_epsilon: float
+    delta: float
+    reports: dict[str, PartnerReport]
+
+
+NO_PARTNER_REPORTS = PartnerReports(0.0, 0.0, 0.0, 0.0, {})
+
+
+@dataclass(frozen=True)
 class Policy:
     controller: Text
     readers: dict[str, Text]
@@ -121,6 +150,7 @@ class Policy:
     errand_categories: dict[str, Text]
     document: dict[str, Any]
     digest: str
+    partner_reports: PartnerReports = NO_PARTNER_REPORTS
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Policy:
@@ -314,6 +344,7 @@ def _parse(document: Any) -> Policy:
     if "other" not in errand_categories:
         raise _fail("errand_categories", "must offer 'other', where existing errands go")
     return Policy(
+        partner_reports=_partner_reports(document),
         controller=_text(document.get("controller"), "controller"),
         readers=readers,
         sources=sources,
@@ -327,3 +358,53 @@ def _parse(document: Any) -> Policy:
         document=document,
         digest=hashlib.sha256(canonical_json(document)).hexdigest(),
     )
+
+
+def _number(raw: dict[str, Any], name: str, where: str, *, low: float, high: float) -> float:
+    try:
+        value = float(Decimal(str(raw.get(name))))
+    except (TypeError, ArithmeticError):
+        value = float("nan")
+    if not low < value <= high:  # False for nan
+        raise _fail(f"{where}.{name}", f"must be a decimal number (a string) in ({low}, {high}]")
+    return value
+
+
+def _partner_reports(document: dict[str, Any]) -> PartnerReports:
+    raw = document.get("partner_reports")
+    if raw is None:  # versions published before partners existed
+        return NO_PARTNER_REPORTS
+    where = "partner_reports"
+    if not isinstance(raw, dict):
+        raise _fail(where, "must be a mapping")
+    total = _number(raw, "epsilon_per_month", where, low=0, high=100)
+    largest = _number(raw, "max_epsilon", where, low=0, high=total)
+    default = _number(raw, "default_epsilon", where, low=0, high=largest)
+    delta = _number(raw, "delta", where, low=0, high=1e-3)
+    reports: dict[str, PartnerReport] = {}
+    for item in _items(raw, "reports"):
+        at = f"{where}.reports.{item['key']}"
+        group_by = item.get("group_by")
+        if (
+            not isinstance(group_by, list)
+            or not group_by
+            or not all(isinstance(g, str) and g.isidentifier() for g in group_by)
+        ):
+            raise _fail(at, "group_by must be a list of field names")
+        sizes = {}
+        for name in ("min_group_size", "max_contributions"):
+            value = item.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+                raise _fail(f"{at}.{name}", "must be a whole number from 1 to 1000")
+            sizes[name] = value
+        if not isinstance(item.get("source"), str):
+            raise _fail(at, "source must name a report source")
+        reports[item["key"]] = PartnerReport(
+            key=item["key"],
+            source=item["source"],
+            group_by=tuple(group_by),
+            title=_text(item.get("title"), f"{at}.title"),
+            description=_text(item.get("description"), f"{at}.description"),
+            **sizes,
+        )
+    return PartnerReports(total, default, largest, delta, reports)

@@ -120,6 +120,15 @@ NOT_PERSONAL: dict[str, str] = {
     "payments.SandboxSession.payment_intent": "the sandbox's random payment id",
     "payments.SandboxSession.success_url": "Hisho's own return URL (ids only)",
     "payments.SandboxSession.cancel_url": "Hisho's own return URL (ids only)",
+    # Partners (hisho/partners): releases hold only DP counts over groups of at least the
+    # report's minimum size; offers are a business's public advertisements (DLP-scrubbed).
+    "partners.Release.report": "report keys of policy.yaml",
+    "partners.Release.signed": "a signed release: noisy counts over large groups, ε and δ",
+    "partners.Offer.title": "a partner's advertisement (public text, DLP-scrubbed)",
+    "partners.Offer.body": "a partner's advertisement (public text, DLP-scrubbed)",
+    "partners.Offer.url": "the partner's own web address (public)",
+    "partners.Offer.categories": "errand category keys of policy.yaml",
+    "partners.Offer.language": "a language code",
 }
 
 

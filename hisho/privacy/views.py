@@ -21,6 +21,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
 from hisho.errors import ClientError, InvalidInput
+from hisho.partners.access import my_releases
 from hisho.privacy import cookies, plain
 from hisho.privacy.actions import (
     do_acknowledge_policy,
@@ -206,6 +207,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
             "consents": [
                 {**c, "title": purposes.get(c["purpose"], c["purpose"])} for c in data["consents"]
             ],
+            "releases": my_releases(principal) if principal.role == Role.CUSTOMER else None,
         },
     )
 

@@ -13,7 +13,7 @@ from tests.privacy.conftest import new_purpose
 
 pytestmark = pytest.mark.django_db
 
-CONSENT_PURPOSES = ["usage_analytics", "newsletters", "surveys"]
+CONSENT_PURPOSES = ["usage_analytics", "newsletters", "surveys", "personalised_offers"]
 
 
 def states(client: Any) -> dict[str, dict[str, Any]]:
