@@ -19,6 +19,8 @@ from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.legal.api import router as legal_router
+from hisho.outreach.api import me_router as outreach_me_router
+from hisho.outreach.api import router as outreach_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, problem_response
@@ -62,6 +64,8 @@ api.add_router("/", categories_router)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
+api.add_router("/outreach", outreach_router)  # newsletters and surveys (admins)
+api.add_router("/", outreach_me_router)  # survey invitations of the caller
 api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
 
 

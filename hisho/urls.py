@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("hisho.audit.urls")),
     path("", include("hisho.legal.urls")),
     path("", include("hisho.privacy.urls")),  # privacy center: /privacy/, /me/data/, …
+    path("", include("hisho.outreach.urls")),  # unsubscribe, surveys, processor webhooks
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

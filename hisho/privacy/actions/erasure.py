@@ -33,6 +33,7 @@ from hisho.audit.actions import do_erase_audit_subject, record_event
 from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
+from hisho.privacy.actions.confirmation import ask_processors_to_forget
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -41,6 +42,7 @@ from hisho.privacy.models import (
     Disclosure,
     PolicyAcknowledgement,
 )
+from hisho.privacy.policy import current_policy
 from hisho.privacy.signatures import sign
 from hisho.vault.access import visible_entries
 from hisho.vault.actions import do_shred_customer_key
@@ -101,6 +103,12 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         "email_addresses": EmailAddress.objects.filter(user=user).count(),
     }
     _delete(Errand.objects.filter(customer=user))  # their messages go with them
+    # Processors that received the address for newsletters or surveys are asked to delete
+    # it (recorded like any disclosure, then erased with the rest).
+    counts["processor_deletion_requests"] = sum(
+        ask_processors_to_forget(actor=user, purpose=purpose.key)
+        for purpose in current_policy().consent_purposes
+    )
     counts["consent_records"] = _delete(ConsentRecord.objects.filter(user=user))
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
     counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))
