@@ -3,11 +3,12 @@ answers and suppressed addresses. Audit events carry ids, enum values and counts
 
 How a send survives a crash without anyone getting a copy twice (docs/outreach.md):
 `do_start_campaign` fixes the recipients (one `Delivery` each, `pending`) and starts
-attempt N. Each batch first *claims* its deliveries (`claimed`, attempt N, committed);
-then each copy is handed to the processor and marked `sent` in one transaction with its
-disclosure record. A crash can leave claimed copies whose hand-over is unknown: the next
-attempt (`do_start_campaign` again, or `hisho outreach-resume`) marks them `unconfirmed`
-— recorded as disclosed, never sent again — and goes on with the pending ones.
+attempt N. Each copy is first marked `handing_over` (attempt N, committed — a conditional
+update, so two workers never take the same copy), then handed to the processor and
+marked `sent` in one transaction with its disclosure record. A crash can leave at most
+the copy in hand `handing_over`, its hand-over unknown: the next attempt
+(`do_start_campaign` again) marks it `unconfirmed` — recorded as disclosed, never sent
+again — and goes on with the pending ones.
 """
 
 from __future__ import annotations
@@ -77,9 +78,7 @@ def do_create_campaign(
         raise InvalidInput("questions", "Only a survey has questions.")
     else:
         cleaned = []
-    campaign = Campaign.objects.create(
-        kind=kind, questions=cleaned, created_by=actor.user, **texts
-    )
+    campaign = Campaign.objects.create(kind=kind, questions=cleaned, created_by=actor.user, **texts)
     record_event(
         "outreach.campaign_created",
         actor=actor.user,
@@ -92,8 +91,8 @@ def do_create_campaign(
 @transaction.atomic
 def do_start_campaign(*, actor: Principal | None, campaign: Campaign) -> Campaign:
     """Send a draft (fixing its recipients), or resume a send that stopped: a new attempt
-    whose first batch settles what the interrupted one left claimed. `actor` None: the
-    `outreach-resume` command."""
+    whose first batch settles what the interrupted one left handing over. `actor` None:
+    the operator's own code (the benchmark), not a request."""
     from hisho.outreach.tasks import send_campaign_batch
 
     if actor is not None:
@@ -119,19 +118,21 @@ def do_start_campaign(*, actor: Principal | None, campaign: Campaign) -> Campaig
         extra={"attempt": campaign.attempt, "recipients": campaign.deliveries.count()},
     )
     campaign_id, attempt = str(campaign.pk), campaign.attempt
-    transaction.on_commit(
-        lambda: send_campaign_batch.enqueue(campaign_id, attempt), robust=True
-    )
+    transaction.on_commit(lambda: send_campaign_batch.enqueue(campaign_id, attempt), robust=True)
     return campaign
 
 
 @transaction.atomic
 def do_settle_interrupted(*, campaign: Campaign) -> int:
-    """Copies an earlier attempt claimed but never recorded: perhaps handed over, so
-    never sent again — and recorded as disclosed (the person sees they may have been)."""
+    """Copies an earlier attempt was handing over when it stopped: perhaps handed over,
+    so never sent again — and recorded as disclosed (the person sees they may have been)."""
     stale = list(
         Delivery.objects.select_for_update()
-        .filter(campaign=campaign, status=DeliveryStatus.CLAIMED, attempt__lt=campaign.attempt)
+        .filter(
+            campaign=campaign,
+            status=DeliveryStatus.HANDING_OVER,
+            attempt__lt=campaign.attempt,
+        )
         .select_related("person")
     )
     for delivery in stale:
@@ -155,32 +156,35 @@ def do_settle_interrupted(*, campaign: Campaign) -> int:
     return len(stale)
 
 
-@transaction.atomic
-def do_claim_batch(*, campaign: Campaign, attempt: int, size: int) -> list[Delivery]:
-    """The next `size` pending copies, claimed for this attempt (committed before any is
-    handed over). Empty when the attempt is stale or nothing is pending."""
-    current = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if current.status != CampaignStatus.SENDING or current.attempt != attempt:
+def next_batch(*, campaign: Campaign, attempt: int, size: int) -> list[Delivery]:
+    """Read-only: the next `size` pending copies, if this attempt is still the current one."""
+    current = Campaign.objects.filter(pk=campaign.pk).values_list("status", "attempt").first()
+    if current != (CampaignStatus.SENDING, attempt):
         return []
-    batch = list(
-        Delivery.objects.filter(campaign=current, status=DeliveryStatus.PENDING)
-        .order_by("seq")
-        .values_list("pk", flat=True)[:size]
-    )
-    Delivery.objects.filter(pk__in=batch, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.CLAIMED, attempt=attempt
-    )
     return list(
-        Delivery.objects.filter(pk__in=batch, attempt=attempt, status=DeliveryStatus.CLAIMED)
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.PENDING)
         .select_related("person")
-        .order_by("seq")
+        .order_by("seq")[:size]
+    )
+
+
+@transaction.atomic
+def do_begin_handover(*, delivery: Delivery, attempt: int) -> bool:
+    """Take one pending copy for this attempt (committed before it is handed over).
+    False if another worker took it, or it is no longer pending."""
+    return (
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.HANDING_OVER, attempt=attempt
+        )
+        == 1
     )
 
 
 @transaction.atomic
 def do_deliver(*, campaign: Campaign, delivery: Delivery, connection: Any) -> str:
-    """Hand one claimed copy to the campaign's declared processor — if the person is still
-    active, consenting and not suppressed — and record it, in one transaction."""
+    """Hand one copy taken by do_begin_handover to the campaign's declared processor —
+    if the person is still active, consenting and not suppressed — and record it, in
+    one transaction."""
     person: User = delivery.person
     status = DeliveryStatus.SENT
     if (
@@ -210,7 +214,7 @@ def do_deliver(*, campaign: Campaign, delivery: Delivery, connection: Any) -> st
 @transaction.atomic
 def do_mark_failed(*, delivery: Delivery) -> None:
     """The relay refused the copy (e.g. the address does not exist): not retried."""
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).update(
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.HANDING_OVER).update(
         status=DeliveryStatus.FAILED, at=timezone.now()
     )
 
@@ -221,7 +225,7 @@ def do_finish_campaign(*, campaign: Campaign, attempt: int) -> bool:
     if current.status != CampaignStatus.SENDING or current.attempt != attempt:
         return False
     if current.deliveries.filter(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.HANDING_OVER]
     ).exists():
         return False
     current.status = CampaignStatus.SENT

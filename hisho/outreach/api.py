@@ -44,7 +44,7 @@ class CampaignIn(StrictIn):
 
 class CountsOut(Schema):
     pending: int
-    claimed: int
+    handing_over: int
     sent: int
     skipped: int
     failed: int
@@ -172,9 +172,7 @@ def get_campaign(request: HttpRequest, campaign_id: str) -> CampaignOut:
 )
 def send_campaign(request: HttpRequest, campaign_id: str) -> Status[SendOut]:
     principal = principal_of(request)
-    campaign = do_start_campaign(
-        actor=principal, campaign=access_campaign(principal, campaign_id)
-    )
+    campaign = do_start_campaign(actor=principal, campaign=access_campaign(principal, campaign_id))
     return Status(
         202,
         SendOut(id=campaign.pk, status=campaign.status, recipients=campaign.deliveries.count()),

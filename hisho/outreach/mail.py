@@ -55,7 +55,9 @@ def copy_for(campaign: Campaign, delivery: Delivery, person_language: str | None
             _("You receive this because you asked for it. Stop in one click: %(url)s")
             % {"url": unsubscribe_url(unsubscribe)}
         )
-    mailto = f"mailto:{settings.HISHO_UNSUBSCRIBE_EMAIL}?subject={quote('unsubscribe ' + unsubscribe)}"
+    mailto = (
+        f"mailto:{settings.HISHO_UNSUBSCRIBE_EMAIL}?subject={quote('unsubscribe ' + unsubscribe)}"
+    )
     return Copy(
         title=campaign.subject(language),
         body="\n\n-- \n".join(["\n\n".join(parts[:-1]), parts[-1]]),

@@ -2,7 +2,7 @@
 
 - `Campaign`: a newsletter or a survey, in English and Japanese, written by an admin.
 - `Delivery`: one person's copy of a campaign — the list of recipients fixed when the
-  send starts, and where each copy is (pending → claimed → sent, or skipped / failed /
+  send starts, and where each copy is (pending → handing_over → sent, or skipped / failed /
   unconfirmed). Its random id is what the unsubscribe and survey links carry (signed).
 - `SurveyAnswer`: one answer to one question, linked to the campaign only — never to the
   person or their delivery, and with a random id, so no answer can be put next to a name
@@ -87,7 +87,7 @@ class Campaign(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
-    CLAIMED = "claimed", "Being sent"
+    HANDING_OVER = "handing_over", "Being handed to the processor"
     SENT = "sent", "Handed to the processor"
     SKIPPED = "skipped", "Not sent: consent withdrawn, address suppressed or account closed"
     FAILED = "failed", "Refused by the relay"
@@ -99,9 +99,7 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

@@ -65,11 +65,7 @@ def clean_questions(raw: Any) -> list[dict[str, Any]]:
             ]
         elif kind == "scale":
             low, high = question.get("min", 1), question.get("max", 5)
-            if (
-                type(low) is not int
-                or type(high) is not int
-                or not 0 <= low < high <= 10
-            ):
+            if type(low) is not int or type(high) is not int or not 0 <= low < high <= 10:
                 raise InvalidInput(f"{field}.max", "A scale from 0–9 up to at most 10.")
             out["min"], out["max"] = low, high
         cleaned.append(out)

@@ -18,9 +18,7 @@ MIN_GROUP = 5
 
 
 def _cells(counter: Counter[int], keys: list[int]) -> list[dict[str, Any]]:
-    return [
-        {"key": k, "count": counter[k] if counter[k] >= MIN_GROUP else None} for k in keys
-    ]
+    return [{"key": k, "count": counter[k] if counter[k] >= MIN_GROUP else None} for k in keys]
 
 
 def results(campaign: Campaign) -> list[dict[str, Any]]:
@@ -45,14 +43,15 @@ def results(campaign: Campaign) -> list[dict[str, Any]]:
         if not entry["suppressed"]:
             if question["kind"] == "choice":
                 entry["cells"] = _cells(
-                    Counter(r[1] for r in mine), list(range(len(question["options"])))
+                    Counter(r[1] for r in mine if r[1] is not None),
+                    list(range(len(question["options"]))),
                 )
             elif question["kind"] == "scale":
-                values = [r[2] for r in mine]
+                values = [r[2] for r in mine if r[2] is not None]
                 entry["cells"] = _cells(
                     Counter(values), list(range(question["min"], question["max"] + 1))
                 )
-                entry["mean"] = round(sum(values) / len(values), 2)
+                entry["mean"] = round(sum(values) / len(values), 2) if values else None
             else:
                 entry["texts"] = sorted(r[3] for r in mine if r[3])
         out.append(entry)

@@ -2,7 +2,7 @@
 
 `send_campaign_batch(campaign_id, attempt)` settles what an interrupted attempt left,
 sends one batch over one connection to the relay, and enqueues the next batch — so a
-send of any size is many short jobs, and a crash loses at most the copies it was
+send of any size is many short jobs, and a crash loses at most the one copy it was
 handing over at that moment (never re-sent: hisho/outreach/actions.py).
 """
 
@@ -14,11 +14,12 @@ from django.conf import settings
 from django_tasks import task
 
 from hisho.outreach.actions import (
-    do_claim_batch,
+    do_begin_handover,
     do_deliver,
     do_finish_campaign,
     do_mark_failed,
     do_settle_interrupted,
+    next_batch,
 )
 from hisho.outreach.models import Campaign
 from hisho.privacy.recipients import Refused, recipient
@@ -30,12 +31,14 @@ def run_batch(campaign_id: str, attempt: int) -> bool:
     if campaign is None or campaign.attempt != attempt:
         return False
     do_settle_interrupted(campaign=campaign)
-    batch = do_claim_batch(campaign=campaign, attempt=attempt, size=settings.HISHO_OUTREACH_BATCH)
+    batch = next_batch(campaign=campaign, attempt=attempt, size=settings.HISHO_OUTREACH_BATCH)
     if not batch:
         do_finish_campaign(campaign=campaign, attempt=attempt)
         return False
     with recipient(campaign.processor).connection() as connection:
         for delivery in batch:
+            if not do_begin_handover(delivery=delivery, attempt=attempt):
+                continue
             try:
                 do_deliver(campaign=campaign, delivery=delivery, connection=connection)
             except Refused:

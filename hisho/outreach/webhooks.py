@@ -65,11 +65,12 @@ def parse(processor: str, header: str, body: bytes, *, now: float | None = None)
     if not isinstance(event, dict) or event.get("type") not in ("bounce", "complaint"):
         raise BadWebhook("malformed body")
     address = event.get("recipient")
+    if not isinstance(address, str):
+        raise BadWebhook("malformed body")
     try:
         validate_email(address)
     except ValidationError:
         raise BadWebhook("malformed body") from None
-    assert isinstance(address, str)
     if event["type"] == "complaint":
         return Report(processor, address, SuppressionReason.COMPLAINT)
     if event.get("bounce_type") == "hard":

@@ -14,7 +14,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from hisho.privacy.models import ConsentConfirmation, ConsentRecord, PolicyAcknowledgement, PolicyVersion
+from hisho.privacy.models import (
+    ConsentConfirmation,
+    ConsentRecord,
+    PolicyAcknowledgement,
+    PolicyVersion,
+)
 from hisho.privacy.policy import Policy, Purpose, current_policy
 
 

@@ -24,7 +24,6 @@ from django.db import transaction
 
 from hisho.privacy.policy import Policy, Recipient, current_policy
 
-
 # The relay refused every recipient of a message (e.g. an address that does not exist).
 Refused = SMTPRecipientsRefused
 
@@ -126,7 +125,6 @@ class DeclaredRecipient:
         self.disclose(
             subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver
         )
-
 
     def connection(self) -> Any:
         """One connection to the mail relay for a batch of `send_mail(connection=…)`:

@@ -124,7 +124,10 @@ def send_consent_confirmation(confirmation_id: str) -> bool:
             [
                 _("You asked to receive this from Hisho: %(purpose)s.")
                 % {"purpose": purpose.title(person.language)},
-                _("Nothing is sent until you confirm. To confirm, open this link within %(days)s days:")
+                _(
+                    "Nothing is sent until you confirm. To confirm, open this link "
+                    "within %(days)s days:"
+                )
                 % {"days": CONFIRM_FOR.days},
                 link,
                 _("If you did not ask for this, ignore this e-mail: nothing will be sent."),

@@ -329,13 +329,9 @@ def confirm_consent(request: HttpRequest, token: str) -> HttpResponse:
         else:
             done = False
     except ClientError as error:
-        return render(
-            request, "privacy/confirm.html", {"problem": error.detail}, status=409
-        )
+        return render(request, "privacy/confirm.html", {"problem": error.detail}, status=409)
     except Http404:
-        return render(
-            request, "privacy/confirm.html", {"problem": LINK_NOT_FOUND}, status=404
-        )
+        return render(request, "privacy/confirm.html", {"problem": LINK_NOT_FOUND}, status=404)
     purpose = current_policy().purposes[confirmation.purpose]
     language = _language(request, None)
     return render(

@@ -28,7 +28,7 @@ from hisho.privacy.policy import Policy, current_policy
 from hisho.signing.tokens import BadToken, make_token, read_token
 
 CONFIRM_FOR = dt.timedelta(days=7)
-TOKEN_KIND = "consent-confirm"
+TOKEN_KIND = "consent-confirm"  # noqa: S105 - a kind of link, not a secret
 LINK_NOT_FOUND = "This confirmation link is not valid."
 LINK_EXPIRED = "This confirmation link has expired. Ask again from your consent settings."
 
@@ -58,9 +58,7 @@ def request_confirmation(*, actor: User, purpose: str, policy: Policy) -> Consen
         extra={"purpose": purpose, "confirmation_id": confirmation.pk},
     )
     confirmation_id = str(confirmation.pk)
-    transaction.on_commit(
-        lambda: send_consent_confirmation.enqueue(confirmation_id), robust=True
-    )
+    transaction.on_commit(lambda: send_consent_confirmation.enqueue(confirmation_id), robust=True)
     return confirmation
 
 
@@ -129,9 +127,7 @@ def do_confirm_consent(*, token: str) -> ConsentRecord:
         extra={"purpose": confirmation.purpose, "confirmation_id": confirmation.pk},
     )
     if record is None:  # already granted (e.g. confirmed from a second link)
-        latest = ConsentRecord.objects.filter(user=actor, purpose=confirmation.purpose).first()
-        assert latest is not None
-        return latest
+        return ConsentRecord.objects.filter(user=actor, purpose=confirmation.purpose)[0]
     return record
 
 
