@@ -20,6 +20,8 @@ from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
+from hisho.outreach.api import me_router as outreach_me_router
+from hisho.outreach.api import router as outreach_router
 from hisho.partners.api import ledger_router, offers_router, partner_router
 from hisho.payments.actions.requests import ProviderUnavailable
 from hisho.payments.api import router as payments_router
@@ -75,6 +77,8 @@ api.add_router("/", categories_router)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
+api.add_router("/outreach", outreach_router)  # newsletters and surveys (admins)
+api.add_router("/", outreach_me_router)  # survey invitations of the caller
 api.add_router("/", audit_router)  # the transparency log (public) and access-log proofs
 api.add_router("/", payments_router)  # payment requests, checkout, refunds, receipts
 api.add_router("/partner", partner_router)  # reports, budget, releases, offers (partners)

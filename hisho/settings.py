@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "hisho.payments",
     "hisho.backups",  # backups, restores and the erasure ledger (docs/operations.md)
     "hisho.partners",  # DP releases for partners, offers and outbound links (O4, O6)
+    "hisho.outreach",
 ]
 
 MIDDLEWARE = [
@@ -504,5 +505,14 @@ HISHO_COOKIE_CHOICE_NAME = "__Host-cookie-choice" if PRODUCTION else "hisho_cook
 HISHO_CONNECTION_TRUNCATE_DAYS = env_int("HISHO_CONNECTION_TRUNCATE_DAYS", 7, minimum=1)
 HISHO_CONNECTION_DELETE_DAYS = env_int("HISHO_CONNECTION_DELETE_DAYS", 90, minimum=1)
 HISHO_PRIVACY_CONTACT_EMAIL = env_str("HISHO_PRIVACY_CONTACT_EMAIL", "privacy@hisho.localhost")
+# Outreach (docs/outreach.md): where the newsletter/survey processors take deletion
+# requests, the mailbox one-click `mailto:` unsubscribes go to, and the shared secret that
+# signs their bounce and complaint webhooks (empty: the webhook refuses everything).
+HISHO_PROCESSOR_DELETION_EMAIL = env_str(
+    "HISHO_PROCESSOR_DELETION_EMAIL", "privacy@mail-relay.hisho.localhost"
+)
+HISHO_UNSUBSCRIBE_EMAIL = env_str("HISHO_UNSUBSCRIBE_EMAIL", "unsubscribe@hisho.localhost")
+HISHO_OUTREACH_WEBHOOK_SECRET = env_str("HISHO_OUTREACH_WEBHOOK_SECRET", "")
+HISHO_OUTREACH_BATCH = env_int("HISHO_OUTREACH_BATCH", 200)
 # Where people reach this service, for links in e-mails.
 HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("hisho.privacy.urls")),  # privacy center: /privacy/, /me/data/, …
     path("", include("hisho.payments.urls")),  # payments, webhooks, the sandbox provider
     path("", include("hisho.partners.urls")),  # partner area, offers, /go/, the ledger
+    path("", include("hisho.outreach.urls")),  # unsubscribe, surveys, processor webhooks
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

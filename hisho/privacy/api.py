@@ -37,6 +37,10 @@ from hisho.schemas import Integral, StrictIn, with_errors
 
 router = Router(tags=["privacy"])
 
+# API.md names the newsletter consent in the singular (`/me/consents/newsletter`); the
+# policy's purpose keys are plural. Both spellings reach the same purpose.
+PURPOSE_ALIASES = {"newsletter": "newsletters", "survey": "surveys"}
+
 
 class ConsentOut(Schema):
     purpose: str
@@ -50,6 +54,9 @@ class ConsentOut(Schema):
     policy_version: int | None
     # An earlier answer was for an older definition of the purpose: asked again.
     asks_again: bool
+    # Granted, but counts only once the link e-mailed to the person is followed (double
+    # opt-in; newsletters and surveys). `granted` stays false until then.
+    pending_confirmation: bool
 
 
 class ConsentIn(StrictIn):
@@ -97,6 +104,7 @@ def consent_out(state: ConsentState, language: str) -> ConsentOut:
         how=state.how,
         policy_version=state.policy_version,
         asks_again=state.asks_again,
+        pending_confirmation=state.pending_confirmation,
     )
 
 
@@ -113,9 +121,15 @@ def list_consents(request: HttpRequest) -> list[ConsentOut]:
     "/me/consents/{purpose}",
     response=with_errors({200: ConsentOut}),
     summary="Grant or withdraw consent for one purpose",
+    description=(
+        "Granting `newsletter` (`newsletters`) answers with `pending_confirmation: true` and "
+        "`granted: false` until the person follows the signed link e-mailed to them (valid "
+        "7 days): double opt-in."
+    ),
 )
 def put_consent(request: HttpRequest, purpose: str, payload: ConsentIn) -> ConsentOut:
     user = _user(request)
+    purpose = PURPOSE_ALIASES.get(purpose, purpose)
     do_set_consent(actor=user, purpose=purpose, granted=payload.granted, how=ConsentHow.API)
     for state in consent_states(user):
         if state.purpose.key == purpose:

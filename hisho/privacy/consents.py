@@ -12,7 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from hisho.privacy.models import ConsentRecord, PolicyAcknowledgement, PolicyVersion
+from django.utils import timezone
+
+from hisho.privacy.models import (
+    ConsentConfirmation,
+    ConsentRecord,
+    PolicyAcknowledgement,
+    PolicyVersion,
+)
 from hisho.privacy.policy import Policy, Purpose, current_policy
 
 
@@ -26,6 +33,8 @@ class ConsentState:
     policy_version: int | None
     # An earlier answer exists but was for an older definition of the purpose.
     asks_again: bool
+    # Granted, waiting for the person to follow the e-mailed link (double opt-in).
+    pending_confirmation: bool = False
 
 
 def _latest(user: Any, purpose: str) -> ConsentRecord | None:
@@ -46,6 +55,11 @@ def consent_states(user: Any, policy: Policy | None = None) -> list[ConsentState
     ).order_by("purpose", "-at", "-id")
     for record in records:
         latest.setdefault(record.purpose, record)
+    pending = set(
+        ConsentConfirmation.objects.filter(
+            user_id=user.pk, confirmed_at__isnull=True, void=False, expires_at__gt=timezone.now()
+        ).values_list("purpose", flat=True)
+    )
     states = []
     for purpose in purposes:
         found = latest.get(purpose.key)
@@ -59,6 +73,8 @@ def consent_states(user: Any, policy: Policy | None = None) -> list[ConsentState
                 how=current.how if current else None,
                 policy_version=current.policy_version if current else None,
                 asks_again=found is not None and current is None,
+                pending_confirmation=purpose.key in pending
+                and not (current is not None and current.granted),
             )
         )
     return states

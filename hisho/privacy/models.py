@@ -31,6 +31,9 @@ class ConsentHow(models.TextChoices):
     COOKIE_SETTINGS = "cookie_settings", _("Cookie settings page")
     POLICY_NOTICE = "policy_notice", _("Policy change notice")
     GPC = "gpc", _("Global Privacy Control signal")
+    EMAIL_LINK = "email_link", _("Confirmation link in an e-mail")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link in an e-mail")
+    BOUNCE = "bounce", _("The address bounced or complained")
 
 
 class ConsentRecord(models.Model):
@@ -52,6 +55,31 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Consent {self.pk}"
+
+
+class ConsentConfirmation(models.Model):
+    """A grant of a purpose with `confirm: email` (double opt-in), waiting for the person
+    to follow the signed link e-mailed to them. Only following it records the consent."""
+
+    # Random: the signed link carries this id, never the person's.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=64)
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # Policy.purpose_fingerprint() when asked: a link for an older definition is void.
+    fingerprint = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Superseded by a withdrawal or a newer request: the link no longer works.
+    void = models.BooleanField(default=False)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user", "purpose"], name="privacy_confirmation_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent confirmation {self.pk}"
 
 
 class PolicyVersion(models.Model):

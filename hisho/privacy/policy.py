@@ -53,6 +53,9 @@ class Purpose:
     basis: str
     title: Text
     description: Text
+    # Double opt-in: a grant counts only once the person followed the signed link e-mailed
+    # to them (`confirm: email` in policy.yaml; hisho.privacy.actions.confirmation).
+    confirm_by_email: bool = False
 
     @property
     def needs_consent(self) -> bool:
@@ -261,12 +264,17 @@ def _parse(document: Any) -> Policy:
             raise _fail(where, f"data_use {raw.get('data_use')!r} is not a vendored fideslang key")
         if raw.get("basis") not in BASES:
             raise _fail(where, f"basis must be one of {', '.join(sorted(BASES))}")
+        if raw.get("confirm") not in (None, "email") or (
+            raw.get("confirm") and raw["basis"] != "consent"
+        ):
+            raise _fail(where, "confirm may only be `email`, on a purpose based on consent")
         purposes[raw["key"]] = Purpose(
             key=raw["key"],
             data_use=raw["data_use"],
             basis=raw["basis"],
             title=_text(raw.get("title"), f"{where}.title"),
             description=_text(raw.get("description"), f"{where}.description"),
+            confirm_by_email=raw.get("confirm") == "email",
         )
 
     data: dict[str, DataKind] = {}

@@ -4,6 +4,7 @@ receive — and, when the purpose rests on consent, only for a person who gave i
 
     recipient("email_delivery").send_mail(subject=person, to=[person.email], …)
     recipient("authorities").disclose(subject=person, purpose=…, data=[…], deliver=…)
+    recipient("newsletter_service").request_deletion(subject=person, purpose=…, deliver=…)
 
 Each send is recorded as a `Disclosure` of the person it is about (shown on "My data").
 Nothing else in hisho/ may open an outbound channel (mail, HTTP, sockets):
@@ -14,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from smtplib import SMTPRecipientsRefused
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 from hisho.privacy.policy import Policy, Recipient, current_policy
+
+# The relay refused every recipient of a message (e.g. an address that does not exist).
+Refused = SMTPRecipientsRefused
 
 
 class UndeclaredRecipient(Exception):
@@ -48,7 +53,9 @@ class DeclaredRecipient:
     def key(self) -> str:
         return self.declaration.key
 
-    def check(self, *, subject: Any | None, purpose: str, data: Sequence[str]) -> None:
+    def check(
+        self, *, subject: Any | None, purpose: str, data: Sequence[str], consent: bool = True
+    ) -> None:
         """Refuse what policy.yaml does not allow this recipient to receive."""
         if purpose not in self.declaration.purposes:
             raise UndeclaredDisclosure(f"{self.key} is not declared for purpose {purpose!r}")
@@ -56,7 +63,7 @@ class DeclaredRecipient:
         if extra:
             raise UndeclaredDisclosure(f"{self.key} is not declared to receive {extra}")
         declared = self.policy.purposes[purpose]
-        if declared.needs_consent:
+        if declared.needs_consent and consent:
             from hisho.privacy.consents import has_consent
 
             if subject is None or not has_consent(subject, purpose):
@@ -98,8 +105,11 @@ class DeclaredRecipient:
         title: str,
         body: str,
         reply_to: Sequence[str] = (),
+        headers: dict[str, str] | None = None,
+        connection: Any | None = None,
     ) -> None:
-        """An e-mail through Django's mail backend (the operator's delivery service)."""
+        """An e-mail through Django's mail backend (the operator's delivery service);
+        `connection` lets a batch share one connection to the relay."""
 
         def deliver() -> None:
             EmailMessage(
@@ -108,11 +118,51 @@ class DeclaredRecipient:
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=list(to),
                 reply_to=list(reply_to) or None,
+                headers=headers,
+                connection=connection,
             ).send()
 
         self.disclose(
             subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver
         )
+
+    def connection(self) -> Any:
+        """One connection to the mail relay for a batch of `send_mail(connection=…)`:
+        `with recipient(k).connection() as c: …` (closed at the end of the block)."""
+        return get_connection()
+
+    def request_deletion(self, *, subject: Any, address: str, purpose: str, reference: str) -> bool:
+        """Ask the recipient to delete the address it received about `subject` for
+        `purpose` (consent withdrawn), by e-mail to its privacy desk
+        (HISHO_PROCESSOR_DELETION_EMAIL). Needs no consent — it ends a use — and only goes
+        where something went before. The request is itself recorded as a disclosure (it
+        names the address again). True if a request was sent."""
+        from hisho.privacy.actions import do_record_disclosure
+        from hisho.privacy.models import Disclosure
+
+        self.check(subject=None, purpose=purpose, data=["email"], consent=False)
+        if not Disclosure.objects.filter(
+            subject_id=subject.pk, recipient=self.key, purpose=purpose
+        ).exists():
+            return False
+        with transaction.atomic():
+            do_record_disclosure(
+                subject=subject,
+                recipient=self.key,
+                purpose=purpose,
+                data=["email"],
+                reference=reference,
+            )
+            EmailMessage(
+                subject=f"Deletion request {reference}",
+                body=(
+                    f"Please delete the address {address} and everything you keep about it "
+                    f"for the purpose {purpose!r} (consent withdrawn), and send it nothing more."
+                ),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[settings.HISHO_PROCESSOR_DELETION_EMAIL],
+            ).send()
+        return True
 
 
 def recipient(key: str, *, policy: Policy | None = None) -> DeclaredRecipient:

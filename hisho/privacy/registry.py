@@ -38,6 +38,12 @@ _FREE_CONTENT = (
 
 # Fields of the kinds above that hold no personal data, and why.
 NOT_PERSONAL: dict[str, str] = {
+    # Outreach: what admins write for everyone (card numbers masked on the way in).
+    "outreach.Campaign.subject_en": "a newsletter's or survey's subject, written for everyone",
+    "outreach.Campaign.subject_ja": "a newsletter's or survey's subject, written for everyone",
+    "outreach.Campaign.body_en": "a newsletter's or survey's text, written for everyone",
+    "outreach.Campaign.body_ja": "a newsletter's or survey's text, written for everyone",
+    "outreach.Campaign.questions": "a survey's questions, written for everyone",
     # Django and allauth plumbing.
     "admin.LogEntry.content_type": "which model an admin action was about",
     "auth.Group.name": "names of permission groups",
@@ -98,6 +104,8 @@ NOT_PERSONAL: dict[str, str] = {
     # The privacy center's own bookkeeping.
     "privacy.ConsentRecord.purpose": "purpose keys of policy.yaml",
     "privacy.ConsentRecord.fingerprint": "a hash of the policy's text",
+    "privacy.ConsentConfirmation.purpose": "purpose keys of policy.yaml",
+    "privacy.ConsentConfirmation.fingerprint": "a hash of the policy's text",
     "privacy.PolicyVersion.changes_en": "what changed in the policy (public text)",
     "privacy.PolicyVersion.changes_ja": "what changed in the policy (public text)",
     "privacy.PolicyVersion.document": "the published policy (public text)",

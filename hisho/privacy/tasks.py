@@ -7,6 +7,7 @@ Arguments are ids only (the task table is declared not personal in the registry)
   enqueues the next one (`ensure_retention_scheduled`), and `hisho privacy-retention
   --schedule` starts the chain (idempotent: never two pending runs).
 - `send_policy_notices`: e-mails everyone about a newly published policy version.
+- `send_consent_confirmation`: the double opt-in link for newsletters and surveys.
 - `tell_assistant_errand_cancelled`: an erased customer's open errand was cancelled.
 """
 
@@ -24,7 +25,8 @@ from django_tasks import TaskResultStatus, task
 from hisho.accounts.models import User
 from hisho.idempotency.actions import do_expire_idempotency_records
 from hisho.privacy.actions.retention import do_enforce_connection_retention
-from hisho.privacy.models import Disclosure, PolicyVersion
+from hisho.privacy.models import ConsentConfirmation, Disclosure, PolicyVersion
+from hisho.privacy.policy import current_policy
 from hisho.privacy.recipients import recipient
 
 RETENTION_EVERY = dt.timedelta(days=1)
@@ -100,6 +102,50 @@ def send_policy_notices(number: int) -> int:
         )
         sent += 1
     return sent
+
+
+@task()
+def send_consent_confirmation(confirmation_id: str) -> bool:
+    """E-mail the double opt-in link for a pending consent, in the person's language."""
+    from hisho.privacy.actions.confirmation import CONFIRM_FOR, confirmation_token
+
+    confirmation = (
+        ConsentConfirmation.objects.select_related("user")
+        .filter(pk=uuid.UUID(confirmation_id), confirmed_at__isnull=True, void=False)
+        .first()
+    )
+    if confirmation is None or not confirmation.user.is_active:
+        return False
+    person = confirmation.user
+    purpose = current_policy().purposes[confirmation.purpose]
+    link = site_url(reverse("privacy_confirm", args=[confirmation_token(confirmation)]))
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        title = _("Please confirm: %(purpose)s from Hisho") % {
+            "purpose": purpose.title(person.language)
+        }
+        body = "\n\n".join(
+            [
+                _("You asked to receive this from Hisho: %(purpose)s.")
+                % {"purpose": purpose.title(person.language)},
+                _(
+                    "Nothing is sent until you confirm. To confirm, open this link "
+                    "within %(days)s days:"
+                )
+                % {"days": CONFIRM_FOR.days},
+                link,
+                _("If you did not ask for this, ignore this e-mail: nothing will be sent."),
+            ]
+        )
+    recipient("email_delivery").send_mail(
+        subject=person,
+        to=[person.email],
+        purpose="service_notices",
+        data=["email"],
+        reference=f"consent_confirmation:{confirmation.pk}",
+        title=title,
+        body=body,
+    )
+    return True
 
 
 @task()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/data/", views.my_data, name="privacy_my_data"),
     path("me/data/export/", views.export_download, name="privacy_export"),
     path("me/consents/", views.consents_page, name="privacy_consents"),
+    path("privacy/confirm/<str:token>/", views.confirm_consent, name="privacy_confirm"),
     path("me/erase/", views.erase, name="privacy_erase"),
     path("staff/privacy/", views.staff_versions, name="privacy_staff"),
 ]

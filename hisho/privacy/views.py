@@ -31,6 +31,7 @@ from hisho.privacy.actions import (
     do_send_contact_message,
     do_set_consent,
 )
+from hisho.privacy.actions.confirmation import LINK_NOT_FOUND, confirmation_for, do_confirm_consent
 from hisho.privacy.actions.erasure import do_erase_account
 from hisho.privacy.consents import consent_states, latest_version
 from hisho.privacy.export import export_payload
@@ -338,4 +339,27 @@ def staff_versions(request: HttpRequest) -> HttpResponse:
             "versions": PolicyVersion.objects.order_by("-number")[:100],
             "unpublished": latest is None or latest.digest != current_policy().digest,
         },
+    )
+
+
+def confirm_consent(request: HttpRequest, token: str) -> HttpResponse:
+    """The double opt-in link. GET only shows what following it does (mail scanners open
+    links); the button POSTs. No sign-in needed: the signed link is the proof."""
+    try:
+        confirmation = confirmation_for(token)
+        if request.method == "POST":
+            do_confirm_consent(token=token)
+            done = True
+        else:
+            done = False
+    except ClientError as error:
+        return render(request, "privacy/confirm.html", {"problem": error.detail}, status=409)
+    except Http404:
+        return render(request, "privacy/confirm.html", {"problem": LINK_NOT_FOUND}, status=404)
+    purpose = current_policy().purposes[confirmation.purpose]
+    language = _language(request, None)
+    return render(
+        request,
+        "privacy/confirm.html",
+        {"purpose_title": purpose.title(language), "done": done},
     )

@@ -33,21 +33,21 @@ def test_every_consent_purpose_starts_off_and_unanswered(api_as: Any) -> None:
 
 def test_grant_and_withdraw_round_trip(api_as: Any, demo: Any) -> None:
     alice = api_as("alice")
-    granted = alice.put("/me/consents/newsletters", {"granted": True})
+    granted = alice.put("/me/consents/surveys", {"granted": True})
     assert granted.status_code == 200
     body = granted.json()
     assert body["granted"] is True and body["how"] == "api" and body["policy_version"] == 1
-    assert states(alice)["newsletters"]["granted"] is True
-    withdrawn = alice.put("/me/consents/newsletters", {"granted": False})
+    assert states(alice)["surveys"]["granted"] is True
+    withdrawn = alice.put("/me/consents/surveys", {"granted": False})
     assert withdrawn.status_code == 200 and withdrawn.json()["granted"] is False
-    assert states(alice)["newsletters"]["granted"] is False
+    assert states(alice)["surveys"]["granted"] is False
     records = list(ConsentRecord.objects.filter(user=demo.people["alice"]).order_by("at", "id"))
     assert [(r.purpose, r.granted, r.how) for r in records] == [
-        ("newsletters", True, "api"),
-        ("newsletters", False, "api"),
+        ("surveys", True, "api"),
+        ("surveys", False, "api"),
     ]
     # Saying the same again records nothing new.
-    alice.put("/me/consents/newsletters", {"granted": False})
+    alice.put("/me/consents/surveys", {"granted": False})
     assert ConsentRecord.objects.filter(user=demo.people["alice"]).count() == 2
 
 
@@ -105,16 +105,16 @@ def test_web_page_offers_allow_and_dont_allow_and_nothing_is_pre_ticked(web_as: 
 
 def test_a_changed_purpose_asks_again(api_as: Any, changed_policy: Any) -> None:
     alice = api_as("alice")
-    alice.put("/me/consents/newsletters", {"granted": True})
+    alice.put("/me/consents/surveys", {"granted": True})
 
     def widen(document: dict[str, Any]) -> None:
-        newsletters = next(p for p in document["purposes"] if p["key"] == "newsletters")
-        newsletters["description"]["en"] += " Now weekly."
+        surveys = next(p for p in document["purposes"] if p["key"] == "surveys")
+        surveys["description"]["en"] += " Now weekly."
         new_purpose(document)
 
     changed_policy(widen)
     listed = states(alice)
-    assert listed["newsletters"]["granted"] is False
-    assert listed["newsletters"]["asks_again"] is True
+    assert listed["surveys"]["granted"] is False
+    assert listed["surveys"]["asks_again"] is True
     assert listed["partner_offers"]["granted"] is False
-    assert listed["surveys"]["asks_again"] is False
+    assert listed["newsletters"]["asks_again"] is False

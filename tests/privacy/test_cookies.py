@@ -77,12 +77,12 @@ def test_gpc_is_a_refusal_of_everything_optional() -> None:
 
 
 def test_gpc_withdraws_a_signed_in_persons_consents(web_as: Any, api_as: Any) -> None:
-    api_as("alice").put("/me/consents/newsletters", {"granted": True})
+    api_as("alice").put("/me/consents/surveys", {"granted": True})
     api_as("alice").put("/me/consents/usage_analytics", {"granted": True})
     client = web_as("alice")
     client.get("/errands/", headers={"Sec-GPC": "1"})
     granted = {s["purpose"]: s for s in api_as("alice").get("/me/consents").json()}
-    assert granted["newsletters"]["granted"] is False
+    assert granted["surveys"]["granted"] is False
     assert granted["usage_analytics"]["how"] == "gpc"
     # Once per session: a later grant in the same session stands until the next one.
     records = ConsentRecord.objects.count()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from hisho.demo import Demo
@@ -143,25 +144,27 @@ def test_a_consent_purpose_needs_the_persons_consent(demo: Demo) -> None:
     alice = demo.people["alice"]
 
     def newsletter() -> None:
-        recipient("email_delivery").send_mail(
+        recipient("survey_service").send_mail(
             subject=alice,
             to=[alice.email],
-            purpose="newsletters",
+            purpose="surveys",
             data=["email"],
-            reference="newsletter:1",
+            reference="survey:1",
             title="News",
             body="Hello",
         )
 
     with pytest.raises(ConsentMissing):
         newsletter()
-    do_set_consent(actor=alice, purpose="newsletters", granted=True, how=ConsentHow.API)
+    do_set_consent(actor=alice, purpose="surveys", granted=True, how=ConsentHow.API)
     newsletter()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [alice.email]
-    do_set_consent(actor=alice, purpose="newsletters", granted=False, how=ConsentHow.API)
+    do_set_consent(actor=alice, purpose="surveys", granted=False, how=ConsentHow.API)
     with pytest.raises(ConsentMissing):
         newsletter()
-    assert len(mail.outbox) == 1
+    # Withdrawing sent the processor a deletion request for the address, nothing else.
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].to == [settings.HISHO_PROCESSOR_DELETION_EMAIL]
 
 
 @pytest.mark.django_db

@@ -22,6 +22,11 @@ from hisho.accounts.principal import Principal
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import carries_card, scrub
+from hisho.privacy.actions.confirmation import (
+    ask_processors_to_forget,
+    request_confirmation,
+    withdraw_confirmations,
+)
 from hisho.privacy.consents import answered, latest_version, version_in_force_number
 from hisho.privacy.cookies import BROWSER_PURPOSES
 from hisho.privacy.models import (
@@ -47,13 +52,21 @@ CONSENT_NOT_FOUND = "No such consent purpose."
 @transaction.atomic
 def do_set_consent(*, actor: User, purpose: str, granted: bool, how: str) -> ConsentRecord | None:
     """Grant or withdraw one purpose. Withdrawing takes the same single step as granting.
-    Returns the new record, or None when the answer already stood (nothing to record)."""
+    Returns the new record, or None when the answer already stood (nothing to record) or
+    when a grant waits for the person to confirm it by e-mail (double opt-in, `confirm:
+    email` in policy.yaml: hisho.privacy.actions.confirmation)."""
     policy = current_policy()
-    if policy.consent_purpose(purpose) is None:
+    declared = policy.consent_purpose(purpose)
+    if declared is None:
         raise NotFound(CONSENT_NOT_FOUND)
     if how not in ConsentHow.values:
         raise ValueError("unknown way of giving consent")
+    if not granted:
+        withdraw_confirmations(actor=actor, purpose=purpose)
     if answered(actor, purpose, policy) is granted:
+        return None
+    if granted and declared.confirm_by_email and how != ConsentHow.EMAIL_LINK:
+        request_confirmation(actor=actor, purpose=purpose, policy=policy)
         return None
     record = ConsentRecord.objects.create(
         user=actor,
@@ -69,6 +82,8 @@ def do_set_consent(*, actor: User, purpose: str, granted: bool, how: str) -> Con
         target=actor,
         extra={"purpose": purpose, "granted": granted, "how": how},
     )
+    if not granted:
+        ask_processors_to_forget(actor=actor, purpose=purpose)
     return record
 
 

@@ -35,6 +35,7 @@ from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
 from hisho.payments.actions import do_unlink_customer_payments
+from hisho.privacy.actions.confirmation import ask_processors_to_forget
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -43,6 +44,7 @@ from hisho.privacy.models import (
     Disclosure,
     PolicyAcknowledgement,
 )
+from hisho.privacy.policy import current_policy
 from hisho.privacy.signatures import sign
 from hisho.vault.access import visible_entries
 from hisho.vault.actions import do_shred_customer_key
@@ -105,6 +107,12 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     # Payments keep the legal minimum, unlinked from the person (docs/payments.md).
     counts["payments_unlinked"] = do_unlink_customer_payments(actor=user, customer=user)
     _delete(Errand.objects.filter(customer=user))  # their messages go with them
+    # Processors that received the address for newsletters or surveys are asked to delete
+    # it (recorded like any disclosure, then erased with the rest).
+    counts["processor_deletion_requests"] = sum(
+        ask_processors_to_forget(actor=user, purpose=purpose.key)
+        for purpose in current_policy().consent_purposes
+    )
     counts["consent_records"] = _delete(ConsentRecord.objects.filter(user=user))
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
     counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))

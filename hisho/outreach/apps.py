@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OutreachConfig(AppConfig):
+    name = "hisho.outreach"
+    label = "outreach"
+    verbose_name = "Newsletters and surveys"

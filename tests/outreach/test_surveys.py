@@ -1,0 +1,162 @@
+"""Surveys (issue 21): answers collected by Hisho, free text DLP-redacted, results only as
+aggregates with small groups suppressed; bounces and complaints through a signed webhook."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.test import Client
+
+from hisho.accounts.actions import do_create_user
+from hisho.demo import Demo
+from hisho.outreach.audience import is_suppressed
+from hisho.outreach.models import Delivery, Suppression, SurveyAnswer
+from hisho.outreach.webhooks import signature_for
+from hisho.privacy.actions import do_set_consent
+from hisho.privacy.models import ConsentHow
+from tests.outreach.conftest import Mailbox
+from tests.outreach.test_outreach import send
+
+SURVEY = {
+    "kind": "survey",
+    "subject": {"en": "How are we doing?", "ja": "ご意見をお聞かせください"},
+    "body": {"en": "Three quick questions.", "ja": "3 つの質問です。"},
+    "questions": [
+        {
+            "kind": "choice",
+            "text": {"en": "Which errands?", "ja": "どの用件？"},
+            "options": [{"en": "Dining", "ja": "飲食"}, {"en": "Travel", "ja": "旅行"}],
+        },
+        {"kind": "scale", "text": {"en": "How happy?", "ja": "満足度"}, "min": 1, "max": 5},
+        {"kind": "text", "text": {"en": "Anything else?", "ja": "その他"}},
+    ],
+}
+
+
+def invited(api_as: Any, demo: Demo, capture: Any, run_worker: Any, extra: int) -> list[Any]:
+    people = [demo.people["alice"], demo.people["bob"]] + [
+        do_create_user(email=f"voter{i}@example.com", password=None, verified=True)
+        for i in range(extra)
+    ]
+    for person in people:
+        do_set_consent(actor=person, purpose="surveys", granted=True, how=ConsentHow.API)
+    started = send(api_as, SURVEY, capture)
+    run_worker()
+    return [started["id"], people]
+
+
+def test_answers_are_kept_apart_from_people_and_shown_only_as_aggregates(
+    api_as: Any, demo: Demo, smtp: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from hisho.outreach.actions import do_answer_survey
+    from tests.principals import P
+
+    campaign_id, people = invited(api_as, demo, django_capture_on_commit_callbacks, run_worker, 4)
+    assert len(smtp.delivered) == 6
+    [invitation] = api_as("alice").get("/me/survey-invitations").json()
+    answered = api_as("alice").post(
+        f"/me/survey-invitations/{invitation['id']}/answers",
+        {
+            "answers": [
+                {"question": 0, "choice": 1},
+                {"question": 1, "value": 5},
+                {"question": 2, "text": "Call me on 090-1234-5678, card 4111 1111 1111 1111"},
+            ]
+        },
+    )
+    assert answered.status_code == 200, answered.content
+    texts = list(SurveyAnswer.objects.exclude(text="").values_list("text", flat=True))
+    assert texts and "090-1234-5678" not in texts[0] and "4111 1111 1111 1111" not in texts[0]
+    # Once only.
+    again = api_as("alice").post(
+        f"/me/survey-invitations/{invitation['id']}/answers",
+        {"answers": [{"question": 0, "choice": 0}]},
+    )
+    assert again.status_code == 409
+    # Too few answers yet: nothing but the counts of answers.
+    results = api_as("admin").get(f"/outreach/campaigns/{campaign_id}/results").json()
+    assert all(q["suppressed"] and q["cells"] == [] for q in results["questions"])
+    for person in people[1:]:
+        delivery = Delivery.objects.get(campaign_id=campaign_id, person=person)
+        do_answer_survey(actor=P(person), delivery=delivery, answers=[{"question": 0, "choice": 0}])
+    results = api_as("admin").get(f"/outreach/campaigns/{campaign_id}/results").json()
+    choice = results["questions"][0]
+    assert choice["answers"] == 6 and not choice["suppressed"]
+    # Five chose Dining (shown); one chose Travel (a group too small: suppressed).
+    assert choice["cells"] == [{"key": 0, "count": 5}, {"key": 1, "count": None}]
+    assert results["questions"][1]["suppressed"] and results["questions"][2]["texts"] == []
+    body = json.dumps(results)
+    for person in people:
+        assert person.email not in body and (not person.name or person.name not in body)
+
+
+def test_someone_elses_invitation_and_oversize_answers_change_nothing(
+    api_as: Any, demo: Demo, smtp: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    invited(api_as, demo, django_capture_on_commit_callbacks, run_worker, 0)
+    [alices] = api_as("alice").get("/me/survey-invitations").json()
+    url = f"/me/survey-invitations/{alices['id']}/answers"
+    one = {"answers": [{"question": 0, "choice": 0}]}
+    for handle in ("bob", "kenji", "admin"):
+        assert api_as(handle).post(url, one).status_code == 404
+    alice = api_as("alice")
+    for bad in [
+        {"answers": [{"question": 2, "text": "x" * 2001}]},
+        {"answers": [{"question": 0, "choice": 7}]},
+        {"answers": [{"question": 1, "value": 9}]},
+        {"answers": [{"question": 9, "choice": 0}]},
+        {"answers": [{"question": 0, "text": "wrong field"}]},
+        {"answers": [{"question": 0, "choice": 0}, {"question": 0, "choice": 1}]},
+    ]:
+        assert alice.post(url, bad).status_code == 422, bad
+    assert not SurveyAnswer.objects.exists()
+    assert api_as("anonymous").post(url, one).status_code == 401
+
+
+def signed(body: bytes, secret: str, at: int | None = None) -> dict[str, str]:
+    at = at or int(time.time())
+    return {"Hisho-Signature": f"t={at},v1={signature_for(secret, at, body)}"}
+
+
+def test_a_signed_hard_bounce_or_complaint_stops_further_sends(
+    api_as: Any,
+    demo: Demo,
+    smtp: Mailbox,
+    run_worker: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.HISHO_OUTREACH_WEBHOOK_SECRET = "whsec-test"
+    alice, bob = demo.people["alice"], demo.people["bob"]
+    for person in (alice, bob):
+        do_set_consent(actor=person, purpose="surveys", granted=True, how=ConsentHow.API)
+    url = "/webhooks/outreach/survey_service"
+    client = Client()
+    bounce = json.dumps(
+        {"type": "bounce", "bounce_type": "hard", "recipient": alice.email}
+    ).encode()
+    # Unsigned, wrongly signed, stale, for an undeclared processor: 400, nothing changes.
+    for headers, path in [
+        ({}, url),
+        (signed(bounce, "not-the-secret"), url),
+        (signed(bounce, "whsec-test", int(time.time()) - 3600), url),
+        (signed(bounce, "whsec-test"), "/webhooks/outreach/somebody_else"),
+    ]:
+        response = client.post(path, bounce, content_type="application/json", headers=headers)
+        assert response.status_code == 400
+    assert not Suppression.objects.exists()
+    soft = json.dumps({"type": "bounce", "bounce_type": "soft", "recipient": bob.email}).encode()
+    assert client.post(
+        url, soft, content_type="application/json", headers=signed(soft, "whsec-test")
+    ).json() == {"ok": True, "suppressed": False}
+    ok = client.post(
+        url, bounce, content_type="application/json", headers=signed(bounce, "whsec-test")
+    )
+    assert ok.status_code == 200 and ok.json()["suppressed"] is True
+    assert is_suppressed(alice.email) and not is_suppressed(bob.email)
+    assert alice.email not in Suppression.objects.get().address_digest
+    send(api_as, SURVEY, django_capture_on_commit_callbacks)
+    run_worker()
+    assert [a for d in smtp.delivered for a in d.envelope_to] == [bob.email]
