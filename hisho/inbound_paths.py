@@ -177,6 +177,15 @@ FIELDS: dict[str, Handling] = {
     "django_tasks_database.DBTaskResult.traceback": NoFreeText(
         "code locations; errors carry no personal data (house rule 5)"
     ),
+    # --- outreach ------------------------------------------------------------------------------
+    "outreach.Campaign.subject_en": Scrubbed("hisho.outreach.actions.do_create_campaign"),
+    "outreach.Campaign.subject_ja": Scrubbed("hisho.outreach.actions.do_create_campaign"),
+    "outreach.Campaign.body_en": Scrubbed("hisho.outreach.actions.do_create_campaign"),
+    "outreach.Campaign.body_ja": Scrubbed("hisho.outreach.actions.do_create_campaign"),
+    "outreach.SurveyAnswer.text": Scrubbed("hisho.outreach.questions.clean_answer"),
+    "outreach.Suppression.address_digest": NoFreeText(_HASH),
+    "privacy.ConsentConfirmation.fingerprint": NoFreeText(_HASH),
+    "privacy.ConsentConfirmation.purpose": NoFreeText("a purpose key of policy.yaml"),
     # --- partners ------------------------------------------------------------------------------
     "partners.Offer.title": Scrubbed("hisho.partners.actions.do_submit_offer"),
     "partners.Offer.body": Scrubbed("hisho.partners.actions.do_submit_offer"),
