@@ -189,7 +189,7 @@ FIELDS: dict[str, Handling] = {
     # --- partners ------------------------------------------------------------------------------
     "partners.Offer.title": Scrubbed("hisho.partners.actions.do_submit_offer"),
     "partners.Offer.body": Scrubbed("hisho.partners.actions.do_submit_offer"),
-    "partners.Offer.url": Scrubbed("hisho.partners.actions.do_submit_offer"),
+    "partners.Offer.url": Refused("hisho.partners.actions._offer_url"),
     "partners.Offer.language": NoFreeText("a language code checked against settings.LANGUAGES"),
     "partners.Release.report": NoFreeText("a report key of policy.yaml"),
     # --- backups -------------------------------------------------------------------------------
@@ -218,6 +218,8 @@ FIELDS: dict[str, Handling] = {
 
 # Not a model field: kept headers, the request line, addresses, what is printed or mailed.
 OTHER_PATHS: dict[str, Handling] = {
+    # A passkey's name, typed by its owner, kept in allauth's JSON data (web and headless).
+    "json:passkey-name": Masked("hisho.accounts.passkeys.mask_passkey_name"),
     # Kept in connection records (exported) and allauth's user sessions.
     "header:User-Agent": Masked("hisho.inbound.MaskCardsInHeaders"),
     # The request line in the ASGI server's access log and websocket lines (uvicorn, under

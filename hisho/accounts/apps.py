@@ -8,6 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit events for what allauth's own pages change (MFA, providers, passwords).
+        from hisho.accounts import passkeys
         from hisho.accounts.security import connect_signals
 
         connect_signals()
+        # Card numbers typed into a passkey's name are masked before it is stored.
+        passkeys.connect()

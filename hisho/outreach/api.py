@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from hisho.accounts.principal import principal_of
+from hisho.idempotency.api import idempotent
 from hisho.outreach.access import (
     access_campaign,
     access_invitation,
@@ -133,11 +134,16 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
     )
 
 
+def _replay_campaign(request: HttpRequest, resource_id: str, **_: Any) -> CampaignOut:
+    return campaign_out(access_campaign(principal_of(request), resource_id))
+
+
 @router.post(
     "/campaigns",
     response=with_errors({201: CampaignOut}),
     summary="Write a newsletter or survey (admins): a draft",
 )
+@idempotent(replay=_replay_campaign)
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[CampaignOut]:
     campaign = do_create_campaign(
         actor=principal_of(request),

@@ -17,7 +17,7 @@ from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, InvalidInput, NotFound
-from hisho.inbound import scrub
+from hisho.inbound import carries_card, scrub
 from hisho.partners.budget import as_epsilon, budget_of
 from hisho.partners.dp import private_counts
 from hisho.partners.models import Offer, OfferClick, OfferStatus, Release, ReleaseContribution
@@ -122,6 +122,10 @@ def do_release_report(*, actor: User, report: str, epsilon: float | None = None)
 
 def _offer_url(url: str) -> str:
     cleaned = scrub("url", url, max_length=URL_MAX, required=True).text
+    # A link is read decoded, as a browser would: a card number %-escaped in its query is
+    # still a card number, and a masked link makes no sense — refused.
+    if carries_card(cleaned):
+        raise InvalidInput("url", "A link may not carry a card number.")
     try:
         URLValidator(schemes=["https", "http"])(cleaned)
     except ValidationError:

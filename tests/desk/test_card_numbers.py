@@ -34,6 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -149,6 +150,18 @@ EXERCISED = {
     "desk.Message.sealed_body": "POST …/messages, web …/messages/",
     "websocket:message": "test_chat_over_the_websocket",
     "payments.PaymentRequest.sealed_description": "POST …/payment-requests",
+    "json:passkey-name": "test_a_passkey_name_is_masked_however_it_is_saved",
+    "outreach.Campaign.subject_en": "POST /outreach/campaigns",
+    "outreach.Campaign.subject_ja": "POST /outreach/campaigns",
+    "outreach.Campaign.body_en": "POST /outreach/campaigns",
+    "outreach.Campaign.body_ja": "POST /outreach/campaigns",
+    "outreach.SurveyAnswer.text": (
+        "tests/outreach/test_surveys.py::"
+        "test_answers_are_kept_apart_from_people_and_shown_only_as_aggregates"
+    ),
+    "partners.Offer.title": "POST /partner/offers",
+    "partners.Offer.body": "POST /partner/offers",
+    "partners.Offer.url": "POST /partner/offers",
     "legal.DisclosureCase.authority": "POST /legal/cases",
     "legal.DisclosureCase.legal_basis": "POST /legal/cases",
     "legal.DisclosureCase.reference": "POST /legal/cases",
@@ -255,6 +268,7 @@ def test_card_numbers_never_survive_any_input_path(
     changed_policy(new_purpose)
     alice_api, kenji_api = api_as("alice"), api_as("kenji")
     admin_api, admin2_api = api_as("admin"), api_as("admin2")
+    partner_api = api_as("partner")
     alice_web, kenji_web = web_as("alice"), web_as("kenji")
     errand = demo.alice_errand
     responses: list[str] = []
@@ -337,6 +351,32 @@ def test_card_numbers_never_survive_any_input_path(
                     )
                 )
                 keep(admin2_api.post(f"{path}/reject", {"reason": text}))
+                # A newsletter written by an admin (a draft: nothing is sent here).
+                campaign = keep(
+                    admin_api.post(
+                        "/outreach/campaigns",
+                        {
+                            "kind": "newsletter",
+                            "subject": {"en": fit(text, 200), "ja": fit(text, 200)},
+                            "body": {"en": text, "ja": text},
+                        },
+                    )
+                )
+                assert campaign.status_code == 201, campaign.content
+                # A partner's offer: its title, text and link.
+                offer = keep(
+                    partner_api.post(
+                        "/partner/offers",
+                        {
+                            "title": fit(text, 120),
+                            "body": fit(text, 1000),
+                            "url": f"https://partner.example/deal?ref={quote(fit(text, 200))}",
+                            "categories": [],
+                            "language": "en",
+                        },
+                    )
+                )
+                assert offer.status_code in (201, 422), offer.content
 
         # What changed in the policy, in both languages (everyone is then e-mailed).
         text = CORPUS[1]
@@ -625,3 +665,19 @@ def test_triage_note_reads_phones_the_way_the_senders_country_writes_them(
     after = bob.post("/errands", {"title": "Dinner", "triage_note": note}).json()
     triage = api_as("admin").get(f"/errands/{after['id']}").json()
     assert triage["triage_note"] == "call me at [phone] tonight"
+
+
+def test_a_passkey_name_is_masked_however_it_is_saved(demo: Demo) -> None:
+    """allauth keeps a passkey's name, typed on its page or through the headless API, in
+    the authenticator's JSON data: masked as the row is saved."""
+    from allauth.mfa.models import Authenticator
+
+    for name, number in list(CARDS.items())[:3]:
+        authenticator = Authenticator.objects.create(
+            user=demo.people["alice"],
+            type=Authenticator.Type.WEBAUTHN,
+            data={"name": f"my {name} {number}", "credential": {}},
+        )
+        stored = Authenticator.objects.get(pk=authenticator.pk).data["name"]
+        assert_no_card(stored, "a passkey's name")
+        assert stored.startswith(f"my {name} [card")
