@@ -37,8 +37,17 @@ def enforce_retention() -> dict[str, int]:
     report = do_enforce_connection_retention()
     # Idempotency-Key records (policy.yaml: retention.idempotency; issue 14).
     expired = do_expire_idempotency_records()
+    # Payments of erased customers, once the tax-law period ends (retention.payments).
+    from hisho.payments.actions.requests import do_delete_expired_payments
+
+    payments = do_delete_expired_payments()
     ensure_retention_scheduled()
-    return {"truncated": report.truncated, "deleted": report.deleted, "retry_records": expired}
+    return {
+        "truncated": report.truncated,
+        "deleted": report.deleted,
+        "retry_records": expired,
+        "payments": payments,
+    }
 
 
 def ensure_retention_scheduled(now: dt.datetime | None = None) -> bool:

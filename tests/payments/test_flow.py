@@ -213,3 +213,27 @@ def test_erasure_keeps_only_the_legal_minimum_unlinked(checkout: dict[str, Any])
     assert (kept.amount, kept.amount_paid, kept.status) == (5000, 5000, "paid")
     assert kept.ledger.last().kind == LedgerKind.UNLINKED  # type: ignore[union-attr]
     assert not Message.objects.filter(errand_id=payment.errand_id).exists()
+
+
+def test_unlinked_payments_are_deleted_when_their_retention_ends(checkout: dict[str, Any]) -> None:
+    """policy.yaml keeps an erased customer's payments 7 years (tax law), then the daily
+    retention job deletes them — ledger and checkout sessions too. Linked ones stay."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from hisho.payments.actions.requests import do_delete_expired_payments
+    from hisho.privacy.actions.erasure import do_erase_account
+    from hisho.privacy.policy import current_policy
+
+    settle(checkout, "pay")
+    payment = reload(checkout["payment"])
+    days = current_policy().retention["payments"].delete_after_days
+    assert days == 2557
+    do_erase_account(actor=payment.customer)
+    now = timezone.now()
+    assert do_delete_expired_payments(now=now + dt.timedelta(days=days - 1)) == 0
+    assert PaymentRequest.objects.filter(pk=payment.pk).exists()
+    assert do_delete_expired_payments(now=now + dt.timedelta(days=days, hours=1)) == 1
+    assert not PaymentRequest.objects.filter(pk=payment.pk).exists()
+    assert not LedgerEntry.objects.filter(payment_request_id=payment.pk).exists()

@@ -4,6 +4,7 @@ ledger row and an audit event in the same transaction; both parties hear of it l
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from functools import partial
 
@@ -298,3 +299,28 @@ def do_unlink_customer_payments(*, actor: User, customer: User) -> int:
             extra={"count": count, "retention_days": settings.HISHO_PAYMENT_RETENTION_DAYS},
         )
     return count
+
+
+@transaction.atomic
+def do_delete_expired_payments(*, now: dt.datetime | None = None) -> int:
+    """The retention of policy.yaml (`retention.payments`): a payment unlinked from an
+    erased customer is kept for what tax law requires, then deleted — its ledger rows and
+    checkout sessions with it. Run daily by the retention job. Returns how many."""
+    from hisho.privacy.policy import current_policy
+
+    days = current_policy().retention["payments"].delete_after_days
+    if days is None:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    expired = list(
+        PaymentRequest.objects.select_for_update()
+        .filter(customer__isnull=True, unlinked_at__isnull=False, created_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if not expired:
+        return 0
+    LedgerEntry.objects.filter(payment_request_id__in=expired).delete()
+    CheckoutSession.objects.filter(payment_request_id__in=expired).delete()
+    PaymentRequest.objects.filter(pk__in=expired).delete()
+    record_event("payment.retention_deleted", actor=None, extra={"count": len(expired)})
+    return len(expired)
