@@ -133,7 +133,11 @@ def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Che
     currency and Hisho's id for the request — nothing about the person."""
     from hisho.privacy.recipients import recipient
 
-    payment = PaymentRequest.objects.select_for_update().select_related("errand").get(pk=payment.pk)
+    payment = (
+        PaymentRequest.objects.select_for_update(of=("self",))
+        .select_related("errand")
+        .get(pk=payment.pk)
+    )
     errand = payment.errand
     if (
         errand is None
@@ -202,7 +206,7 @@ def do_refund_payment(
     from hisho.privacy.recipients import recipient
 
     payment = (
-        PaymentRequest.objects.select_for_update()
+        PaymentRequest.objects.select_for_update(of=("self",))
         .select_related("errand", "customer")
         .get(pk=payment.pk)
     )
