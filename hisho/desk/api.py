@@ -429,7 +429,7 @@ def list_categories(request: HttpRequest) -> list[CategoryOut]:
 )
 def request_other_assistant(request: HttpRequest, errand_id: str) -> ErrandOut:
     principal = principal_of(request)
-    errand = access_errand(principal, errand_id, for_write=True)
+    errand = access_errand(principal, errand_id)
     errand = do_request_other_assistant(actor=principal.user, errand=errand)
     return errand_out(principal, errand)
 
@@ -442,6 +442,6 @@ def request_other_assistant(request: HttpRequest, errand_id: str) -> ErrandOut:
 )
 def accept_assignee(request: HttpRequest, errand_id: str) -> ErrandOut:
     principal = principal_of(request)
-    errand = access_errand(principal, errand_id, for_write=True)
+    errand = access_errand(principal, errand_id)
     errand = do_accept_assignee(actor=principal.user, errand=errand)
     return errand_out(principal, errand)
