@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -24,7 +24,7 @@ from hisho.outreach.actions import do_answer_survey, do_create_campaign, do_star
 from hisho.outreach.models import Campaign
 from hisho.outreach.questions import QUESTIONS_MAX, TEXT_MAX
 from hisho.outreach.results import MIN_GROUP, results
-from hisho.schemas import StrictIn, with_errors
+from hisho.schemas import Integral, StrictIn, text, with_errors
 
 router = Router(tags=["outreach"])
 me_router = Router(tags=["outreach"])
@@ -102,10 +102,12 @@ class InvitationOut(Schema):
 
 
 class AnswerIn(StrictIn):
-    question: int = Field(strict=True, ge=0, lt=QUESTIONS_MAX)
-    choice: int | None = Field(default=None, strict=True, ge=0)
-    value: int | None = Field(default=None, strict=True)
-    text: str | None = Field(default=None, max_length=TEXT_MAX)
+    # Integers as JSON has them (2.0 is 2); text checked as every free text is (the
+    # action's rules, published: hisho/schemas.py).
+    question: Annotated[int, Field(ge=0, lt=QUESTIONS_MAX), Integral]
+    choice: Annotated[int, Field(ge=0, le=1000), Integral] | None = None
+    value: Annotated[int, Field(ge=-1000, le=1000), Integral] | None = None
+    text: str | None = text(TEXT_MAX, default=None)
 
 
 class AnswersIn(StrictIn):
