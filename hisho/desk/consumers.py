@@ -9,9 +9,9 @@ server → client
   {"type": "posted", "ref": "c1", "message": {…}}       the sender's 201: a MessageOut
   {"type": "error", "ref": "c1", "status": 422, …}      a problem (RFC 9457 fields)
   {"type": "message", "errand": "…", "message": {…}}    a message someone posted
-  {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
-  {"type": "assignment", "errand": "…", "status": …, "status_label": …,
-   "assignee": {"id": …, "name": "…"}}
+  {"type": "status", "errand": "…", "status": "…", "status_label": "…",
+   "assignee": {"id": …, "name": "…"} | null, "accepted": bool}
+  {"type": "assignment", …the same fields as "status"}
   {"type": "payment", "errand": "…", "payment": {"id", "status", "status_label",
    "amount", "currency", "amount_refunded"}}          (hisho.payments)
 close codes: 4401 the session ended, 4404 the errand is no longer yours, 1009 a frame
@@ -301,13 +301,20 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
                     for view in views
                     if view.id == message_id
                 ]
-            if kind == live.STATUS:
+            if kind in (live.STATUS, live.ASSIGNMENT):
+                # Both say who handles it now, and whether the customer accepted them
+                # (accepting is a status event), so the page redraws from either.
+                assignee = errand.assignee
                 return [
                     {
-                        "type": "status",
+                        "type": "status" if kind == live.STATUS else "assignment",
                         "errand": errand_ref,
                         "status": errand.status,
                         "status_label": errand.get_status_display(),
+                        "assignee": {"id": assignee.pk, "name": assignee.display_name}
+                        if assignee
+                        else None,
+                        "accepted": bool(errand.assignee_accepted),
                     }
                 ]
             if kind == live.PAYMENT:
@@ -315,19 +322,6 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
 
                 frame = payment_frame(principal, errand, str(event.get("payment")))
                 return [frame] if frame is not None else []
-            if kind == live.ASSIGNMENT:
-                assignee = errand.assignee
-                return [
-                    {
-                        "type": "assignment",
-                        "errand": errand_ref,
-                        "status": errand.status,
-                        "status_label": errand.get_status_display(),
-                        "assignee": {"id": assignee.pk, "name": assignee.display_name}
-                        if assignee
-                        else None,
-                    }
-                ]
         except NotFound:
             raise _Refused(CLOSE_NO_ACCESS) from None
         except SecondFactorRequired:
