@@ -61,6 +61,7 @@ from hisho.desk.api import message_out
 from hisho.desk.content import message_view, read_messages
 from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import card_notice
+from hisho.notify import presence
 from hisho.vault.reads import reads_logged_once
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,9 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.groups[0], self.channel_name)
         self._rejoin = asyncio.create_task(self._keep_membership())
         await self.accept(subprotocol)
+        # The page is open: no e-mail about this errand while it is (hisho.notify).
+        presence.opened(self.user_id, self.errand_id)
+        self._present = True
 
     async def _keep_membership(self) -> None:
         # The Redis layer forgets a group member after a day (its group_expiry); a chat
@@ -203,6 +207,12 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         rejoin = getattr(self, "_rejoin", None)
         if rejoin is not None:
             rejoin.cancel()
+        self._leave()
+
+    def _leave(self) -> None:
+        if getattr(self, "_present", False):
+            self._present = False
+            presence.closed(self.user_id, self.errand_id)
 
     async def _handshake(self) -> str | None:
         """Checks Origin, who is connecting and their access; returns the subprotocol."""
@@ -436,6 +446,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     async def _end(self, code: int) -> None:
         if not self._closed:
             self._closed = True
+            self._leave()
             await self.channel_layer.group_discard(self.groups[0], self.channel_name)
             await self.close(code=code)
 
