@@ -20,6 +20,7 @@ from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
+from hisho.notify.api import router as notify_router
 from hisho.outreach.api import me_router as outreach_me_router
 from hisho.outreach.api import router as outreach_router
 from hisho.partners.api import ledger_router, offers_router, partner_router
@@ -84,6 +85,7 @@ api.add_router("/", payments_router)  # payment requests, checkout, refunds, rec
 api.add_router("/partner", partner_router)  # reports, budget, releases, offers (partners)
 api.add_router("/", ledger_router)  # the public ledger of releases; /me/releases
 api.add_router("/offers", offers_router)  # approved offers; review (admins)
+api.add_router("/", notify_router)  # /me/notifications: e-mail and push preferences
 
 
 def _field_name(location: Any) -> str:

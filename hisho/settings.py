@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hisho.backups",  # backups, restores and the erasure ledger (docs/operations.md)
     "hisho.partners",  # DP releases for partners, offers and outbound links (O4, O6)
     "hisho.outreach",
+    "hisho.notify",  # e-mail notifications and their preferences (docs/notifications.md)
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("hisho.payments.urls")),  # payments, webhooks, the sandbox provider
     path("", include("hisho.partners.urls")),  # partner area, offers, /go/, the ledger
     path("", include("hisho.outreach.urls")),  # unsubscribe, surveys, processor webhooks
+    path("", include("hisho.notify.urls")),  # the profile's notification checkboxes
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),

@@ -127,6 +127,8 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
     )
     _log_assignment(errand, previous_id=previous_id, assistant=assistant)
     _tell_customer(errand, "assigned")
+    # The customer has just been told by _tell_customer; the assistant is told here.
+    _notify(errand, "assignment", assistant.pk, actor=actor)
     # Live fan-out once committed (hisho/desk/live.py): the previous assignee's open
     # connections close on this event.
     transaction.on_commit(
@@ -158,6 +160,18 @@ def _log_assignment(errand: Errand, *, previous_id: int | None, assistant: User 
             customer_id=errand.customer_id,
             errand_id=errand.pk,
             action=AccessAction.ASSIGNED,
+        )
+
+
+def _notify(errand: Errand, kind: str, *people: int | None, actor: User | None = None) -> None:
+    """Once committed, e-mail the people named who have no socket open for the errand
+    (hisho.notify; the one who acted is never told about their own act)."""
+    from hisho.notify.events import errand_event
+
+    named = [p for p in people if p is not None and (actor is None or p != actor.pk)]
+    if named:
+        transaction.on_commit(
+            partial(errand_event, errand_id=errand.pk, kind=kind, people=named), robust=True
         )
 
 
@@ -294,6 +308,7 @@ def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
         target=errand,
         extra={"from": previous, "to": target.value},
     )
+    _notify(errand, "status", errand.customer_id, errand.assignee_id, actor=actor)
     transaction.on_commit(
         partial(
             live.status_changed,
@@ -330,6 +345,9 @@ def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
         target=message,
         extra={"errand_id": errand.pk, "cards_masked": inbound.cards_masked},
     )
+    # A reply: the other party, if they may read it (an assistant not yet accepted may not).
+    readers = [errand.customer_id, errand.assignee_id if errand.assignee_accepted else None]
+    _notify(errand, "reply", *readers, actor=actor)
     transaction.on_commit(
         partial(
             live.message_posted,
@@ -405,6 +423,7 @@ def do_accept_assignee(*, actor: User, errand: Errand) -> Errand:
         errand_id=errand.pk,
         action=AccessAction.ACCEPTED,
     )
+    _notify(errand, "assignment", errand.assignee_id, actor=actor)
     transaction.on_commit(
         partial(
             live.status_changed,

@@ -9,9 +9,9 @@ server → client
   {"type": "posted", "ref": "c1", "message": {…}}       the sender's 201: a MessageOut
   {"type": "error", "ref": "c1", "status": 422, …}      a problem (RFC 9457 fields)
   {"type": "message", "errand": "…", "message": {…}}    a message someone posted
-  {"type": "status", "errand": "…", "status": "…", "status_label": "…"}
-  {"type": "assignment", "errand": "…", "status": …, "status_label": …,
-   "assignee": {"id": …, "name": "…"}}
+  {"type": "status", "errand": "…", "status": "…", "status_label": "…",
+   "assignee": {"id": …, "name": "…"} | null, "accepted": bool}
+  {"type": "assignment", …the same fields as "status"}
   {"type": "payment", "errand": "…", "payment": {"id", "status", "status_label",
    "amount", "currency", "amount_refunded"}}          (hisho.payments)
 close codes: 4401 the session ended, 4404 the errand is no longer yours, 1009 a frame
@@ -61,6 +61,7 @@ from hisho.desk.api import message_out
 from hisho.desk.content import message_view, read_messages
 from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import card_notice
+from hisho.notify import presence
 from hisho.vault.reads import reads_logged_once
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,9 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.groups[0], self.channel_name)
         self._rejoin = asyncio.create_task(self._keep_membership())
         await self.accept(subprotocol)
+        # The page is open: no e-mail about this errand while it is (hisho.notify).
+        presence.opened(self.user_id, self.errand_id)
+        self._present = True
 
     async def _keep_membership(self) -> None:
         # The Redis layer forgets a group member after a day (its group_expiry); a chat
@@ -203,6 +207,12 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         rejoin = getattr(self, "_rejoin", None)
         if rejoin is not None:
             rejoin.cancel()
+        self._leave()
+
+    def _leave(self) -> None:
+        if getattr(self, "_present", False):
+            self._present = False
+            presence.closed(self.user_id, self.errand_id)
 
     async def _handshake(self) -> str | None:
         """Checks Origin, who is connecting and their access; returns the subprotocol."""
@@ -301,13 +311,20 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
                     for view in views
                     if view.id == message_id
                 ]
-            if kind == live.STATUS:
+            if kind in (live.STATUS, live.ASSIGNMENT):
+                # Both say who handles it now, and whether the customer accepted them
+                # (accepting is a status event), so the page redraws from either.
+                assignee = errand.assignee
                 return [
                     {
-                        "type": "status",
+                        "type": "status" if kind == live.STATUS else "assignment",
                         "errand": errand_ref,
                         "status": errand.status,
                         "status_label": errand.get_status_display(),
+                        "assignee": {"id": assignee.pk, "name": assignee.display_name}
+                        if assignee
+                        else None,
+                        "accepted": bool(errand.assignee_accepted),
                     }
                 ]
             if kind == live.PAYMENT:
@@ -315,19 +332,6 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
 
                 frame = payment_frame(principal, errand, str(event.get("payment")))
                 return [frame] if frame is not None else []
-            if kind == live.ASSIGNMENT:
-                assignee = errand.assignee
-                return [
-                    {
-                        "type": "assignment",
-                        "errand": errand_ref,
-                        "status": errand.status,
-                        "status_label": errand.get_status_display(),
-                        "assignee": {"id": assignee.pk, "name": assignee.display_name}
-                        if assignee
-                        else None,
-                    }
-                ]
         except NotFound:
             raise _Refused(CLOSE_NO_ACCESS) from None
         except SecondFactorRequired:
@@ -442,6 +446,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     async def _end(self, code: int) -> None:
         if not self._closed:
             self._closed = True
+            self._leave()
             await self.channel_layer.group_discard(self.groups[0], self.channel_name)
             await self.close(code=code)
 

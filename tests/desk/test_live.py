@@ -326,6 +326,8 @@ def test_status_changes_reach_customer_and_assignee(demo: Demo, session_cookie: 
                 "errand": str(errand.pk),
                 "status": "in_progress",
                 "status_label": "In progress",
+                "assignee": {"id": demo.people["kenji"].pk, "name": "Kenji"},
+                "accepted": True,
             }
         await alice.disconnect()
         await kenji.disconnect()

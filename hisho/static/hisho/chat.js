@@ -120,18 +120,51 @@
       .then(function () { catchingUp = false; });
   }
 
-  function setStatus(status, label) {
-    var span = root.ownerDocument.querySelector("[data-live-status]");
-    if (span && label) {
+  // A status or assignment frame: redraw the status badge, "Handled by …", the status
+  // buttons each person may use now and, for the customer, "Who handles this errand".
+  // Names are inserted with textContent into the page's own translated sentences.
+  function fill(template, name) {
+    return (template || "").split("{name}").join(name);
+  }
+
+  function setErrand(frame) {
+    var doc = root.ownerDocument;
+    var status = frame.status;
+    var span = doc.querySelector("[data-live-status]");
+    if (span && frame.status_label) {
       span.className = "status " + status;
-      span.textContent = label;
+      span.textContent = frame.status_label;
     }
-    if (status === "done" || status === "cancelled") {
-      if (form) {
-        form.hidden = true;
+    var open = status !== "done" && status !== "cancelled";
+    Array.prototype.forEach.call(doc.querySelectorAll("form[data-live-when]"), function (f) {
+      f.hidden = f.getAttribute("data-live-when").split(" ").indexOf(status) < 0;
+    });
+    if (!open && form) {
+      form.hidden = true;
+    }
+    if (!("assignee" in frame)) {
+      return;
+    }
+    var name = frame.assignee ? frame.assignee.name : "";
+    var handler = doc.querySelector("[data-live-handler]");
+    if (handler) {
+      handler.textContent = frame.assignee
+        ? fill(handler.getAttribute("data-text-handled-by"), name)
+        : handler.getAttribute("data-text-waiting");
+      handler.classList.toggle("muted", !frame.assignee);
+    }
+    var state = !frame.assignee ? "none" : frame.accepted ? "accepted" : "waiting";
+    Array.prototype.forEach.call(doc.querySelectorAll("[data-live-who]"), function (box) {
+      box.hidden = box.getAttribute("data-live-who") !== state;
+      var text = box.querySelector("p[data-text]");
+      if (text && frame.assignee) {
+        text.textContent = fill(text.getAttribute("data-text"), name);
       }
+    });
+    var other = doc.querySelector("form[data-live-other]");
+    if (other) {
+      other.hidden = !frame.assignee || !open;
     }
-    notice(data.textChanged, "info");
   }
 
   // A payment request changed (hisho.payments): its status, live, on both sides. A new
@@ -208,7 +241,7 @@
     } else if (frame.type === "payment") {
       setPayment(frame.payment);
     } else if (frame.type === "status" || frame.type === "assignment") {
-      setStatus(frame.status, frame.status_label);
+      setErrand(frame);
     }
   }
 

@@ -1,0 +1,207 @@
+"""E-mail notifications (issue 17, docs/notifications.md), delivered for real to an
+aiosmtpd server on loopback and parsed: a reply, an assignment and a status change reach
+a participant with no socket open for the errand — a link and the kind of event, never
+what anyone wrote — at most once per errand per five minutes, and never when the person
+turned e-mail off or has the errand open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hisho.demo import Demo
+from hisho.desk.actions import do_assign_errand, do_change_status, do_post_message
+from hisho.notify import presence
+from hisho.notify.models import EmailNotice
+from tests.conftest import sign_in
+from tests.desk.test_live import chat_path, connected, db, run, socket
+from tests.outreach.conftest import Mailbox, text_of
+
+PUBLIC = "https://hisho.example"
+SECRET_REPLY = "Table booked at Sakura Tei under your surname"
+
+
+@pytest.fixture(autouse=True)
+def _public_url(settings: Any) -> None:
+    settings.HISHO_PUBLIC_URL = PUBLIC
+    presence.reset()
+
+
+@pytest.fixture
+def inbox(demo: Demo, smtp: Mailbox, run_worker: Any) -> Mailbox:
+    """The mailbox, once what loading the demo queued has been sent and forgotten (with
+    its throttle)."""
+    run_worker()
+    smtp.clear()
+    EmailNotice.objects.all().delete()
+    return smtp
+
+
+def _kenji_replies(demo: Demo, capture: Any, body: str = SECRET_REPLY) -> None:
+    with capture(execute=True):
+        do_post_message(actor=demo.people["kenji"], errand=demo.alice_errand, body=body)
+
+
+@pytest.mark.django_db
+def test_a_reply_emails_the_other_party_a_link_and_no_content(
+    demo: Demo, inbox: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    alice, kenji = demo.people["alice"], demo.people["kenji"]
+    _kenji_replies(demo, django_capture_on_commit_callbacks)
+    run_worker()
+    [mail] = inbox.to(alice.email)
+    assert inbox.to(kenji.email) == []  # not told about his own message
+    text = text_of(mail)
+    link = f"{PUBLIC}/errands/{demo.alice_errand.pk}/"
+    assert link in text
+    assert mail["Subject"] == "Hisho: a new message on your errand"
+    raw = mail.as_string()
+    for secret in ("Sakura", "Table booked", "Book a table", "Shibuya", "Kenji", "Alice"):
+        assert secret not in raw
+    assert f"{PUBLIC}/me/" in text  # where to turn it off
+
+
+@pytest.mark.django_db
+def test_at_most_one_email_per_errand_per_five_minutes(
+    demo: Demo, inbox: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    alice = demo.people["alice"]
+    for n in range(3):
+        _kenji_replies(demo, django_capture_on_commit_callbacks, f"update {n}")
+    run_worker()
+    assert len(inbox.to(alice.email)) == 1
+    # Five minutes later the next reply is e-mailed again.
+    EmailNotice.objects.filter(user=alice).update(
+        sent_at=EmailNotice.objects.get(user=alice).sent_at - dt.timedelta(minutes=5, seconds=1)
+    )
+    _kenji_replies(demo, django_capture_on_commit_callbacks, "one more")
+    run_worker()
+    assert len(inbox.to(alice.email)) == 2
+
+
+@pytest.mark.django_db
+def test_preference_off_sends_nothing(
+    demo: Demo,
+    api_as: Any,
+    inbox: Mailbox,
+    run_worker: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    alice = demo.people["alice"]
+    client = api_as("alice")
+    assert client.get("/me/notifications").json() == {"email": True, "push": True}
+    put = client.put("/me/notifications", {"email": False, "push": True})
+    assert put.status_code == 200 and put.json() == {"email": False, "push": True}
+    assert client.get("/me/notifications").json() == {"email": False, "push": True}
+    _kenji_replies(demo, django_capture_on_commit_callbacks)
+    run_worker()
+    assert inbox.to(alice.email) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "yes", "push": True},
+        {"email": True},
+        {"email": True, "push": False, "sms": True},
+        [],
+        None,
+    ],
+)
+def test_bad_preferences_are_refused(demo: Demo, api_as: Any, body: Any) -> None:
+    client = api_as("alice")
+    response = client.client.put(
+        "/api/v1/me/notifications",
+        json.dumps(body),
+        content_type="application/json",
+        headers=client.headers,
+    )
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert client.get("/me/notifications").json() == {"email": True, "push": True}
+
+
+@pytest.mark.django_db
+def test_signed_out_gets_no_preferences() -> None:
+    assert Client().get("/api/v1/me/notifications").status_code in (401, 404)
+
+
+@pytest.mark.django_db
+def test_the_profile_checkbox_turns_email_off(demo: Demo, web_as: Any) -> None:
+    client = web_as("alice")
+    page = client.get("/me/").content.decode()
+    assert 'name="email" checked' in page
+    client.post("/me/notifications/", {"push": "on"})
+    assert 'name="email" checked' not in client.get("/me/").content.decode()
+    assert api_prefs(demo) == (False, True)
+
+
+def api_prefs(demo: Demo) -> tuple[bool, bool]:
+    from hisho.notify.models import NotificationPrefs
+
+    prefs = NotificationPrefs.objects.get(user=demo.people["alice"])
+    return prefs.email, prefs.push
+
+
+@pytest.mark.django_db
+def test_assignment_and_status_change(
+    demo: Demo, inbox: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Reassigned to yuki: yuki is told (alice gets the existing "an assistant has your
+    errand" notice); yuki starts working: alice is told — but not twice in 5 minutes."""
+    alice, yuki = demo.people["alice"], demo.people["yuki"]
+    with django_capture_on_commit_callbacks(execute=True):
+        do_assign_errand(actor=demo.people["admin"], errand=demo.alice_errand, assistant_id=yuki.pk)
+    run_worker()
+    [to_yuki] = inbox.to(yuki.email)
+    assert to_yuki["Subject"] == "Hisho: an errand is yours to handle"
+    assert f"{PUBLIC}/errands/{demo.alice_errand.pk}/" in text_of(to_yuki)
+    inbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_change_status(actor=yuki, errand=demo.alice_errand, status="in_progress")
+    run_worker()
+    [to_alice] = inbox.to(alice.email)
+    assert to_alice["Subject"] == "Hisho: your errand's status changed"
+    assert inbox.to(yuki.email) == []
+
+
+@pytest.mark.django_db
+def test_in_the_recipients_language(
+    demo: Demo, inbox: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    alice = demo.people["alice"]
+    type(alice).objects.filter(pk=alice.pk).update(language="ja")
+    _kenji_replies(demo, django_capture_on_commit_callbacks)
+    run_worker()
+    [mail] = inbox.to(alice.email)
+    assert mail["Subject"].strip() == "Hisho：用件に新しいメッセージがあります"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nobody_with_the_errand_open_is_emailed(
+    demo: Demo, session_cookie: Any, inbox: Mailbox, run_worker: Any
+) -> None:
+    """Alice has the errand's page open (a real socket through the consumer): kenji's
+    reply reaches her live, not by e-mail; once she closes it, the next reply is
+    e-mailed."""
+    alice = demo.people["alice"]
+    errand = demo.alice_errand
+    cookie = session_cookie("alice")
+    sign_in("kenji")
+
+    async def scenario() -> None:
+        page = await connected(socket(chat_path(errand), cookie=cookie))
+        await db(do_post_message, actor=demo.people["kenji"], errand=errand, body="first")
+        await db(run_worker)
+        assert inbox.to(alice.email) == []
+        await page.disconnect()
+        await db(do_post_message, actor=demo.people["kenji"], errand=errand, body="second")
+        await db(run_worker)
+        assert len(inbox.to(alice.email)) == 1
+
+    run(scenario)
