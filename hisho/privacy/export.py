@@ -25,6 +25,7 @@ from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.desk.triage import triage_note
 from hisho.payments.export import payments_for_export
+from hisho.push.export import push_subscriptions_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -156,6 +157,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
         ],
         "errands": _errands(principal),
         "payments": payments_for_export(principal),
+        "push_subscriptions": push_subscriptions_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

@@ -35,6 +35,7 @@ from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
 from hisho.payments.actions import do_unlink_customer_payments
+from hisho.push.actions import do_erase_push_subscriptions
 from hisho.privacy.actions.confirmation import ask_processors_to_forget
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
@@ -117,6 +118,7 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
     counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))
     counts["connection_records"] = _delete(ConnectionRecord.objects.filter(user=user))
+    counts["push_subscriptions"] = do_erase_push_subscriptions(actor=user, person=user)
     counts["contact_requests_deidentified"] = ContactRequest.objects.filter(user=user).update(
         user=None
     )
