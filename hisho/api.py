@@ -27,8 +27,8 @@ from hisho.payments.actions.requests import ProviderUnavailable
 from hisho.payments.api import router as payments_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
-from hisho.push.api import router as push_router
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
+from hisho.push.api import router as push_router
 from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.desk.triage import triage_note
 from hisho.payments.export import payments_for_export
-from hisho.push.export import push_subscriptions_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
     ConnectionRecord,
@@ -35,6 +34,7 @@ from hisho.privacy.models import (
     PolicyAcknowledgement,
 )
 from hisho.privacy.policy import current_policy
+from hisho.push.export import push_subscriptions_for_export
 from hisho.vault.access import own_entries_for_export
 
 EXPORT_TYPE = "hisho.export"

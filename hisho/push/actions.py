@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import uuid
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -120,7 +121,7 @@ def do_unsubscribe_push(*, actor: Principal, subscription: PushSubscription) -> 
 
 
 @transaction.atomic
-def do_forget_push_subscription(*, subscription_id: object) -> bool:
+def do_forget_push_subscription(*, subscription_id: uuid.UUID) -> bool:
     """The push service answered 404 or 410: the browser unsubscribed or the
     subscription expired. True if there was one to delete."""
     subscription = PushSubscription.objects.filter(pk=subscription_id).first()

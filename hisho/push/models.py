@@ -5,6 +5,7 @@ keys the payload is encrypted to (RFC 8030, RFC 8291). Personal data (policy.yam
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -25,7 +26,7 @@ class PushSubscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
+        constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["user", "endpoint"], name="push_one_per_endpoint")
         ]
 

@@ -82,12 +82,18 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 try:
                     claims, key = verify_vapid(self.headers["Authorization"])
                     service.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, claims, key)
+                        Received(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            claims,
+                            key,
+                        )
                     )
                 except Exception as exc:  # reported to the test, answered 400
                     service.errors.append(repr(exc))

@@ -35,7 +35,6 @@ from hisho.desk.actions import do_change_status
 from hisho.desk.models import OPEN_STATUSES, Errand, Message, Status
 from hisho.errors import Conflict
 from hisho.payments.actions import do_unlink_customer_payments
-from hisho.push.actions import do_erase_push_subscriptions
 from hisho.privacy.actions.confirmation import ask_processors_to_forget
 from hisho.privacy.export import iso
 from hisho.privacy.models import (
@@ -47,6 +46,7 @@ from hisho.privacy.models import (
 )
 from hisho.privacy.policy import current_policy
 from hisho.privacy.signatures import sign
+from hisho.push.actions import do_erase_push_subscriptions
 from hisho.vault.access import visible_entries
 from hisho.vault.actions import do_shred_customer_key
 
