@@ -26,8 +26,9 @@ class KeyOut(Schema):
 
 
 class KeysIn(StrictIn):
-    p256dh: str = Field(max_length=100)
-    auth: str = Field(max_length=32)
+    # base64url (RFC 4648 §5) of a P-256 point (65 bytes) and of a 16-byte secret.
+    p256dh: str = Field(pattern=r"^[A-Za-z0-9_-]{86,87}={0,2}$", max_length=100)
+    auth: str = Field(pattern=r"^[A-Za-z0-9_-]{22}={0,2}$", max_length=32)
 
 
 class SubscriptionIn(StrictIn):
