@@ -29,6 +29,7 @@ from hisho.payments.api import router as payments_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
+from hisho.push.api import router as push_router
 from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ api.add_router("/partner", partner_router)  # reports, budget, releases, offers 
 api.add_router("/", ledger_router)  # the public ledger of releases; /me/releases
 api.add_router("/offers", offers_router)  # approved offers; review (admins)
 api.add_router("/", notify_router)  # /me/notifications: e-mail and push preferences
+api.add_router("/", push_router)  # Web Push: the VAPID key, the caller's subscriptions
 
 
 def _field_name(location: Any) -> str:

@@ -192,6 +192,14 @@ FIELDS: dict[str, Handling] = {
     "partners.Offer.url": Refused("hisho.partners.actions._offer_url"),
     "partners.Offer.language": NoFreeText("a language code checked against settings.LANGUAGES"),
     "partners.Release.report": NoFreeText("a report key of policy.yaml"),
+    # --- Web Push ------------------------------------------------------------------------------
+    # A browser's endpoint URL is client text Hisho stores and posts to as it is: one
+    # carrying a card number is refused (a masked endpoint would reach nobody).
+    "push.PushSubscription.endpoint": Refused("hisho.push.actions.clean_endpoint"),
+    "push.PushSubscription.p256dh": NoFreeText(
+        "a P-256 public key: base64url of 65 bytes that must decode to a point on the curve"
+    ),
+    "push.PushSubscription.auth": NoFreeText("a secret: base64url of exactly 16 bytes"),
     # --- backups -------------------------------------------------------------------------------
     "backups.AppliedErasure.entry_hash": NoFreeText(_HASH),
     # --- retries (Idempotency-Key) --------------------------------------------------------

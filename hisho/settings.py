@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hisho.partners",  # DP releases for partners, offers and outbound links (O4, O6)
     "hisho.outreach",
     "hisho.notify",  # e-mail notifications and their preferences (docs/notifications.md)
+    "hisho.push",  # the installable app's Web Push: subscriptions, VAPID keys (issue 17)
 ]
 
 MIDDLEWARE = [
@@ -434,6 +435,21 @@ HISHO_VAULT_KEY_CACHE_SECONDS = env_int("HISHO_VAULT_KEY_CACHE_SECONDS", 60)
 HISHO_ERASURE_LEDGER_FILE = Path(
     env_str("HISHO_ERASURE_LEDGER_FILE") or HISHO_MASTER_KEY_FILE.with_name("erasure.ledger")
 ).resolve()
+# Web Push (docs/notifications.md): the VAPID key pair is generated on first use into this
+# file (0600), beside the keyring and backed up with it, never in the database.
+HISHO_VAPID_KEY_FILE = Path(
+    env_str("HISHO_VAPID_KEY_FILE") or HISHO_MASTER_KEY_FILE.with_name("vapid.pem")
+).resolve()
+# The push services a subscription's endpoint may name (scheme://host, `*.` for any
+# subdomain): Hisho posts to the endpoint, so nowhere else (the browsers' own services).
+HISHO_PUSH_SERVICES = env_str(
+    "HISHO_PUSH_SERVICES",
+    "https://fcm.googleapis.com https://updates.push.services.mozilla.com "
+    "https://*.push.services.mozilla.com https://*.notify.windows.com "
+    "https://web.push.apple.com",
+).split()
+# How long a push service keeps an undelivered notification (seconds).
+HISHO_PUSH_TTL = env_int("HISHO_PUSH_TTL", 3600, minimum=0)
 # Where `hisho backup` and the scheduled backup job write; how often the job runs.
 HISHO_BACKUP_DIR = Path(env_str("HISHO_BACKUP_DIR") or VAR_DIR / "backups").resolve()
 HISHO_BACKUP_EVERY_HOURS = env_int("HISHO_BACKUP_EVERY_HOURS", 24, minimum=1)

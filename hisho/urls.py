@@ -22,6 +22,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    path("", include("hisho.push.urls")),  # the installable app: manifest, worker, offline
     path("", include("hisho.desk.urls")),
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),

@@ -74,6 +74,7 @@ def assignment_changed(
     _send(
         _recipients(customer_id, assignee_id, previous_id),
         {"kind": ASSIGNMENT, "errand": str(errand_id)},
+        push_to=_recipients(customer_id, assignee_id),
     )
 
 
@@ -85,6 +86,17 @@ def payment_changed(
         _recipients(customer_id, assignee_id),
         {"kind": PAYMENT, "errand": str(errand_id), "payment": str(payment_id)},
     )
+
+
+def _push(user_ids: list[int], event: dict[str, Any]) -> None:
+    """Web Push to the participants' browsers (hisho.push): the kind and the errand's id
+    only, queued for the background; like the fan-out, a failure never costs the write."""
+    from hisho.push.send import announce
+
+    try:
+        announce(user_ids, event["kind"], event["errand"])
+    except Exception:
+        log.exception("push failed (%s on errand %s)", event["kind"], event["errand"])
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -103,12 +115,15 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _send(user_ids: Iterable[int], event: dict[str, Any]) -> None:
+def _send(
+    user_ids: Iterable[int], event: dict[str, Any], *, push_to: Iterable[int] | None = None
+) -> None:
+    user_ids = list(user_ids)
+    _push(user_ids if push_to is None else list(push_to), event)
     layer = get_channel_layer()
     if layer is None:
         return
     payload = {"type": EVENT_TYPE, **event}
-    user_ids = list(user_ids)
 
     async def send_all() -> None:
         for user_id in user_ids:

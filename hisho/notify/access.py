@@ -18,3 +18,13 @@ def email_wanted(user_id: int) -> bool:
     notice about to be sent to that person alone)."""
     prefs = NotificationPrefs.objects.filter(user_id=user_id).first()
     return True if prefs is None else prefs.email
+
+
+def push_wanted(user_ids: list[int]) -> list[int]:
+    """Those of these people who did not turn push off (no row: the default, on)."""
+    off = set(
+        NotificationPrefs.objects.filter(user_id__in=user_ids, push=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [user_id for user_id in user_ids if user_id not in off]

@@ -34,6 +34,7 @@ from hisho.privacy.models import (
     PolicyAcknowledgement,
 )
 from hisho.privacy.policy import current_policy
+from hisho.push.export import push_subscriptions_for_export
 from hisho.vault.access import own_entries_for_export
 
 EXPORT_TYPE = "hisho.export"
@@ -156,6 +157,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
         ],
         "errands": _errands(principal),
         "payments": payments_for_export(principal),
+        "push_subscriptions": push_subscriptions_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

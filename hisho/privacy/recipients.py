@@ -28,6 +28,15 @@ from hisho.privacy.policy import Policy, Recipient, current_policy
 Refused = SMTPRecipientsRefused
 
 
+class PushRefused(Exception):
+    """A push service did not take a message; `status` is its HTTP status (None: no
+    answer)."""
+
+    def __init__(self, status: int | None) -> None:
+        super().__init__(f"push refused ({status})")
+        self.status = status
+
+
 class UndeclaredRecipient(Exception):
     """Code tried to send personal data somewhere policy.yaml does not declare."""
 
@@ -121,6 +130,50 @@ class DeclaredRecipient:
                 headers=headers,
                 connection=connection,
             ).send()
+
+        self.disclose(
+            subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver
+        )
+
+    def send_push(
+        self,
+        *,
+        subject: Any,
+        subscription: dict[str, Any],
+        payload: bytes,
+        purpose: str,
+        data: Sequence[str],
+        reference: str,
+        vapid_key: Any,
+        vapid_sub: str,
+        ttl: int,
+    ) -> None:
+        """One Web Push message (RFC 8030), its payload encrypted to the browser
+        (aes128gcm, RFC 8291) and signed for with VAPID (RFC 8292), through pywebpush.
+        Raises PushRefused with the push service's status if it does not take it (404
+        and 410: the subscription is gone)."""
+        import requests
+        from pywebpush import WebPushException, webpush
+
+        def deliver() -> None:
+            with requests.Session() as session:
+                session.trust_env = False  # no proxy from the environment
+                try:
+                    webpush(
+                        subscription_info=subscription,
+                        data=payload.decode("ascii"),
+                        vapid_private_key=vapid_key,
+                        vapid_claims={"sub": vapid_sub},
+                        content_encoding="aes128gcm",
+                        timeout=10,
+                        ttl=ttl,
+                        requests_session=session,
+                    )
+                except WebPushException as exc:
+                    status = getattr(exc.response, "status_code", None)
+                    raise PushRefused(status) from None
+                except requests.RequestException:
+                    raise PushRefused(None) from None
 
         self.disclose(
             subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver

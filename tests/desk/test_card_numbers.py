@@ -162,6 +162,9 @@ EXERCISED = {
     "partners.Offer.title": "POST /partner/offers",
     "partners.Offer.body": "POST /partner/offers",
     "partners.Offer.url": "POST /partner/offers",
+    "push.PushSubscription.endpoint": (
+        "tests/push/test_subscriptions.py::test_an_endpoint_carrying_a_card_is_refused"
+    ),
     "legal.DisclosureCase.authority": "POST /legal/cases",
     "legal.DisclosureCase.legal_basis": "POST /legal/cases",
     "legal.DisclosureCase.reference": "POST /legal/cases",

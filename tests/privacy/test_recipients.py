@@ -34,6 +34,7 @@ OUTBOUND_MODULES = {
     "httpx",
     "aiohttp",
     "urllib3",
+    "pywebpush",
 }
 OUTBOUND_NAMES = {
     "django.core.mail": {

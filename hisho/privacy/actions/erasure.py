@@ -46,6 +46,7 @@ from hisho.privacy.models import (
 )
 from hisho.privacy.policy import current_policy
 from hisho.privacy.signatures import sign
+from hisho.push.actions import do_erase_push_subscriptions
 from hisho.vault.access import visible_entries
 from hisho.vault.actions import do_shred_customer_key
 
@@ -117,6 +118,7 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
     counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))
     counts["connection_records"] = _delete(ConnectionRecord.objects.filter(user=user))
+    counts["push_subscriptions"] = do_erase_push_subscriptions(actor=user, person=user)
     counts["contact_requests_deidentified"] = ContactRequest.objects.filter(user=user).update(
         user=None
     )

@@ -1,0 +1,98 @@
+"""Sending: a live event (hisho.desk.live) becomes one push per subscription of each
+participant, in the background (hisho.push.tasks), carrying only the event's kind and
+the errand's id — encrypted to the browser, so the push service sees ciphertext and the
+endpoint it issued itself. No text, no names: the service worker opens Hisho, which
+shows the rest to whoever is signed in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from hisho.privacy.recipients import PushRefused, recipient
+from hisho.push.actions import do_forget_push_subscription
+from hisho.push.models import PushSubscription
+from hisho.push.vapid import vapid_key
+
+log = logging.getLogger(__name__)
+
+RECIPIENT = "push_service"
+PURPOSE = "service_notices"
+DATA = ["push_subscriptions"]
+# Event kinds a push may name (hisho.desk.live's).
+KINDS = frozenset({"message", "status", "assignment", "payment"})
+GONE = {404, 410}
+
+
+def payload_for(kind: str, errand_id: uuid.UUID | str) -> bytes:
+    """The whole payload: the event's kind and the errand's id. Nothing else, ever."""
+    if kind not in KINDS:
+        raise ValueError(f"not a push event kind: {kind!r}")
+    errand = str(uuid.UUID(str(errand_id)))
+    return json.dumps({"type": kind, "errand": errand}, separators=(",", ":")).encode()
+
+
+def vapid_subject() -> str:
+    """Who to contact about these pushes (RFC 8292 `sub`): the public https URL, else the
+    privacy contact's address."""
+    url = str(settings.HISHO_PUBLIC_URL)
+    if url.startswith("https://"):
+        return url
+    return f"mailto:{settings.HISHO_PRIVACY_CONTACT_EMAIL}"
+
+
+def announce(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> None:
+    """After commit (hisho.desk.live): queue the pushes if anyone has a subscription."""
+    from hisho.push.tasks import push_event
+
+    ids = sorted({int(u) for u in user_ids})
+    if kind not in KINDS or not PushSubscription.objects.filter(user_id__in=ids).exists():
+        return
+    push_event.enqueue(ids, kind, str(errand_id))
+
+
+def deliver(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> dict[str, int]:
+    """Push to every subscription of these people; a subscription its push service
+    answers 404 or 410 for is deleted. Returns counts."""
+    from hisho.notify.access import push_wanted
+
+    payload = payload_for(kind, errand_id)
+    key = vapid_key()
+    counts = {"sent": 0, "gone": 0, "failed": 0}
+    # Only to people who have not turned push off (GET/PUT /api/v1/me/notifications).
+    wanted = push_wanted(list(user_ids))
+    subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related(
+        "user"
+    )
+    for subscription in subscriptions.order_by("created_at"):
+        try:
+            recipient(RECIPIENT).send_push(
+                subject=subscription.user,
+                subscription={
+                    "endpoint": subscription.endpoint,
+                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                },
+                payload=payload,
+                purpose=PURPOSE,
+                data=DATA,
+                reference=f"push:{subscription.pk}",
+                vapid_key=key,
+                vapid_sub=vapid_subject(),
+                ttl=settings.HISHO_PUSH_TTL,
+            )
+        except PushRefused as refused:
+            if refused.status in GONE:
+                do_forget_push_subscription(subscription_id=subscription.pk)
+                counts["gone"] += 1
+            else:
+                # Ids only in the log.
+                log.warning("push to subscription %s refused (%s)", subscription.pk, refused.status)
+                counts["failed"] += 1
+        else:
+            counts["sent"] += 1
+    return counts
