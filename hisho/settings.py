@@ -7,6 +7,7 @@ and `production` (everything from the environment; refuses DEBUG and default sec
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -275,6 +276,20 @@ EMAIL_BACKEND = env_str(
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
     EMAIL_BACKEND = "hisho.redaction.MaskingConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("HISHO_FROM_EMAIL", "Hisho <no-reply@hisho.localhost>")
+# Newsletters and surveys (docs/outreach.md) go out through the processors policy.yaml
+# declares for them: the mail relay above by default, or an e-mail service provider
+# through django-anymail when HISHO_OUTREACH_EMAIL_BACKEND names one of its backends
+# (e.g. "anymail.backends.postmark.EmailBackend"), with its settings as JSON in
+# HISHO_ANYMAIL (e.g. {"POSTMARK_SERVER_TOKEN": "…"}). Service mail is unaffected.
+HISHO_OUTREACH_EMAIL_BACKEND = env_str("HISHO_OUTREACH_EMAIL_BACKEND", "")
+if HISHO_OUTREACH_EMAIL_BACKEND and not HISHO_OUTREACH_EMAIL_BACKEND.startswith("anymail."):
+    raise ImproperlyConfigured("HISHO_OUTREACH_EMAIL_BACKEND must name a django-anymail backend.")
+try:
+    ANYMAIL = json.loads(env_str("HISHO_ANYMAIL", "{}"))
+except ValueError:
+    raise ImproperlyConfigured("HISHO_ANYMAIL must be a JSON object.") from None
+if not isinstance(ANYMAIL, dict):
+    raise ImproperlyConfigured("HISHO_ANYMAIL must be a JSON object.")
 
 # --- Limits (documented in docs/api-limits.md; enforced in the schemas too) -------------
 # Django refuses bigger request bodies before any view sees them; the API turns that

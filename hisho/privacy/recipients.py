@@ -53,6 +53,10 @@ class ConsentMissing(Exception):
     """The purpose rests on consent and the person has not given it (or withdrew it)."""
 
 
+# Purposes whose mail may go through an e-mail service provider instead of the relay.
+OUTREACH_PURPOSES = frozenset({"newsletters", "surveys"})
+
+
 @dataclass(frozen=True)
 class DeclaredRecipient:
     declaration: Recipient
@@ -181,7 +185,12 @@ class DeclaredRecipient:
 
     def connection(self) -> Any:
         """One connection to the mail relay for a batch of `send_mail(connection=…)`:
-        `with recipient(k).connection() as c: …` (closed at the end of the block)."""
+        `with recipient(k).connection() as c: …` (closed at the end of the block). The
+        newsletter and survey processors use the e-mail service provider configured for
+        them (HISHO_OUTREACH_EMAIL_BACKEND, a django-anymail backend), when there is one."""
+        backend = settings.HISHO_OUTREACH_EMAIL_BACKEND
+        if backend and OUTREACH_PURPOSES & set(self.declaration.purposes):
+            return get_connection(backend=backend)
         return get_connection()
 
     def request_deletion(self, *, subject: Any, address: str, purpose: str, reference: str) -> bool:

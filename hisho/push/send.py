@@ -66,9 +66,7 @@ def deliver(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> d
     counts = {"sent": 0, "gone": 0, "failed": 0}
     # Only to people who have not turned push off (GET/PUT /api/v1/me/notifications).
     wanted = push_wanted(list(user_ids))
-    subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related(
-        "user"
-    )
+    subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related("user")
     for subscription in subscriptions.order_by("created_at"):
         try:
             recipient(RECIPIENT).send_push(

@@ -36,6 +36,12 @@ class Mailbox:
         self.delivered.append(Delivered(list(envelope.rcpt_tos), parsed))
         return "250 OK"
 
+    @property
+    def campaign(self) -> list[Delivered]:
+        """What campaigns sent: every newsletter and survey copy carries List-Unsubscribe.
+        (The worker also runs service notices queued earlier, e.g. the demo's.)"""
+        return [d for d in self.delivered if d.message["List-Unsubscribe"]]
+
     def to(self, address: str) -> list[Parsed]:
         return [d.message for d in self.delivered if address in d.envelope_to]
 

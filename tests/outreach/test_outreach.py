@@ -145,7 +145,7 @@ def test_a_newsletter_reaches_exactly_the_confirmed_consenting_people_in_their_l
     assert started["recipients"] == 2
     run_worker()
 
-    assert sorted(a for d in smtp.delivered for a in d.envelope_to) == sorted(
+    assert sorted(a for d in smtp.campaign for a in d.envelope_to) == sorted(
         [p["alice"].email, p["admin2"].email]
     )
     for person, language, subject, text in [
@@ -225,7 +225,7 @@ def test_one_click_unsubscribe_by_post_without_signing_in(
     smtp.clear()
     again = send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
     run_worker()
-    assert again["recipients"] == 0 and smtp.delivered == []
+    assert again["recipients"] == 0 and smtp.campaign == []
 
 
 class Crash(BaseException):
@@ -261,7 +261,7 @@ def test_a_crash_mid_send_resumes_without_sending_anyone_twice(
     monkeypatch.setattr(DeclaredRecipient, "send_mail", dies_after_the_sixth_hand_over)
     started = send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
     run_worker()  # the job dies mid-batch; its chain of batches stops there
-    assert len(smtp.delivered) == 6
+    assert len(smtp.campaign) == 6
     assert Campaign.objects.get(pk=started["id"]).status == "sending"
     monkeypatch.setattr(DeclaredRecipient, "send_mail", original)
 
@@ -270,7 +270,7 @@ def test_a_crash_mid_send_resumes_without_sending_anyone_twice(
         resumed = api_as("admin").post(f"/outreach/campaigns/{started['id']}/send")
     assert resumed.status_code == 202
     run_worker()
-    received = [a for d in smtp.delivered for a in d.envelope_to]
+    received = [a for d in smtp.campaign for a in d.envelope_to]
     assert sorted(received) == sorted(p.email for p in people)  # each exactly once
     counts = api_as("admin").get(f"/outreach/campaigns/{started['id']}").json()["counts"]
     assert counts["sent"] == 9 and counts["unconfirmed"] == 1 and counts["pending"] == 0
@@ -326,3 +326,40 @@ def test_bad_campaigns_are_refused(api_as: Any, demo: Demo) -> None:
     ]:
         assert admin.post("/outreach/campaigns", payload).status_code == 422, payload
     assert not Campaign.objects.exists()
+
+
+def test_an_email_service_provider_sends_the_newsletter_when_configured(
+    api_as: Any,
+    demo: Demo,
+    smtp: Mailbox,
+    run_worker: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """With HISHO_OUTREACH_EMAIL_BACKEND naming a django-anymail backend, the newsletter
+    processor's copies go through the provider (here anymail's own test backend), with the
+    one-click unsubscribe headers; Hisho's other mail keeps using the relay."""
+    from django.core import mail
+
+    settings.HISHO_OUTREACH_EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.ANYMAIL = {}
+    confirm_newsletter(demo.people["admin2"])
+    smtp.clear()
+    mail.outbox = []
+    started = send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
+    assert started["recipients"] == 1
+    run_worker()
+    [sent] = [m for m in mail.outbox if hasattr(m, "anymail_test_params")]
+    assert sent.to == [demo.people["admin2"].email]
+    assert hasattr(sent, "anymail_test_params")  # handed to the provider's backend
+    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # Nothing of the newsletter through the relay (what else the worker sent is service mail).
+    assert smtp.campaign == []
+    # Service mail (confirmation links, notices) still goes through the relay.
+    from anymail.backends.test import EmailBackend as ProviderBackend
+    from django.core.mail.backends.smtp import EmailBackend as RelayBackend
+
+    from hisho.privacy.recipients import recipient
+
+    assert isinstance(recipient("email_delivery").connection(), RelayBackend)
+    assert isinstance(recipient("survey_service").connection(), ProviderBackend)

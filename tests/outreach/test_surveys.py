@@ -54,7 +54,7 @@ def test_answers_are_kept_apart_from_people_and_shown_only_as_aggregates(
     from tests.principals import P
 
     campaign_id, people = invited(api_as, demo, django_capture_on_commit_callbacks, run_worker, 4)
-    assert len(smtp.delivered) == 6
+    assert len(smtp.campaign) == 6
     [invitation] = api_as("alice").get("/me/survey-invitations").json()
     answered = api_as("alice").post(
         f"/me/survey-invitations/{invitation['id']}/answers",
@@ -159,4 +159,4 @@ def test_a_signed_hard_bounce_or_complaint_stops_further_sends(
     assert alice.email not in Suppression.objects.get().address_digest
     send(api_as, SURVEY, django_capture_on_commit_callbacks)
     run_worker()
-    assert [a for d in smtp.delivered for a in d.envelope_to] == [bob.email]
+    assert [a for d in smtp.campaign for a in d.envelope_to] == [bob.email]
