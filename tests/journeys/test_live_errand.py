@@ -49,7 +49,14 @@ def asgi_site(transactional_db: None) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            # Keep Hisho's logging (its masking filter on uvicorn's loggers): uvicorn would
+            # otherwise install its own handlers for the rest of the test session.
+            log_config=None,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
