@@ -84,6 +84,7 @@ FIELDS: dict[str, Handling] = {
     "accounts.User.password": NoFreeText("a password hash (Argon2id); never the password"),
     "accounts.User.country": NoFreeText("two ASCII letters, checked by do_update_profile"),
     "accounts.User.language": NoFreeText("one of settings.LANGUAGES, checked"),
+    "accounts.User.time_zone": NoFreeText("an IANA zone name from zoneinfo, checked"),
     # The User-Agent allauth keeps per session: masked in request.META before allauth
     # reads it.
     "usersessions.UserSession.user_agent": Masked("hisho.inbound.MaskCardsInHeaders"),

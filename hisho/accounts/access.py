@@ -34,6 +34,7 @@ class Profile:
     country: str | None
     language: str | None
     birth_year: int | None
+    time_zone: str | None = None
     # "Ask me before a new assistant can read my errand" (hisho/desk/actions.py).
     approve_assignees: bool = False
 
@@ -69,5 +70,6 @@ def read_profile(reader: Principal, user: User) -> Profile:
         country=user.country or None,
         language=user.language or None,
         birth_year=user.birth_year,
+        time_zone=user.time_zone or None,
         approve_assignees=user.approve_assignees,
     )

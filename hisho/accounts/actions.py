@@ -20,8 +20,17 @@ from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from hisho.vault.sealing import Scope, seal
+from hisho.zones import is_known, speaking_to
 
-PROFILE_FIELDS = ("name", "phone", "mailing_address", "country", "language", "birth_year")
+PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "mailing_address",
+    "country",
+    "language",
+    "birth_year",
+    "time_zone",
+)
 # Settings a person changes alongside their profile.
 PREFERENCE_FIELDS = ("approve_assignees",)
 
@@ -220,14 +229,13 @@ def _tell_person(grant: RoleGrant, step: str) -> None:
     person_id, role = grant.person_id, grant.role
 
     def send() -> None:
-        from django.utils import translation
 
         from hisho.privacy.recipients import recipient
 
         person = User.objects.filter(pk=person_id, is_active=True).first()
         if person is None or not person.email:
             return
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with speaking_to(person):
             title, body = _GRANT_MAIL[step]
             text = str(body) % {"role": Role(role).label, "days": GRANT_DAYS}
             recipient("email_delivery").send_mail(
@@ -294,6 +302,11 @@ def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
             if code and code not in dict(settings.LANGUAGES):
                 raise InvalidInput(field, "Not a language Hisho offers.")
             clean[field] = code
+        elif field == "time_zone":
+            name = "" if value is None else str(value).strip()
+            if name and not is_known(name):
+                raise InvalidInput(field, "Not a known time zone (an IANA name, e.g. Asia/Tokyo).")
+            clean[field] = name
         elif field == "birth_year":
             if value is None:
                 clean[field] = None

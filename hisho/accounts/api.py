@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from hisho.accounts.access import read_profile, require_role
 from hisho.accounts.actions import (
@@ -24,6 +24,7 @@ from hisho.errors import NotFound
 from hisho.inbound import notice_for
 from hisho.schemas import Integral, StrictIn, text, with_errors
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
+from hisho.zones import is_known, known_zones
 
 router = Router(tags=["me"])
 
@@ -38,6 +39,10 @@ class MeOut(Schema):
     country: str | None
     language: str | None
     birth_year: int | None
+    time_zone: str | None = Field(
+        default=None,
+        description="IANA time zone for times shown to you; null means Asia/Tokyo.",
+    )
     approve_assignees: bool = Field(
         default=False,
         description="Ask me before a new assistant can read my errand (customers).",
@@ -45,6 +50,19 @@ class MeOut(Schema):
     # Set when DLP removed card numbers from what the caller just sent (in their language).
     notice: str | None = None
 
+
+def _known_zone(value: str) -> str:
+    if value and not is_known(value):
+        raise ValueError("Not a known time zone (an IANA name, e.g. Asia/Tokyo).")
+    return value
+
+
+# Any IANA name zoneinfo knows, or "" (Asia/Tokyo); published as an enum.
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema({"type": "string", "enum": ["", *sorted(known_zones())]}),
+]
 
 BirthYear = Annotated[int, Field(ge=1900), Integral]
 
@@ -72,6 +90,10 @@ class MePatch(StrictIn):
     language: Literal["en", "ja", ""] | None = None
     birth_year: Annotated[BirthYear, AfterValidator(_up_to_this_year)] | None = Field(
         default=None, json_schema_extra=_this_year
+    )
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description='An IANA time zone name (e.g. Asia/Tokyo); null or "" means Asia/Tokyo.',
     )
     approve_assignees: bool | None = Field(default=None, strict=True)
 

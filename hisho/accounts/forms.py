@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hisho.accounts.models import Role
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
+from hisho.zones import zone_choices
 
 
 class ProfileForm(forms.Form):
@@ -27,6 +28,12 @@ class ProfileForm(forms.Form):
     )
     birth_year = forms.IntegerField(
         label=_("Birth year"), required=False, min_value=1900, max_value=2100
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=zone_choices,
+        help_text=_("Times on Hisho and in its e-mails are shown in this zone."),
     )
     approve_assignees = forms.BooleanField(
         label=_(

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from hisho.accounts.mfa import has_second_factor
 from hisho.accounts.principal import SecondFactorRequired, principal_for
 from hisho.accounts.security import session_expired
+from hisho.zones import zone_of
 
 # Reachable without a second factor: allauth's pages (sign-in, 2FA set-up, sign-out,
 # password), the headless and JSON APIs (they answer for themselves: 403 on errands),
@@ -93,7 +94,7 @@ class SessionSecurityMiddleware:
 class PreferencesMiddleware:
     """A signed-in person's chosen language wins over the browser's Accept-Language (which
     LocaleMiddleware applied, and which stays the default for everyone else); times are
-    shown in Hisho's time zone (settings.TIME_ZONE, Asia/Tokyo)."""
+    shown in the person's chosen time zone, else Hisho's (settings.TIME_ZONE, Asia/Tokyo)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -104,5 +105,12 @@ class PreferencesMiddleware:
         if chosen and chosen in dict(settings.LANGUAGES):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
-        timezone.activate(settings.TIME_ZONE)
-        return self.get_response(request)
+        if getattr(user, "is_authenticated", False):
+            timezone.activate(zone_of(user))
+        else:
+            timezone.activate(settings.TIME_ZONE)
+        try:
+            return self.get_response(request)
+        finally:
+            # The thread serves someone else next: back to Hisho's own zone.
+            timezone.deactivate()

@@ -56,6 +56,8 @@ class User(AbstractUser):
     country = models.CharField(max_length=2, blank=True, default="")
     language = models.CharField(max_length=8, blank=True, default="")
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An IANA time zone name (hisho/zones.py); empty: Hisho's own, Asia/Tokyo.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     # "Ask me before a new assistant can read my errand": an assignee sees only the triage
     # card until the customer accepts them (hisho/desk/actions.py).
     approve_assignees = models.BooleanField(default=False)

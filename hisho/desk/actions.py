@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
@@ -34,6 +33,7 @@ from hisho.textcheck import (
 )
 from hisho.vault.actions import do_log_assignment_change
 from hisho.vault.models import AccessAction
+from hisho.zones import speaking_to
 
 
 class _Inbound:
@@ -206,7 +206,6 @@ def _tell_customer(errand: Errand, step: str) -> None:
 
     def send() -> None:
         from django.urls import reverse
-        from django.utils import translation
 
         from hisho.privacy.recipients import recipient
         from hisho.privacy.tasks import site_url
@@ -214,7 +213,7 @@ def _tell_customer(errand: Errand, step: str) -> None:
         customer = User.objects.filter(pk=customer_id, is_active=True).first()
         if customer is None or not customer.email:
             return
-        with translation.override(customer.language or settings.LANGUAGE_CODE):
+        with speaking_to(customer):
             title, body = _CUSTOMER_MAIL[step]
             url = site_url(reverse("errand_detail", kwargs={"errand_id": errand_id}))
             text = str(body) % {"name": assistant_name, "url": url}

@@ -30,6 +30,7 @@ from hisho.legal.models import (
     DisclosureGrant,
     DisclosureRead,
 )
+from hisho.zones import speaking_to
 
 AUTHORITY_MAX = 200
 LEGAL_BASIS_MAX = 500
@@ -276,7 +277,6 @@ def do_export_case(*, principal: Principal, case: DisclosureCase) -> dict[str, A
 def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
     """Tell the person of one due disclosure (hisho/legal/notices.py sends every due
     one): by e-mail through the declared processor, recorded on their "My data"."""
-    from django.utils import translation
 
     from hisho.legal.notices import due_cases, notice_text
     from hisho.privacy.recipients import recipient
@@ -297,7 +297,7 @@ def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
             deliver=lambda: None,
         )
     if person is not None and person.is_active and person.email:
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with speaking_to(person):
             title, body = notice_text(case)
         recipient("email_delivery").send_mail(
             subject=person,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -23,6 +21,7 @@ from hisho.notify.actions import do_claim_email_notice
 from hisho.notify.events import ASSIGNMENT, KINDS, REPLY
 from hisho.privacy.recipients import recipient
 from hisho.privacy.tasks import site_url
+from hisho.zones import speaking_to
 
 
 def _subject_and_line(kind: str) -> tuple[str, str]:
@@ -52,7 +51,7 @@ def send_errand_notice(user_id: int, errand_id: str, kind: str) -> bool:
         return False  # reassigned (or never theirs) by the time this runs
     if not email_wanted(person.pk):
         return False
-    with translation.override(person.language or settings.LANGUAGE_CODE):
+    with speaking_to(person):
         title, line = _subject_and_line(kind)
         link = site_url(reverse("errand_detail", kwargs={"errand_id": errand.pk}))
         body = "\n\n".join(

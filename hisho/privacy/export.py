@@ -140,6 +140,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
             "country": profile.country,
             "language": profile.language,
             "birth_year": profile.birth_year,
+            "time_zone": profile.time_zone,
         },
         "email_addresses": [
             {"email": a.email, "verified": a.verified, "primary": a.primary}

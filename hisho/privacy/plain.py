@@ -19,6 +19,7 @@ PROFILE_LABELS = {
     "country": gettext_lazy("Country"),
     "language": gettext_lazy("Language"),
     "birth_year": gettext_lazy("Birth year"),
+    "time_zone": gettext_lazy("Time zone"),
     "approve_assignees": gettext_lazy("Approve new assistants first"),
 }
 

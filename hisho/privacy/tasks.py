@@ -18,7 +18,7 @@ import uuid
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
@@ -28,6 +28,7 @@ from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.models import ConsentConfirmation, Disclosure, PolicyVersion
 from hisho.privacy.policy import current_policy
 from hisho.privacy.recipients import recipient
+from hisho.zones import speaking_to
 
 RETENTION_EVERY = dt.timedelta(days=1)
 
@@ -88,7 +89,7 @@ def send_policy_notices(number: int) -> int:
     for person in people.iterator(chunk_size=500):
         if person.pk in already:
             continue
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with speaking_to(person):
             title = _("Hisho's privacy policy has changed (version %(number)s)") % {
                 "number": number
             }
@@ -128,7 +129,7 @@ def send_consent_confirmation(confirmation_id: str) -> bool:
     person = confirmation.user
     purpose = current_policy().purposes[confirmation.purpose]
     link = site_url(reverse("privacy_confirm", args=[confirmation_token(confirmation)]))
-    with translation.override(person.language or settings.LANGUAGE_CODE):
+    with speaking_to(person):
         title = _("Please confirm: %(purpose)s from Hisho") % {
             "purpose": purpose.title(person.language)
         }
@@ -165,7 +166,7 @@ def tell_assistant_errand_cancelled(assistant_id: int, errand_id: str) -> bool:
     if assistant is None or not assistant.email:
         return False
     errand = uuid.UUID(errand_id)
-    with translation.override(assistant.language or settings.LANGUAGE_CODE):
+    with speaking_to(assistant):
         title = _("An errand you were handling was cancelled")
         body = _(
             "Errand %(errand)s was cancelled: its customer erased their account, and "

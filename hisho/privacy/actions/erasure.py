@@ -93,6 +93,7 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
             ("country", user.country),
             ("language", user.language),
             ("birth_year", user.birth_year),
+            ("time_zone", user.time_zone),
         )
         if value not in (None, "")
     ]
