@@ -92,10 +92,10 @@ def test_the_chat_composer_is_always_in_reach(
             page.goto(f"{site}/errands/{errand.pk}/")
             where = f"{handle} at {width} px"
             at_top = page.evaluate(COMPOSER)
-            assert 0 <= at_top["top"] and at_top["bottom"] <= at_top["height"], where
+            assert at_top["top"] >= 0 and at_top["bottom"] <= at_top["height"], where
             page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
             at_end = page.evaluate(COMPOSER)
-            assert 0 <= at_end["top"] and at_end["bottom"] <= at_end["height"], where
+            assert at_end["top"] >= 0 and at_end["bottom"] <= at_end["height"], where
             # The page ends above the composer: the newest message is not hidden under it.
             assert at_end["lastBottom"] <= at_end["formTop"], where
             page.fill("textarea[name=body]", "Reached from the bottom of the screen")
