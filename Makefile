@@ -28,8 +28,10 @@ $(VENV)/.installed: requirements/main.txt pyproject.toml | $(BIN)/python
 	$(call install_locked,main)
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+# The browser tests' JavaScript (axe-core), exactly as tests/js/package-lock.json pins it.
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
 	$(call install_locked,dev)
+	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(VENV)/.installed $@
 
 $(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
