@@ -34,8 +34,9 @@ $(VENV)/.installed-dev: requirements/dev.txt pyproject.toml tests/js/package-loc
 	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(VENV)/.installed $@
 
-$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
+$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
 	$(call install_locked,bench)
+	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
 setup: $(VENV)/.installed
