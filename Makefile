@@ -16,26 +16,26 @@ PORT ?= 8000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Exactly the locked set (requirements/*.txt, hashed; docs/dependencies.md), then Hisho
+# Exactly the locked set (requirements*.txt, hashed; docs/dependencies.md), then Hisho
 # itself with no dependency resolution of its own. Stamp files so a second `make` does
 # not reinstall; a changed lock does.
 define install_locked
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/$(1).txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(1)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 endef
 
-$(VENV)/.installed: requirements/main.txt pyproject.toml | $(BIN)/python
-	$(call install_locked,main)
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements.txt)
 	touch $@
 
 # The browser tests' JavaScript (axe-core), exactly as tests/js/package-lock.json pins it.
-$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
-	$(call install_locked,dev)
+$(VENV)/.installed-dev: requirements-dev.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
+	$(call install_locked,requirements-dev.txt)
 	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(VENV)/.installed $@
 
-$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
-	$(call install_locked,bench)
+$(VENV)/.installed-bench: requirements-bench.txt pyproject.toml tests/js/package-lock.json | $(BIN)/python
+	$(call install_locked,requirements-bench.txt)
 	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
@@ -118,15 +118,15 @@ scaled: setup
 	$(BIN)/python scripts/scaled.py --demo $(ARGS)
 
 # Re-lock: the newest versions pyproject.toml allows, hashed (docs/dependencies.md). Then
-# `make test` on the new lock, and commit requirements/ with what changed and why.
-LOCK = $(BIN)/uv pip compile --quiet pyproject.toml requirements/build.in \
+# `make test` on the new lock, and commit requirements*.txt with what changed and why.
+LOCK = $(BIN)/uv pip compile --quiet pyproject.toml requirements-build.in \
 	--python-version 3.11 --python-platform linux --generate-hashes --no-header
 # The development set is resolved first and constrains the others, so the runtime and
 # the bench run exactly the versions the suite tested (tests/test_lock.py checks it).
 upgrade: setup-dev
-	$(LOCK) --upgrade --extra dev -o requirements/dev.txt
-	$(LOCK) --upgrade -c requirements/dev.txt -o requirements/main.txt
-	$(LOCK) --upgrade --extra dev --extra bench -c requirements/dev.txt -o requirements/bench.txt
+	$(LOCK) --upgrade --extra dev -o requirements-dev.txt
+	$(LOCK) --upgrade -c requirements-dev.txt -o requirements.txt
+	$(LOCK) --upgrade --extra dev --extra bench -c requirements-dev.txt -o requirements-bench.txt
 
 # The suite on the newest versions pyproject.toml allows, without the lock, in a venv of
 # its own: what the next `make upgrade` would bring. Not in CI (docs/dependencies.md).

@@ -9,9 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCKS = {
-    "main": ROOT / "requirements" / "main.txt",
-    "dev": ROOT / "requirements" / "dev.txt",
-    "bench": ROOT / "requirements" / "bench.txt",
+    "main": ROOT / "requirements.txt",
+    "dev": ROOT / "requirements-dev.txt",
+    "bench": ROOT / "requirements-bench.txt",
 }
 
 
@@ -41,12 +41,12 @@ def test_every_declared_dependency_is_locked_with_hashes() -> None:
     for lock, specs in wanted.items():
         versions = pinned(LOCKS[lock])
         missing = [s for s in specs if requirement_name(s) not in versions]
-        assert not missing, f"requirements/{lock}.txt lacks {missing}: run `make upgrade`"
+        assert not missing, f"{LOCKS[lock].name} lacks {missing}: run `make upgrade`"
         text = LOCKS[lock].read_text()
         entries = re.findall(
             r"^[\w.-]+==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+", text, re.M
         )
-        assert len(entries) == len(versions), f"requirements/{lock}.txt has an entry without hashes"
+        assert len(entries) == len(versions), f"{LOCKS[lock].name} has an entry without hashes"
 
 
 def test_the_locks_agree_and_name_no_index() -> None:
