@@ -10,6 +10,9 @@ applied at most once, only ever forward.
   changes roll back, one `payment.webhook_rejected` audit event records it, 400.
 - A webhook delivered twice (same event id), late or out of order (a state at or below
   the current one) changes nothing and answers 200, as providers expect.
+- A refund made in the provider's dashboard (`charge.refunded`, which carries the charge's
+  cumulative `amount_refunded`) is applied as the difference to what Hisho recorded; the
+  echo of a refund Hisho itself made finds nothing new and changes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hisho.inbound import scrub
 from hisho.payments.actions.requests import _announce
 from hisho.payments.models import (
     RANK,
+    REFUNDABLE,
     CheckoutSession,
     LedgerEntry,
     LedgerKind,
@@ -46,6 +50,7 @@ COMPLETED = "checkout.session.completed"
 SUCCEEDED = "checkout.session.async_payment_succeeded"
 FAILED = "checkout.session.async_payment_failed"
 EXPIRED = "checkout.session.expired"
+REFUNDED = "charge.refunded"
 HANDLED = frozenset({COMPLETED, SUCCEEDED, FAILED, EXPIRED})
 _KIND = {
     Status.PAID: LedgerKind.PAID,
@@ -112,6 +117,8 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     event_type = event.get("type")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 255:
         raise BadWebhook("malformed")
+    if event_type == REFUNDED:
+        return _apply_refund(provider, event_id, event)
     if event_type not in HANDLED:
         return "ignored"
     data = event.get("data")
@@ -186,6 +193,67 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
         actor=None,
         target=payment,
         extra={"from": previous, "to": target.value, "provider": provider, "event": event_type},
+    )
+    _announce(payment)
+    return "applied"
+
+
+def _apply_refund(provider: str, event_id: str, event: dict[str, Any]) -> str:
+    """A refund made outside Hisho (the provider's dashboard): the charge says how much of
+    it has been refunded in all; Hisho records what it did not know of yet."""
+    data = event.get("data")
+    charge = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(charge, dict) or charge.get("object") != "charge":
+        raise BadWebhook("malformed")
+    intent = _identifier(charge.get("payment_intent"))
+    refunded, currency = charge.get("amount_refunded"), charge.get("currency")
+    if intent is None or not isinstance(refunded, int) or isinstance(refunded, bool):
+        raise BadWebhook("malformed")
+    payment = (
+        PaymentRequest.objects.select_for_update()
+        .filter(provider=provider, provider_payment_id=intent)
+        .first()
+    )
+    if payment is None:
+        raise BadWebhook("unknown_request")
+    if not isinstance(currency, str) or currency.upper() != payment.currency:
+        raise BadWebhook("amount_mismatch")
+    if refunded > payment.amount_paid or refunded < 0:
+        raise BadWebhook("amount_mismatch")  # more refunded than was ever paid here
+    if LedgerEntry.objects.filter(provider_event_id=event_id).exists():
+        return "duplicate"
+    new = refunded - payment.amount_refunded
+    if new <= 0 or payment.status not in REFUNDABLE:
+        return "stale"  # Hisho's own refund echoed back, or an older total arriving late
+
+    previous = payment.status
+    payment.amount_refunded = refunded
+    payment.status = (
+        Status.REFUNDED if refunded >= payment.amount_paid else Status.PARTIALLY_REFUNDED
+    )
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.create(
+                payment_request=payment,
+                kind=LedgerKind.REFUNDED,
+                amount=new,
+                status_after=payment.status,
+                provider_event_id=event_id,
+            )
+    except IntegrityError:
+        raise _Duplicate from None
+    record_event(
+        "payment.refunded",
+        actor=None,
+        target=payment,
+        extra={
+            "amount": new,
+            "status": payment.status,
+            "from": previous,
+            "provider": provider,
+            "event": REFUNDED,
+        },
     )
     _announce(payment)
     return "applied"
