@@ -63,6 +63,10 @@ _PLUMBING = "written by the framework or a library from server-side values, neve
 _HASH = "a hash, signature or key id computed by the server"
 _CONFIG = "the operator's configuration of a sign-in provider (admin site, read-only)"
 _TASKS = "background jobs: Hisho's tasks take ids only and return counts"
+_AUDIT_EXTRA = (
+    "ids, flags and short ASCII identifiers only: record_event refuses anything else "
+    "(hisho/audit/actions._check_extra)"
+)
 _ADMIN_LOG = (
     "written by the Django admin site only when it changes something, and it changes "
     "nothing (house rule 1, tests/accounts/test_admin_site.py)"
@@ -223,12 +227,30 @@ FIELDS: dict[str, Handling] = {
     "payments.SandboxSession.payment_status": NoFreeText(_SANDBOX),
     "payments.SandboxSession.success_url": NoFreeText(_SANDBOX),
     "payments.SandboxSession.cancel_url": NoFreeText(_SANDBOX),
+    # JSON fields: any string inside them counts as text.
+    "usersessions.UserSession.data": NoFreeText(_PLUMBING),
+    # A passkey's name, typed by its owner, kept in allauth's JSON data (web and headless).
+    "mfa.Authenticator.data": Masked("hisho.accounts.passkeys.mask_passkey_name"),
+    "socialaccount.SocialApp.settings": NoFreeText(_CONFIG),
+    "socialaccount.SocialAccount.extra_data": Masked("hisho.accounts.social.mask_provider_data"),
+    "django_tasks_database.DBTaskResult.args_kwargs": NoFreeText(_TASKS),
+    "django_tasks_database.DBTaskResult.worker_ids": NoFreeText(_TASKS),
+    "django_tasks_database.DBTaskResult.return_value": NoFreeText(_TASKS),
+    "audit.AuditEvent.extra": NoFreeText(_AUDIT_EXTRA),
+    "audit.AuditEvent.extra_refs": NoFreeText("pseudonymous references made by the server"),
+    "audit.AuditCheckpoint.document": NoFreeText("a signed checkpoint made by the server"),
+    "legal.DisclosureCase.categories": NoFreeText("keys checked against a fixed list"),
+    "legal.DisclosureCase.disclosed_kinds": NoFreeText("keys checked against a fixed list"),
+    "privacy.PolicyVersion.document": NoFreeText("the policy file shipped with Hisho"),
+    "privacy.PolicyVersion.renewed_purposes": NoFreeText("purpose keys of policy.yaml"),
+    "privacy.Disclosure.data": NoFreeText("data-kind keys of policy.yaml"),
+    "partners.Release.signed": NoFreeText("counts per category key, signed by the server"),
+    "partners.Offer.categories": NoFreeText("category keys checked against policy.yaml"),
+    "outreach.Campaign.questions": Scrubbed("hisho.outreach.questions.clean_questions"),
 }
 
 # Not a model field: kept headers, the request line, addresses, what is printed or mailed.
 OTHER_PATHS: dict[str, Handling] = {
-    # A passkey's name, typed by its owner, kept in allauth's JSON data (web and headless).
-    "json:passkey-name": Masked("hisho.accounts.passkeys.mask_passkey_name"),
     # Kept in connection records (exported) and allauth's user sessions.
     "header:User-Agent": Masked("hisho.inbound.MaskCardsInHeaders"),
     # The request line in the ASGI server's access log and websocket lines (uvicorn, under

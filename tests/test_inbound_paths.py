@@ -40,15 +40,18 @@ REACHES = {
 
 def text_fields() -> dict[str, models.Field[Any, Any]]:
     """Every field a client's text could land in: Char/Text fields without fixed choices
-    of every installed model, and the sealed (encrypted text) fields of Hisho's."""
+    and JSON fields (any string inside them) of every installed model, and the sealed
+    (encrypted text) fields of Hisho's."""
     found: dict[str, models.Field[Any, Any]] = {}
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if not isinstance(field, models.Field):
                 continue
             label = f"{model._meta.app_label}.{model.__name__}.{field.name}"
-            if (isinstance(field, models.CharField | models.TextField) and not field.choices) or (
-                isinstance(field, models.BinaryField) and field.name.startswith("sealed_")
+            if (
+                (isinstance(field, models.CharField | models.TextField) and not field.choices)
+                or isinstance(field, models.JSONField)
+                or (isinstance(field, models.BinaryField) and field.name.startswith("sealed_"))
             ):
                 found[label] = field
     return found

@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
         connect_signals()
         # Card numbers typed into a passkey's name are masked before it is stored.
         passkeys.connect()
+        # ...and card numbers in what a sign-in provider returned.
+        from hisho.accounts import social
+
+        social.connect()

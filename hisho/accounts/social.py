@@ -13,7 +13,9 @@ allauth does the protocols. Hisho adds:
   for only when the operator turned it on;
 - what a provider returned is kept in allauth's SocialAccount.extra_data, shown on
   "Connected accounts" (/me/connected/, GET /api/v1/me/connected-accounts) and deleted
-  with `do_remove_social_account` (hisho/accounts/actions.py).
+  with `do_remove_social_account` (hisho/accounts/actions.py); card numbers anywhere in
+  it (a profile's "about", a friend's name) are masked as the row is saved, whichever
+  allauth path saves it (`mask_provider_data`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from hisho.accounts.models import User
 from hisho.accounts.providers import FACEBOOK_FRIENDS_SCOPE
 from hisho.audit.actions import record_event
 from hisho.compat.allauth import live_redirect_state_ids
+from hisho.dlp import mask_cards
 from hisho.errors import NotFound
 
 # Where the nonce travels in allauth's stashed state (session-bound, single use).
@@ -140,6 +143,30 @@ class OpenIDConnectProvider(_NonceMixin, AllauthOpenIDConnectProvider):
             # Metadata or a token naming another issuer than the one configured.
             raise _reject(request, "issuer mismatch")
         return super().sociallogin_from_response(request, response)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_cards(value).text
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {_masked(key): _masked(item) for key, item in value.items()}
+    return value
+
+
+def mask_provider_data(sender: Any, instance: SocialAccount, **_: Any) -> None:
+    """pre_save: what a provider returned, card numbers masked in every string (keys too),
+    as it will be stored. allauth saves extra_data itself (on sign-up, and on every later
+    sign-in before any adapter hook runs), so the row's save is the one seam all share."""
+    if isinstance(instance.extra_data, dict | list):
+        instance.extra_data = _masked(instance.extra_data)
+
+
+def connect() -> None:
+    from django.db.models.signals import pre_save
+
+    pre_save.connect(mask_provider_data, sender=SocialAccount, dispatch_uid="hisho.provider_data")
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

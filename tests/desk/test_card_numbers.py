@@ -150,7 +150,12 @@ EXERCISED = {
     "desk.Message.sealed_body": "POST …/messages, web …/messages/",
     "websocket:message": "test_chat_over_the_websocket",
     "payments.PaymentRequest.sealed_description": "POST …/payment-requests",
-    "json:passkey-name": "test_a_passkey_name_is_masked_however_it_is_saved",
+    "mfa.Authenticator.data": "test_a_passkey_name_is_masked_however_it_is_saved",
+    "socialaccount.SocialAccount.extra_data": (
+        "tests/security/test_social_facebook.py::"
+        "test_card_numbers_in_what_facebook_returns_are_masked"
+    ),
+    "outreach.Campaign.questions": "POST /outreach/campaigns (survey questions)",
     "outreach.Campaign.subject_en": "POST /outreach/campaigns",
     "outreach.Campaign.subject_ja": "POST /outreach/campaigns",
     "outreach.Campaign.body_en": "POST /outreach/campaigns",
@@ -366,6 +371,27 @@ def test_card_numbers_never_survive_any_input_path(
                     )
                 )
                 assert campaign.status_code == 201, campaign.content
+                # A survey whose questions and options an admin typed.
+                question = {"en": fit(text, 200), "ja": fit(text, 200)}
+                survey = keep(
+                    admin_api.post(
+                        "/outreach/campaigns",
+                        {
+                            "kind": "survey",
+                            "subject": {"en": "Survey", "ja": "アンケート"},
+                            "body": {"en": "Tell us", "ja": "教えてください"},
+                            "questions": [
+                                {"kind": "text", "text": question},
+                                {
+                                    "kind": "choice",
+                                    "text": question,
+                                    "options": [question, question],
+                                },
+                            ],
+                        },
+                    )
+                )
+                assert survey.status_code == 201, survey.content
                 # A partner's offer: its title, text and link.
                 offer = keep(
                     partner_api.post(

@@ -166,3 +166,26 @@ def test_the_only_way_in_cannot_be_removed(graph: responses.RequestsMock, demo: 
     assert api.delete("/me/connected-accounts/999999").status_code == 404
     assert api.delete(f"/me/connected-accounts/{account_id}").status_code == 200
     assert not SocialAccount.objects.filter(user=user).exists()
+
+
+def test_card_numbers_in_what_facebook_returns_are_masked(
+    graph: responses.RequestsMock, demo: Demo
+) -> None:
+    """A profile or a friend's name holding a card number (however it is typed) is kept
+    masked: allauth saves extra_data itself, so the row's save is where DLP happens."""
+    me = {**RECORDED["me"], "about": "card 4111 1111-1111 1111 exp 12/29"}
+    friends = {
+        **RECORDED["friends"],
+        "data": [{"id": "1", "name": "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"}],
+    }
+    graph.replace(responses.GET, f"{GRAPH}/me", json=me)
+    graph.replace(responses.GET, f"{GRAPH}/me/friends", json=friends)
+    graph.get(f"{GRAPH}/debug_token", json=RECORDED["debug_token"])
+    graph.get(f"{GRAPH}/me/permissions", json=RECORDED["permissions_granted"])
+    with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(ask_friends=True)):
+        assert app_login().status_code == 200
+        assert app_login().status_code == 200  # an existing account: allauth saves again
+    stored = SocialAccount.objects.get(provider="facebook").extra_data
+    assert stored["about"] == "card [card ••••1111] exp 12/29"
+    assert stored["friends"]["data"][0]["name"] == "[card ••••1111]"
+    assert "4111" not in json.dumps(stored)
