@@ -229,3 +229,33 @@ def test_a_witness_rejects_a_head_signed_by_an_unknown_key(demo: Demo, tmp_path:
     witness = Witness(tmp_path / "w.json", django_fetch, keys=[vkey])
     with pytest.raises(Rejected, match="does not verify"):
         witness.observe()
+
+
+def test_reads_of_several_customers_in_one_request_give_each_entry_its_own_leaf(
+    demo: Demo, api_as: Any
+) -> None:
+    """One request that reads two customers' errands (a page, a websocket frame) writes one
+    access-log entry per errand, and each must be provable by its own customer."""
+    from hisho.desk.actions import do_assign_errand
+    from hisho.desk.content import read_content
+    from hisho.vault.reads import reads_logged_once
+    from tests.principals import P
+
+    kenji = demo.people["kenji"]
+    bob_errand = do_assign_errand(
+        actor=demo.people["admin"], errand=demo.bob_errand, assistant_id=kenji.pk
+    )
+    before = AuditEvent.objects.count()
+    with reads_logged_once() as batch:
+        batch.actor = kenji
+        read_content(P(kenji, second_factor=True), demo.alice_errand)
+        read_content(P(kenji, second_factor=True), bob_errand)
+    assert AuditEvent.objects.count() == before + 2
+    do_write_checkpoint()
+    for handle, errand in (("alice", demo.alice_errand), ("bob", bob_errand)):
+        (entry,) = reads(api_as(handle).get("/me/access-log").json())
+        index = entry["leaf_index"]
+        assert isinstance(index, int), handle
+        bundle = api_as(handle).get(f"/me/access-log/{index}/proof")
+        assert bundle.status_code == 200, (handle, bundle.content)
+        assert verify_bundle(bundle.json()).entry["extra"]["errand_id"] == str(errand.pk)
