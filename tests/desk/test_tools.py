@@ -250,9 +250,7 @@ def test_reading_notes_is_in_the_customers_access_log(demo: Demo, api_as: Any) -
     assert (entry["actor_name"], entry["action"]) == ("Kenji", "read_notes")
 
 
-def test_notes_are_in_the_customers_export_and_go_with_the_errand(
-    demo: Demo, api_as: Any
-) -> None:
+def test_notes_are_in_the_customers_export_and_go_with_the_errand(demo: Demo, api_as: Any) -> None:
     errand = demo.alice_errand
     api_as("kenji").post(f"/errands/{errand.pk}/notes", {"body": "Call after 6"})
     export = api_as("alice").get("/me/export").json()["payload"]
