@@ -42,7 +42,7 @@ from hisho.desk.tools.sealed import (
 from hisho.errors import NotFound
 from hisho.idempotency.api import idempotent
 from hisho.inbound import notice_for
-from hisho.schemas import JsonId, JsonInt, StrictIn, text, with_errors
+from hisho.schemas import Integral, JsonId, StrictIn, text, with_errors
 
 # Mounted at /api/v1 (hisho/api.py).
 router = Router(tags=["assistant tools"])
@@ -103,7 +103,7 @@ class NoteOut(Schema):
 
 
 class RatingIn(StrictIn):
-    stars: Annotated[JsonInt, Field(ge=1, le=5)]
+    stars: Annotated[int, Field(ge=1, le=5), Integral]
     comment: str = text(RATING_COMMENT_MAX, default="")
 
 
