@@ -17,6 +17,7 @@ from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import categories_router
 from hisho.desk.api import router as desk_router
+from hisho.desk.tools.api import router as desk_tools_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
@@ -76,6 +77,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
 api.add_router("/", categories_router)
+api.add_router("/", desk_tools_router)  # labels, canned replies, internal notes, ratings
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)

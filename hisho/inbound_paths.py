@@ -118,6 +118,13 @@ FIELDS: dict[str, Handling] = {
     "desk.Errand.sealed_triage_note": Scrubbed("hisho.desk.triage.clean_triage_note"),
     "desk.Errand.category": NoFreeText("a key of policy.yaml's categories (check_category)"),
     "desk.Message.sealed_body": Scrubbed("hisho.desk.actions.do_post_message"),
+    "desk.InternalNote.sealed_body": Scrubbed("hisho.desk.tools.actions.do_add_internal_note"),
+    "desk.Rating.sealed_comment": Scrubbed("hisho.desk.tools.actions.do_rate_errand"),
+    "desk.Label.name_en": Scrubbed("hisho.desk.tools.actions.do_create_label"),
+    "desk.Label.name_ja": Scrubbed("hisho.desk.tools.actions.do_create_label"),
+    "desk.CannedReply.title": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
+    "desk.CannedReply.body_en": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
+    "desk.CannedReply.body_ja": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
     # --- legal disclosure cases (typed by admins) ---------------------------------------------
     "legal.DisclosureCase.authority": _LEGAL,
     "legal.DisclosureCase.legal_basis": _LEGAL,

@@ -326,6 +326,10 @@ if not PRODUCTION:
 # The enabled providers, the first one taking new payment requests: `sandbox` (served by
 # Hisho itself: the embedded default) and/or `stripe`. Production must name them.
 # None in production until configured: payment requests are then refused (409).
+# Whether assistants may take errands from the queue themselves (docs/desk.md). Off: only
+# admins assign. Claims still show to the customer as assignments and wait for their
+# acceptance when they asked to approve new assistants.
+HISHO_ASSISTANTS_MAY_CLAIM = env_bool("HISHO_ASSISTANTS_MAY_CLAIM", False)
 HISHO_PAYMENT_PROVIDERS = env_list("HISHO_PAYMENT_PROVIDERS", [] if PRODUCTION else ["sandbox"])
 if set(HISHO_PAYMENT_PROVIDERS) - {"sandbox", "stripe"}:
     raise ImproperlyConfigured("HISHO_PAYMENT_PROVIDERS may name only sandbox and stripe.")

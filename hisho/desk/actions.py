@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from hisho.accounts.access import require_role
@@ -21,7 +23,7 @@ from hisho.desk.access import holds_errand
 from hisho.desk.content import seal_errand_value, seal_message_body
 from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, Message, Status
 from hisho.desk.triage import check_category, clean_triage_note
-from hisho.errors import Conflict, InvalidInput, NotFound
+from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import regions_of, scrub
 from hisho.textcheck import (
     ADDRESS_MAX,
@@ -185,6 +187,13 @@ _CUSTOMER_MAIL = {
             "%(url)s"
         ),
     ),
+    "handed_back": (
+        gettext_lazy("Hisho: your errand is waiting for a new assistant"),
+        gettext_lazy(
+            "%(name)s handed your errand back, and can no longer open it. Another assistant "
+            "will take it; you will be told who. Your errand: %(url)s"
+        ),
+    ),
     "needs_acceptance": (
         gettext_lazy("Hisho: accept your errand's assistant"),
         gettext_lazy(
@@ -196,11 +205,13 @@ _CUSTOMER_MAIL = {
 }
 
 
-def _tell_customer(errand: Errand, step: str) -> None:
+def _tell_customer(errand: Errand, step: str, *, handed_back_by: User | None = None) -> None:
     """E-mail the customer about who handles their errand, once the change commits. The
     mail names the assistant and links the errand; it holds nothing the customer wrote."""
     errand_id, customer_id = errand.pk, errand.customer_id
     assistant_name = errand.assignee.display_name if errand.assignee else ""
+    if handed_back_by is not None:
+        assistant_name = handed_back_by.display_name
     if step == "assigned" and not errand.assignee_accepted:
         step = "needs_acceptance"
 
@@ -432,4 +443,129 @@ def do_accept_assignee(*, actor: User, errand: Errand) -> Errand:
         ),
         robust=True,
     )
+    return errand
+
+
+# --- Claiming and handing back (issue 18) ----------------------------------------------------
+
+
+def assistants_may_claim() -> bool:
+    """The operator's choice (HISHO_ASSISTANTS_MAY_CLAIM, off unless turned on)."""
+    return bool(getattr(settings, "HISHO_ASSISTANTS_MAY_CLAIM", False))
+
+
+@transaction.atomic
+def do_claim_errand(*, actor: User, errand: Errand) -> Errand:
+    """An assistant takes an errand from the queue themself. Four eyes do not apply (the
+    assistant gains only what an admin's assignment would give them), but the customer
+    sees it as any assignment: history, e-mail, and — if they asked to approve new
+    assistants — the claim waits for their acceptance like an assignment does."""
+    require_role(actor, Role.ASSISTANT, detail="Only assistants can claim errands.")
+    if not assistants_may_claim():
+        raise Forbidden("Assistants may not claim errands here; an admin assigns them.")
+    errand = _lock(errand)
+    if errand.assignee_id is not None or errand.status != Status.NEW:
+        raise Conflict("This errand is no longer in the queue.")
+    return _assign(actor=actor, errand=errand, assistant=actor, how="claimed")
+
+
+@transaction.atomic
+def do_hand_back_errand(*, actor: User, errand: Errand) -> Errand:
+    """The assignee returns the errand to the queue: status new, nobody holds it, the
+    assignee loses access at once; the history records it and the customer is told."""
+    errand = _lock(errand)
+    if errand.assignee_id != actor.pk or actor.role != Role.ASSISTANT or not actor.is_active:
+        raise NotFound("No such errand.")
+    if errand.status not in ACTIVE_ASSIGNED_STATUSES:
+        raise Conflict(f"A {errand.status} errand cannot be handed back.")
+    errand.assignee = None
+    errand.assignee_accepted = True
+    errand.status = Status.NEW
+    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
+    record_event(
+        "errand.unassigned",
+        actor=actor,
+        target=errand,
+        extra={"previous_assignee_id": actor.pk, "how": "handed_back"},
+    )
+    _log_assignment(errand, previous_id=actor.pk, assistant=None)
+    _tell_customer(errand, "handed_back", handed_back_by=actor)
+    transaction.on_commit(
+        partial(
+            live.assignment_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=None,
+            previous_id=actor.pk,
+        ),
+        robust=True,
+    )
+    return errand
+
+
+# --- The customer closes or reopens a done errand (issue 18) ---------------------------------
+
+
+def _status_event(errand: Errand, actor: User, previous: str) -> None:
+    record_event(
+        "errand.status_changed",
+        actor=actor,
+        target=errand,
+        extra={"from": previous, "to": errand.status},
+    )
+    _notify(errand, "status", errand.customer_id, errand.assignee_id, actor=actor)
+    transaction.on_commit(
+        partial(
+            live.status_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=errand.assignee_id,
+        ),
+        robust=True,
+    )
+
+
+@transaction.atomic
+def do_confirm_done(*, actor: User, errand: Errand) -> Errand:
+    """The customer confirms their done errand: it stays done, now closed for good."""
+    errand = _lock(errand)
+    _require_owner(actor, errand)
+    if errand.status != Status.DONE or errand.confirmed_at is not None:
+        raise Conflict("Only a done errand that is not yet confirmed can be confirmed.")
+    errand.confirmed_at = timezone.now()
+    errand.save(update_fields=["confirmed_at", "updated_at"])
+    record_event("errand.confirmed", actor=actor, target=errand, extra={})
+    _notify(errand, "status", errand.assignee_id, actor=actor)
+    return errand
+
+
+@transaction.atomic
+def do_reopen_errand(*, actor: User, errand: Errand) -> Errand:
+    """The customer reopens a done errand they have not confirmed: back in progress with
+    the same assistant if they still are one, otherwise back to the queue."""
+    errand = _lock(errand)
+    _require_owner(actor, errand)
+    if errand.status != Status.DONE or errand.confirmed_at is not None:
+        raise Conflict("Only a done errand that is not yet confirmed can be reopened.")
+    previous = errand.status
+    assignee = errand.assignee
+    if assignee is not None and assignee.is_active and assignee.role == Role.ASSISTANT:
+        errand.status = Status.IN_PROGRESS
+        errand.save(update_fields=["status", "updated_at"])
+        _status_event(errand, actor, previous)
+        return errand
+    previous_id = errand.assignee_id
+    errand.assignee = None
+    errand.assignee_accepted = True
+    errand.status = Status.NEW
+    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
+    if previous_id is not None:
+        record_event(
+            "errand.unassigned",
+            actor=actor,
+            target=errand,
+            extra={"previous_assignee_id": previous_id, "how": "reopened"},
+        )
+        _log_assignment(errand, previous_id=previous_id, assistant=None)
+    _status_event(errand, actor, previous)
     return errand

@@ -19,8 +19,12 @@ from hisho.desk.actions import (
     do_assign_errand,
     do_assign_least_loaded,
     do_change_status,
+    do_claim_errand,
+    do_confirm_done,
     do_create_errand,
+    do_hand_back_errand,
     do_post_message,
+    do_reopen_errand,
     do_request_other_assistant,
 )
 from hisho.desk.content import (
@@ -32,7 +36,8 @@ from hisho.desk.content import (
     read_own_contents,
     read_sealed,
 )
-from hisho.desk.models import Errand
+from hisho.desk.models import Errand, Label
+from hisho.desk.tools.labels import labels_of
 from hisho.desk.triage import (
     DEFAULT_CATEGORY,
     TRIAGE_NOTE_MAX,
@@ -65,6 +70,15 @@ class PersonRef(Schema):
     name: str
 
 
+class LabelOut(Schema):
+    id: int
+    name: str
+
+
+def label_out(label: Label, language: str | None = "en") -> LabelOut:
+    return LabelOut(id=label.pk, name=label.name_in(language))
+
+
 class ErrandOut(Schema):
     id: uuid.UUID
     status: str
@@ -81,6 +95,10 @@ class ErrandOut(Schema):
     details: str | None = None
     # Set when DLP removed card numbers from what the caller just sent (in their language).
     notice: str | None = None
+    # When the customer confirmed the done errand (null until then); its labels, from the
+    # admin-defined list (ids and names only: no free text on an errand).
+    confirmed_at: dt.datetime | None = None
+    labels: list[LabelOut] = Field(default_factory=list)
 
 
 class ErrandPage(Schema):
@@ -190,6 +208,9 @@ class AssignIn(StrictIn):
 class ListParams(Schema):
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+    label: int | None = Field(
+        default=None, ge=1, le=ID_MAX, description="Only errands with this label (its id)."
+    )
 
 
 class MessageParams(Schema):
@@ -197,7 +218,7 @@ class MessageParams(Schema):
     limit: int = Field(default=100, ge=1, le=200)
 
 
-def triage_out(errand: Errand, card: TriageCard) -> ErrandOut:
+def triage_out(errand: Errand, card: TriageCard, labels: list[Label] | None = None) -> ErrandOut:
     """The triage view: nothing the customer wrote except their note for coordinators."""
     assignee = (
         PersonRef(id=errand.assignee.pk, name=errand.assignee.display_name)
@@ -215,11 +236,18 @@ def triage_out(errand: Errand, card: TriageCard) -> ErrandOut:
         summary=card.summary,
         language=card.language,
         view="triage",
+        confirmed_at=errand.confirmed_at,
+        labels=[label_out(label) for label in (labels or [])],
     )
 
 
-def full_out(errand: Errand, card: TriageCard, content: ErrandContent) -> ErrandOut:
-    out = triage_out(errand, card)
+def full_out(
+    errand: Errand,
+    card: TriageCard,
+    content: ErrandContent,
+    labels: list[Label] | None = None,
+) -> ErrandOut:
+    out = triage_out(errand, card, labels)
     out.view = "full"
     out.title = content.title
     out.details = content.details
@@ -229,9 +257,10 @@ def full_out(errand: Errand, card: TriageCard, content: ErrandContent) -> Errand
 def errand_out(reader: Principal, errand: Errand) -> ErrandOut:
     """Full view for participants, triage view (no customer content) for everyone else."""
     card = triage_card(errand, "en")
+    labels = labels_of([errand.pk])[errand.pk]
     if is_participant(reader, errand):
-        return full_out(errand, card, read_content(reader, errand))
-    return triage_out(errand, card)
+        return full_out(errand, card, read_content(reader, errand), labels)
+    return triage_out(errand, card, labels)
 
 
 def message_out(reader: User, message: MessageView) -> MessageOut:
@@ -260,11 +289,16 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     an errand to read it, so a list never logs a read. Queries do not grow with rows."""
     principal = principal_of(request)
     errands = errands_for(principal)
+    if params.label is not None:
+        errands = errands.filter(label_links__label_id=params.label)
     page = list(errands[params.offset : params.offset + params.limit])
     cards = triage_cards(page, "en")
     contents = read_own_contents(principal, page)
+    labels = labels_of(e.pk for e in page)
     items = [
-        full_out(e, cards[e.pk], contents[e.pk]) if e.pk in contents else triage_out(e, cards[e.pk])
+        full_out(e, cards[e.pk], contents[e.pk], labels[e.pk])
+        if e.pk in contents
+        else triage_out(e, cards[e.pk], labels[e.pk])
         for e in page
     ]
     return ErrandPage(items=items, count=errands.count())
@@ -444,4 +478,57 @@ def accept_assignee(request: HttpRequest, errand_id: str) -> ErrandOut:
     principal = principal_of(request)
     errand = access_errand(principal, errand_id)
     errand = do_accept_assignee(actor=principal.user, errand=errand)
+    return errand_out(principal, errand)
+
+
+@router.post(
+    "/{errand_id}/claim",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Take an errand from the queue (assistants, where the operator allows it)",
+)
+def claim_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    require_role(principal, Role.ASSISTANT, detail="Only assistants can claim errands.")
+    errand = access_errand_triage(principal, errand_id)
+    errand = do_claim_errand(actor=principal.user, errand=errand)
+    return errand_out(principal, errand)
+
+
+@router.post(
+    "/{errand_id}/hand-back",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Give the errand back to the queue (its assistant): they lose it at once",
+)
+def hand_back_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    errand = access_errand_triage(principal, errand_id)
+    if errand.assignee_id != principal.pk:
+        raise NotFound("No such errand.")
+    errand = do_hand_back_errand(actor=principal.user, errand=errand)
+    return errand_out(principal, errand)
+
+
+@router.post(
+    "/{errand_id}/confirm",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Confirm your done errand (customer): it is closed for good",
+)
+def confirm_done(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    errand = do_confirm_done(actor=principal.user, errand=access_errand(principal, errand_id))
+    return errand_out(principal, errand)
+
+
+@router.post(
+    "/{errand_id}/reopen",
+    response=with_errors({200: ErrandOut}),
+    exclude_unset=True,
+    summary="Reopen your done errand (customer): back to its assistant, or to the queue",
+)
+def reopen_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
+    principal = principal_of(request)
+    errand = do_reopen_errand(actor=principal.user, errand=access_errand(principal, errand_id))
     return errand_out(principal, errand)

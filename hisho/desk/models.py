@@ -67,6 +67,10 @@ class Errand(models.Model):
     sealed_address = models.BinaryField(null=True)
     sealed_note = models.BinaryField(null=True)
 
+    # When the customer confirmed a done errand (hisho/desk/actions.py:do_confirm_done);
+    # NULL until then. A confirmed errand is closed: it cannot be reopened.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
     # How many card numbers DLP masked when it was created, in memory only (never saved):
     # the customer is told that card numbers are not stored.
     cards_masked: int = 0
@@ -115,3 +119,104 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk}"
+
+
+# --- Assistant tools and customer feedback (issue 18; hisho/desk/tools/, docs/desk.md) --------
+
+
+class Label(models.Model):
+    """A label from the admin-defined list. Errands store label ids only (no free text on
+    an errand); the names are admin text, passed through DLP before they are stored."""
+
+    name_en = models.CharField(max_length=40)
+    name_ja = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return f"Label {self.pk}"
+
+    def name_in(self, language: str | None) -> str:
+        return self.name_ja if (language or "").startswith("ja") else self.name_en
+
+
+class ErrandLabel(models.Model):
+    """A label set on an errand by the assistant who holds it: two ids."""
+
+    errand = models.ForeignKey(Errand, on_delete=models.CASCADE, related_name="label_links")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["errand", "label"], name="desk_one_label_per_errand")
+        ]
+
+    def __str__(self) -> str:
+        return f"Label {self.label_id} on errand {self.errand_id}"
+
+
+class CannedReply(models.Model):
+    """A reply text admins write for assistants, in English and Japanese, with
+    placeholders such as {customer_name} (hisho/desk/tools/canned.py)."""
+
+    title = models.CharField(max_length=80)
+    body_en = models.TextField()
+    body_ja = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return f"Canned reply {self.pk}"
+
+
+class InternalNote(models.Model):
+    """A note the current assignee keeps on an errand: sealed under the errand's key,
+    readable by the current assignee only (and by the customer in their export)."""
+
+    errand = models.ForeignKey(Errand, on_delete=models.CASCADE, related_name="internal_notes")
+    seal_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sealed_body = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    posted_body: str | None = None  # in memory only, for the reply to the post
+    cards_masked: int = 0
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return f"Internal note {self.pk}"
+
+
+class Rating(models.Model):
+    """The customer's 1–5 rating of a done errand, one per errand (they may change it);
+    the optional comment is sealed and opens for the customer alone."""
+
+    errand = models.OneToOneField(Errand, on_delete=models.CASCADE, related_name="rating")
+    # Who handled the errand when it was rated: the averages are per assistant.
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    stars = models.PositiveSmallIntegerField()
+    sealed_comment = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    cards_masked: int = 0
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1, stars__lte=5), name="desk_rating_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rating {self.pk}"

@@ -33,6 +33,13 @@ from hisho.desk.actions import (
 )
 from hisho.desk.content import read_content, read_messages, read_own_contents, read_sealed
 from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
+from hisho.desk.tools.views import (
+    errand_tools,
+    label_filter,
+    label_param,
+    list_labels,
+    triage_tools,
+)
 from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
@@ -56,18 +63,25 @@ def errand_list(request: HttpRequest) -> HttpResponse:
     require_role(
         principal, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
     )
-    errands = list(errands_for(principal)[:200])
+    chosen = label_param(request)
+    queryset = errands_for(principal)
+    if chosen is not None:
+        queryset = queryset.filter(label_links__label_id=chosen)
+    errands = list(queryset[:200])
     cards = triage_cards(errands)
     contents = read_own_contents(principal, errands)
+    labels = list_labels(errands)
     rows = [
         {
             "errand": e,
             "card": cards[e.pk],
             "title": contents[e.pk].title if e.pk in contents else None,
+            "labels": labels[e.pk],
         }
         for e in errands
     ]
-    return render(request, "desk/errand_list.html", {"rows": rows})
+    context = {"rows": rows, "chosen_label": chosen, "label_filter": label_filter(principal)}
+    return render(request, "desk/errand_list.html", context)
 
 
 @login_required
@@ -122,7 +136,11 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),
         )
+        context.update(errand_tools(request, principal, errand))
+        if context.get("canned_text") is not None:
+            context["message_form"] = MessageForm(initial={"body": context["canned_text"]})
         return render(request, "desk/errand_detail.html", context)
+    context.update(triage_tools(principal, errand))
     context["suggested"] = least_loaded_assistant() if user.is_admin else None
     context["assistants"] = (
         User.objects.filter(role=Role.ASSISTANT, is_active=True).order_by("id")

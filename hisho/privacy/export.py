@@ -23,6 +23,8 @@ from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
+from hisho.desk.tools.labels import labels_of
+from hisho.desk.tools.sealed import read_notes, read_rating
 from hisho.desk.triage import triage_note
 from hisho.payments.export import payments_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
@@ -73,10 +75,12 @@ def _errands(principal: Principal) -> list[dict[str, Any]]:
     if user.role != Role.CUSTOMER:
         return []
     errands = Errand.objects.filter(customer=user).select_related("assignee").order_by("created_at")
+    labels = labels_of(errand.pk for errand in errands)
     out = []
     for errand in errands:
         content = read_content(principal, errand)
         sealed = read_sealed(principal, errand)
+        rating = read_rating(principal, errand)
         out.append(
             {
                 "id": str(errand.pk),
@@ -95,6 +99,29 @@ def _errands(principal: Principal) -> list[dict[str, Any]]:
                 "sealed": {"phone": sealed.phone, "address": sealed.address, "note": sealed.note},
                 "readable": content.intact and sealed.intact,
                 "messages": _messages(principal, errand),
+                # Issue 18: what the assistant noted on it (sealed; shown to nobody but
+                # its current assistant in the service), the customer's rating, labels.
+                "internal_notes": [
+                    {
+                        "author_name": note.author_name,
+                        "body": note.body,
+                        "created_at": iso(note.created_at),
+                        "readable": note.intact,
+                    }
+                    for note in read_notes(principal, errand, limit=100_000)
+                ],
+                "rating": (
+                    {
+                        "stars": rating.stars,
+                        "comment": rating.comment,
+                        "created_at": iso(rating.created_at),
+                        "updated_at": iso(rating.updated_at),
+                    }
+                    if rating
+                    else None
+                ),
+                "labels": [label.name_en for label in labels[errand.pk]],
+                "confirmed_at": iso(errand.confirmed_at),
             }
         )
     return out

@@ -44,6 +44,12 @@ NOT_PERSONAL: dict[str, str] = {
     "outreach.Campaign.body_en": "a newsletter's or survey's text, written for everyone",
     "outreach.Campaign.body_ja": "a newsletter's or survey's text, written for everyone",
     "outreach.Campaign.questions": "a survey's questions, written for everyone",
+    # Desk tools: what admins write for assistants (card numbers masked on the way in).
+    "desk.Label.name_en": "a label's name from the admin-defined list, not about anyone",
+    "desk.Label.name_ja": "a label's name from the admin-defined list, not about anyone",
+    "desk.CannedReply.title": "a canned reply's title, written by admins for assistants",
+    "desk.CannedReply.body_en": "a canned reply's text with placeholders, written by admins",
+    "desk.CannedReply.body_ja": "a canned reply's text with placeholders, written by admins",
     # Django and allauth plumbing.
     "admin.LogEntry.content_type": "which model an admin action was about",
     "auth.Group.name": "names of permission groups",

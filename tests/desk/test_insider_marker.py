@@ -22,7 +22,9 @@ from hisho.desk.actions import (
     do_change_status,
     do_create_errand,
     do_post_message,
+    do_reopen_errand,
 )
+from hisho.desk.tools.actions import do_add_internal_note, do_rate_errand
 from tests.conftest import sign_in
 from tests.desk.test_live import chat_path, frame_or_none, socket
 from tests.test_every_page import concrete, patterns
@@ -49,6 +51,12 @@ def planted(demo: Demo) -> Any:
     do_post_message(actor=alice, errand=errand, body=f"Message {MARKER} from alice")
     do_post_message(actor=kenji, errand=errand, body=f"Reply {MARKER} from kenji")
     do_change_status(actor=kenji, errand=errand, status="in_progress")
+    # Issue 18: kenji's internal note, and alice's rating comment (she rates the done
+    # errand, then reopens it: it is back in progress with kenji).
+    do_add_internal_note(actor=kenji, errand=errand, body=f"Internal {MARKER} gate code")
+    do_change_status(actor=kenji, errand=errand, status="done")
+    do_rate_errand(actor=alice, errand=errand, stars=2, comment=f"Comment {MARKER} too slow")
+    do_reopen_errand(actor=alice, errand=errand)
     return errand
 
 
@@ -133,3 +141,11 @@ def test_a_planted_marker_reaches_no_outsider(
         f"/api/v1/errands/{errand.pk}", headers={"X-Session-Token": sign_in("alice")}
     )
     assert MARKER in alice.content.decode()
+    rating = Client().get(
+        f"/api/v1/errands/{errand.pk}/rating", headers={"X-Session-Token": sign_in("alice")}
+    )
+    assert f"Comment {MARKER}" in rating.content.decode()
+    notes = Client().get(
+        f"/api/v1/errands/{errand.pk}/notes", headers={"X-Session-Token": sign_in("kenji")}
+    )
+    assert f"Internal {MARKER}" in notes.content.decode()

@@ -76,6 +76,76 @@ API_CASES: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         {"status": "in_progress"},
         {"anonymous": 401, "kenji": 200, "alice": 409, "*": 404},
     ),
+    # Issue 18: the assistant tools and the customer's feedback.
+    "notes": (
+        "get",
+        "/errands/{id}/notes",
+        None,
+        {"anonymous": 401, "kenji": 200, "*": 404},
+    ),
+    "add_note": (
+        "post",
+        "/errands/{id}/notes",
+        {"body": "Knock twice"},
+        {"anonymous": 401, "kenji": 201, "*": 404},
+    ),
+    "set_labels": (
+        "put",
+        "/errands/{id}/labels",
+        {"label_ids": []},
+        {"anonymous": 401, "kenji": 200, "*": 404},
+    ),
+    "canned_for_errand": (
+        "get",
+        "/errands/{id}/canned-replies",
+        None,
+        {"anonymous": 401, "kenji": 200, "*": 404},
+    ),
+    "rating": (
+        "get",
+        "/errands/{id}/rating",
+        None,
+        {"anonymous": 401, "*": 404},  # alice: 404 until she rated it
+    ),
+    "rate_open_errand": (
+        "put",
+        "/errands/{id}/rating",
+        {"stars": 5},
+        {"anonymous": 401, "alice": 409, "*": 404},
+    ),
+    "confirm_open_errand": (
+        "post",
+        "/errands/{id}/confirm",
+        None,
+        {"anonymous": 401, "alice": 409, "*": 404},
+    ),
+    "reopen_open_errand": (
+        "post",
+        "/errands/{id}/reopen",
+        None,
+        {"anonymous": 401, "alice": 409, "*": 404},
+    ),
+    "claim_assigned_errand": (
+        "post",
+        "/errands/{id}/claim",
+        None,
+        # kenji holds it; claiming is off unless the operator allows it (403).
+        {"anonymous": 401, "yuki": 404, "*": 403},
+    ),
+    "hand_back": (
+        "post",
+        "/errands/{id}/hand-back",
+        None,
+        {"anonymous": 401, "kenji": 200, "*": 404},
+    ),
+    "labels": (
+        "get",
+        "/labels",
+        None,
+        {"anonymous": 401, "kenji": 200, "yuki": 200, "admin": 200, "*": 403},
+    ),
+    "averages": ("get", "/ratings/averages", None, {"anonymous": 401, "admin": 200, "*": 403}),
+    "canned_replies": ("get", "/canned-replies", None, {"anonymous": 401, "admin": 200, "*": 403}),
 }
 
 
@@ -93,7 +163,10 @@ def test_api_matrix(case: str, role: str, demo: Demo, api_as: Any) -> None:
     method, path, body, expected = API_CASES[case]
     client = api_as(role)
     url = path.format(id=demo.alice_errand.pk)
-    response = getattr(client, method)(url, _fill(body, demo)) if body else client.get(url)
+    if body is not None:
+        response = getattr(client, method)(url, _fill(body, demo))
+    else:
+        response = getattr(client, method)(url)
     assert response.status_code == expected.get(role, expected["*"]), response.content
     if role not in PARTICIPANTS:
         assert_no_secrets(response.content)
@@ -180,6 +253,46 @@ PAGE_CASES: dict[str, tuple[str, str, dict[str, str] | None, dict[str, int]]] = 
         {"anonymous": 302, "alice": 200, "bob": 200, "*": 403},
     ),
     "partner": ("get", "/partner/", None, {"anonymous": 302, "partner": 200, "*": 403}),
+    # Issue 18.
+    "add_note": (
+        "post",
+        "/errands/{id}/notes/",
+        {"body": "Knock twice"},
+        {"anonymous": 302, "kenji": 302, "*": 404},
+    ),
+    "set_labels": (
+        "post",
+        "/errands/{id}/labels/",
+        {},
+        {"anonymous": 302, "kenji": 302, "*": 404},
+    ),
+    "rate": (
+        "post",
+        "/errands/{id}/rating/",
+        {"stars": "5"},
+        {"anonymous": 302, "alice": 302, "*": 404},
+    ),
+    "confirm": ("post", "/errands/{id}/confirm/", {}, {"anonymous": 302, "alice": 302, "*": 404}),
+    "reopen": ("post", "/errands/{id}/reopen/", {}, {"anonymous": 302, "alice": 302, "*": 404}),
+    "claim": (
+        "post",
+        "/errands/{id}/claim/",
+        {},
+        {"anonymous": 302, "kenji": 302, "yuki": 404, "*": 403},
+    ),
+    "hand_back": (
+        "post",
+        "/errands/{id}/hand-back/",
+        {},
+        {"anonymous": 302, "kenji": 302, "*": 404},
+    ),
+    "desk_tools": ("get", "/staff/desk/", None, {"anonymous": 302, "admin": 200, "*": 403}),
+    "my_rating": (
+        "get",
+        "/my-rating/",
+        None,
+        {"anonymous": 302, "kenji": 200, "yuki": 200, "*": 403},
+    ),
 }
 
 

@@ -95,3 +95,48 @@ def test_an_errand_page_logs_once(demo: Demo, web_as: Any, api_as: Any) -> None:
     entry = AccessLogEntry.objects.order_by("-id").first()
     assert entry is not None
     assert entry.kind_list == ["read_errand", "read_sealed", "read_messages"]
+
+
+# Issue 18: lists with labels, the label filter, the notes and the admins' averages.
+LABELLED_LISTS = [
+    ("api", "kenji", "/errands"),
+    ("api", "kenji", "/errands?label={label}"),
+    ("api", "alice", "/errands"),
+    ("api", "kenji", "/errands/{errand}/notes"),
+    ("api", "admin", "/ratings/averages"),
+    ("web", "kenji", "/errands/?label={label}"),
+    ("web", "alice", "/errands/"),
+    ("web", "admin", "/staff/desk/"),
+]
+
+
+def add_labelled_work(demo: Demo, label_id: int, count: int) -> None:
+    from hisho.desk.actions import do_change_status
+    from hisho.desk.tools.actions import do_add_internal_note, do_rate_errand, do_set_errand_labels
+
+    alice, kenji, admin = demo.people["alice"], demo.people["kenji"], demo.people["admin"]
+    for n in range(count):
+        errand = do_create_errand(actor=alice, title=f"Labelled {n}")
+        errand = do_assign_errand(actor=admin, errand=errand, assistant_id=kenji.pk)
+        do_set_errand_labels(actor=kenji, errand=errand, label_ids=[label_id])
+        do_add_internal_note(actor=kenji, errand=demo.alice_errand, body=f"note {n}")
+        errand = do_change_status(actor=kenji, errand=errand, status="in_progress")
+        errand = do_change_status(actor=kenji, errand=errand, status="done")
+        do_rate_errand(actor=alice, errand=errand, stars=4)
+
+
+@pytest.mark.parametrize(("kind", "handle", "path"), LABELLED_LISTS)
+def test_labelled_lists_do_not_grow_with_rows(
+    demo: Demo, api_as: Any, web_as: Any, kind: str, handle: str, path: str
+) -> None:
+    from hisho.desk.tools.actions import do_create_label
+
+    label = do_create_label(actor=demo.people["admin"], name_en="Urgent", name_ja="至急")
+    path = path.format(label=label.pk, errand=demo.alice_errand.pk)
+    client = api_as(handle) if kind == "api" else web_as(handle)
+    client.get(path)
+    add_labelled_work(demo, label.pk, 5)  # averages show from 5 ratings up
+    few = queries(lambda: client.get(path))
+    add_labelled_work(demo, label.pk, 12)
+    many = queries(lambda: client.get(path))
+    assert many <= few and many <= BOUND, f"{few} queries with few rows, {many} with many"
