@@ -30,6 +30,7 @@ from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
 from hisho.push.api import router as push_router
+from hisho.search.api import router as search_router
 from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ api.add_router("/", ledger_router)  # the public ledger of releases; /me/release
 api.add_router("/offers", offers_router)  # approved offers; review (admins)
 api.add_router("/", notify_router)  # /me/notifications: e-mail and push preferences
 api.add_router("/", push_router)  # Web Push: the VAPID key, the caller's subscriptions
+api.add_router("/", search_router)  # private search in one's own errands (docs/search.md)
 
 
 def _field_name(location: Any) -> str:

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "hisho.outreach",
     "hisho.notify",  # e-mail notifications and their preferences (docs/notifications.md)
     "hisho.push",  # the installable app's Web Push: subscriptions, VAPID keys (issue 17)
+    "hisho.search",  # private search: a blind index per errand (docs/search.md)
 ]
 
 MIDDLEWARE = [
