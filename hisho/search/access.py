@@ -64,9 +64,7 @@ def search_errands(principal: Principal, query: str, *, limit: int = 50) -> list
             "errand_id", "errand__customer_id", "sealed_key"
         )
     )
-    wanted = {
-        errand_id: digests(key, terms) for errand_id, key in open_keys(rows).items()
-    }
+    wanted = {errand_id: digests(key, terms) for errand_id, key in open_keys(rows).items()}
     if not wanted:
         return []
     every = set().union(*wanted.values())

@@ -37,7 +37,10 @@ def new_sealed_key(customer_id: int, errand_id: uuid.UUID) -> bytes:
 def open_keys(rows: Sequence[tuple[uuid.UUID, int, Sealed]]) -> dict[uuid.UUID, bytes]:
     """(errand id, customer id, sealed key) → the keys that open, by errand id."""
     opened = open_key_fields(
-        [(Scope(customer_id, errand_id), _place(errand_id), token) for errand_id, customer_id, token in rows]
+        [
+            (Scope(customer_id, errand_id), _place(errand_id), token)
+            for errand_id, customer_id, token in rows
+        ]
     )
     return {
         errand_id: base64.b64decode(text)
