@@ -15,7 +15,7 @@ from hisho.accounts.security import ReauthenticationRequired
 from hisho.accounts.social_api import router as connected_accounts_router
 from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
-from hisho.desk.api import categories_router
+from hisho.desk.api import categories_router, response_times_router
 from hisho.desk.api import router as desk_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
 from hisho.idempotency.api import document as document_idempotency
@@ -77,6 +77,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
 api.add_router("/", categories_router)
+api.add_router("/", response_times_router)  # response-time figures (admins)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)

@@ -75,3 +75,24 @@ class AssignForm(forms.Form):
     strategy = forms.ChoiceField(
         required=False, choices=[("", ""), ("least_loaded", "least_loaded")]
     )
+
+
+class ListForm(forms.Form):
+    """The errand list's filter and order (GET: they hold no personal data)."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("created", _("Newest first")), ("activity", _("Latest activity first"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from hisho.desk.models import Status
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status")), *Status.choices]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search your errands"), max_length=200)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,10 +15,10 @@ from django.views.decorators.http import require_POST
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
+from hisho.desk import lists
 from hisho.desk.access import (
     access_errand,
     access_errand_triage,
-    errands_for,
     is_participant,
     triage_queue,
 )
@@ -31,11 +32,13 @@ from hisho.desk.actions import (
     do_request_other_assistant,
     least_loaded_assistant,
 )
-from hisho.desk.content import read_content, read_messages, read_own_contents, read_sealed
-from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
+from hisho.desk.clocks import summary as clock_summary
+from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.forms import AssignForm, ErrandForm, ListForm, MessageForm, SearchForm, StatusForm
 from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
+from hisho.inbox.actions import do_mark_read
 from hisho.payments.api import payment_views
 from hisho.vault.access import assignment_history
 
@@ -48,26 +51,36 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/home.html")
 
 
+LIST_PAGE_SIZE = 25
+
+
 @login_required
 def errand_list(request: HttpRequest) -> HttpResponse:
     """A customer's own errands by title; staff see triage cards (an assistant opens an
-    errand to read it). The queries do not grow with the rows."""
+    errand to read it). Filtered, sorted and paged; unread counts for the people who
+    read the chat, response-time clocks for staff. The queries do not grow with the rows."""
     principal = principal_of(request)
     require_role(
         principal, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
     )
-    errands = list(errands_for(principal)[:200])
-    cards = triage_cards(errands)
-    contents = read_own_contents(principal, errands)
-    rows = [
-        {
-            "errand": e,
-            "card": cards[e.pk],
-            "title": contents[e.pk].title if e.pk in contents else None,
-        }
-        for e in errands
-    ]
-    return render(request, "desk/errand_list.html", {"rows": rows})
+    form = ListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "desk/errand_list.html", {"form": form, "rows": []}, status=400)
+    errands = lists.errand_list(
+        principal,
+        status=form.cleaned_data["status"] or None,
+        sort=form.cleaned_data["sort"] or lists.DEFAULT_SORT,
+    )
+    page = Paginator(errands, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "elided_pages": page.paginator.get_elided_page_range(page.number),
+        "rows": lists.rows(principal, list(page.object_list)),
+        "search_form": SearchForm() if principal.role != Role.ADMIN else None,
+        "response_times": clock_summary() if principal.role == Role.ADMIN else None,
+    }
+    return render(request, "desk/errand_list.html", context)
 
 
 @login_required
@@ -114,10 +127,13 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         "message_form": MessageForm(),
     }
     if is_participant(principal, errand):
+        chat = read_messages(principal, errand, limit=500)
+        if chat:
+            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in chat))
         context.update(
             content=read_content(principal, errand),
             sealed=read_sealed(principal, errand),
-            chat=read_messages(principal, errand, limit=500),
+            chat=chat,
             is_owner=errand.customer_id == user.pk,
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),

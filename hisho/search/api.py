@@ -9,9 +9,8 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from hisho.accounts.principal import principal_of
-from hisho.desk.api import ErrandOut, full_out, triage_out
-from hisho.desk.content import read_own_contents
-from hisho.desk.triage import triage_cards
+from hisho.desk.api import ErrandOut, row_out
+from hisho.desk.lists import rows
 from hisho.schemas import StrictIn, text, with_errors
 from hisho.search.access import QUERY_MAX, search_errands
 
@@ -40,10 +39,5 @@ def search(request: HttpRequest, payload: SearchIn) -> SearchOut:
     full; assistants the triage cards, as in their list. Admins and partners: 403."""
     principal = principal_of(request)
     found = search_errands(principal, payload.q, limit=payload.limit)
-    cards = triage_cards(found, "en")
-    contents = read_own_contents(principal, found)
-    items = [
-        full_out(e, cards[e.pk], contents[e.pk]) if e.pk in contents else triage_out(e, cards[e.pk])
-        for e in found
-    ]
+    items = [row_out(row) for row in rows(principal, found, "en")]
     return SearchOut(items=items, count=len(items))

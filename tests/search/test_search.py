@@ -43,7 +43,9 @@ def test_alice_and_her_assistant_find_her_errand_by_a_word_of_the_chat(
 
 def test_title_and_details_are_searchable(demo: Demo, api_as: Any) -> None:
     errand = do_create_errand(
-        actor=demo.people["bob"], title="Ｒｅｎｅｗ my visa", details="Immigration Bureau, Shinagawa"
+        actor=demo.people["bob"],
+        title="Ｒｅｎｅｗ my visa",
+        details="Immigration Bureau, Shinagawa",
     )
     bob = api_as("bob")
     assert search(bob, "renew") == [str(errand.pk)]
