@@ -127,17 +127,16 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         "message_form": MessageForm(),
     }
     if is_participant(principal, errand):
-        chat = read_messages(principal, errand, limit=500)
-        if chat:
-            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in chat))
         context.update(
             content=read_content(principal, errand),
             sealed=read_sealed(principal, errand),
-            chat=chat,
+            chat=read_messages(principal, errand, limit=500),
             is_owner=errand.customer_id == user.pk,
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),
         )
+        if context["chat"]:  # shown: read (the unread counts of the lists)
+            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in context["chat"]))
         return render(request, "desk/errand_detail.html", context)
     context["suggested"] = least_loaded_assistant() if user.is_admin else None
     context["assistants"] = (
