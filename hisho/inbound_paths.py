@@ -114,6 +114,9 @@ FIELDS: dict[str, Handling] = {
     "desk.Errand.sealed_triage_note": Scrubbed("hisho.desk.triage.clean_triage_note"),
     "desk.Errand.category": NoFreeText("a key of policy.yaml's categories (check_category)"),
     "desk.Message.sealed_body": Scrubbed("hisho.desk.actions.do_post_message"),
+    "search.ErrandSearchKey.sealed_key": NoFreeText(
+        "a random key the server made (base64), sealed by the vault"
+    ),
     # --- legal disclosure cases (typed by admins) ---------------------------------------------
     "legal.DisclosureCase.authority": _LEGAL,
     "legal.DisclosureCase.legal_basis": _LEGAL,

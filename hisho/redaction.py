@@ -62,7 +62,12 @@ def _readings(text: str) -> list[str]:
 # A search query's value in a request line (`?q=…`): what someone looked for in their
 # own errands is theirs alone (docs/search.md). Hisho's search takes the words in a POST
 # body; a client that puts them in a URL anyway still never has them logged.
-_SEARCH_TERMS = re.compile(r"([?&;](?:q|query|search)=)[^&;#\s\"]*", re.IGNORECASE)
+# Also %-escaped, once or more (a sign-in redirect's `next=/errands/%3Fq%3D…`).
+_SEARCH_TERMS = re.compile(
+    r"((?:[?&;]|%(?:25)*(?:3F|26|3B))(?:q|query|search)(?:=|%(?:25)*3D))"
+    r"(?:(?!%(?:25)*(?:26|3B|23))[^&;#\s\"])*",
+    re.IGNORECASE,
+)
 SEARCH_TERMS_HIDDEN = "[hidden]"
 
 
