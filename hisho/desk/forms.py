@@ -8,6 +8,7 @@ from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from hisho.desk.models import Status
 from hisho.desk.triage import (
     CATEGORY_LABEL,
     DEFAULT_CATEGORY,
@@ -88,10 +89,10 @@ class ListForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from hisho.desk.models import Status
-
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Any status")), *Status.choices]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)  # noqa: S101 - declared above
+        status.choices = [("", _("Any status")), *Status.choices]
 
 
 class SearchForm(forms.Form):

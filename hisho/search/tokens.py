@@ -44,6 +44,8 @@ def _japanese_words(run: str) -> Iterable[str]:
     with _using:  # one analyser per process; its lattice is not shared safely
         analysed = list(tokenizer.tokenize(run))
     for token in analysed:
+        if isinstance(token, str):  # only with wakati=True, which is not asked for
+            continue
         if token.part_of_speech.startswith(_SKIPPED_POS):
             continue
         base = token.base_form if token.base_form not in ("", "*") else token.surface
