@@ -100,6 +100,7 @@ bench: setup-bench
 	$(BIN)/python bench/backup_bench.py
 	$(BIN)/python bench/partners_bench.py --customers 100000 --rounds 5
 	$(BIN)/python bench/outreach_bench.py --recipients 10000
+	$(BIN)/python bench/search_bench.py --messages 10000 --rounds 100
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py

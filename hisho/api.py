@@ -15,7 +15,7 @@ from hisho.accounts.security import ReauthenticationRequired
 from hisho.accounts.social_api import router as connected_accounts_router
 from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
-from hisho.desk.api import categories_router
+from hisho.desk.api import categories_router, response_times_router
 from hisho.desk.api import router as desk_router
 from hisho.desk.tools.api import router as desk_tools_router
 from hisho.errors import Conflict, Forbidden, InvalidInput
@@ -31,6 +31,7 @@ from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
 from hisho.push.api import router as push_router
+from hisho.search.api import router as search_router
 from hisho.vault.api import router as vault_router
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
 api.add_router("/", categories_router)
 api.add_router("/", desk_tools_router)  # labels, canned replies, internal notes, ratings
+api.add_router("/", response_times_router)  # response-time figures (admins)
 api.add_router("/", vault_router)  # who saw my data
 api.add_router("/legal", legal_router)
 api.add_router("/", privacy_router)  # consents, export, policy notices (privacy center)
@@ -90,6 +92,7 @@ api.add_router("/", ledger_router)  # the public ledger of releases; /me/release
 api.add_router("/offers", offers_router)  # approved offers; review (admins)
 api.add_router("/", notify_router)  # /me/notifications: e-mail and push preferences
 api.add_router("/", push_router)  # Web Push: the VAPID key, the caller's subscriptions
+api.add_router("/", search_router)  # private search in one's own errands (docs/search.md)
 
 
 def _field_name(location: Any) -> str:

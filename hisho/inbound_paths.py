@@ -125,6 +125,9 @@ FIELDS: dict[str, Handling] = {
     "desk.CannedReply.title": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
     "desk.CannedReply.body_en": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
     "desk.CannedReply.body_ja": Scrubbed("hisho.desk.tools.actions.do_create_canned_reply"),
+    "search.ErrandSearchKey.sealed_key": NoFreeText(
+        "a random key the server made (base64), sealed by the vault"
+    ),
     # --- legal disclosure cases (typed by admins) ---------------------------------------------
     "legal.DisclosureCase.authority": _LEGAL,
     "legal.DisclosureCase.legal_basis": _LEGAL,

@@ -8,6 +8,7 @@ traceback's frame variables, the POST data an error report keeps.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -58,6 +59,24 @@ def _readings(text: str) -> list[str]:
     return readings
 
 
+# A search query's value in a request line (`?q=…`): what someone looked for in their
+# own errands is theirs alone (docs/search.md). Hisho's search takes the words in a POST
+# body; a client that puts them in a URL anyway still never has them logged.
+# Also %-escaped, once or more (a sign-in redirect's `next=/errands/%3Fq%3D…`).
+_SEARCH_TERMS = re.compile(
+    r"((?:[?&;]|%(?:25)*(?:3F|26|3B))(?:q|query|search)(?:=|%(?:25)*3D))"
+    r"(?:(?!%(?:25)*(?:26|3B|23))[^&;#\s\"])*",
+    re.IGNORECASE,
+)
+SEARCH_TERMS_HIDDEN = "[hidden]"
+
+
+def hide_search_terms(text: str) -> str:
+    """``text`` with the value of every ``q=`` (``query=``, ``search=``) parameter
+    replaced."""
+    return _SEARCH_TERMS.sub(rf"\g<1>{SEARCH_TERMS_HIDDEN}", text)
+
+
 def masked_data(data: Any) -> Any:
     """A form's data with card numbers masked, and a value that carries one emptied when
     masking leaves nothing usable (an e-mail address)."""
@@ -84,14 +103,15 @@ def mask(value: Any) -> Any:
 
 
 class MaskCardNumbers(logging.Filter):
-    """A handler filter: masks card numbers in the message and the traceback text."""
+    """A handler filter: masks card numbers in the message and the traceback text, and
+    hides search terms in request lines (``?q=…``)."""
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         # Request lines (the ASGI server's access log, runserver) carry %-escapes.
-        masked = mask_cards_decoded(message)
+        masked = mask_cards_decoded(hide_search_terms(message))
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:

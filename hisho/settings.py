@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from hisho.accounts.providers import social_form_action_origins, social_providers_from_env
 from hisho.config import env_bool, env_choice, env_int, env_list, env_str, secret_from_file
+from hisho.desk.hours import parse_business_hours
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("HISHO_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "hisho.outreach",
     "hisho.notify",  # e-mail notifications and their preferences (docs/notifications.md)
     "hisho.push",  # the installable app's Web Push: subscriptions, VAPID keys (issue 17)
+    "hisho.inbox",  # read markers: unread counts in the errand lists
+    "hisho.search",  # private search: a blind index per errand (docs/search.md)
 ]
 
 MIDDLEWARE = [
@@ -552,3 +555,13 @@ HISHO_OUTREACH_WEBHOOK_SECRET = env_str("HISHO_OUTREACH_WEBHOOK_SECRET", "")
 HISHO_OUTREACH_BATCH = env_int("HISHO_OUTREACH_BATCH", 200)
 # Where people reach this service, for links in e-mails.
 HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# --- Response-time clocks (docs/response-times.md): the hours that count -----------------
+try:
+    HISHO_BUSINESS_HOURS = parse_business_hours(
+        env_str("HISHO_BUSINESS_HOURS", "Mon-Fri 09:00-18:00"),
+        env_str("HISHO_BUSINESS_TIME_ZONE", "Asia/Tokyo"),
+        env_str("HISHO_BUSINESS_HOLIDAYS", "JP"),
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"HISHO_BUSINESS_*: {exc}") from None

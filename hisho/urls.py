@@ -23,6 +23,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("hisho.push.urls")),  # the installable app: manifest, worker, offline
+    path("", include("hisho.search.urls")),  # before the desk's errands/<errand_id>/
     path("", include("hisho.desk.urls")),
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),

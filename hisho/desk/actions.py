@@ -25,6 +25,7 @@ from hisho.desk.models import ACTIVE_ASSIGNED_STATUSES, OPEN_STATUSES, Errand, M
 from hisho.desk.triage import check_category, clean_triage_note
 from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import regions_of, scrub
+from hisho.search.actions import do_index_errand_text
 from hisho.textcheck import (
     ADDRESS_MAX,
     DETAILS_MAX,
@@ -89,6 +90,8 @@ def do_create_errand(
         sealed_note=sealed("note", note),
     )
     errand.cards_masked = inbound.cards_masked
+    # The blind index, from the scrubbed text just sealed (hisho/search, docs/search.md).
+    do_index_errand_text(actor=actor, errand=errand, texts=[title, details])
     record_event(
         "errand.created", actor=actor, target=errand, extra={"cards_masked": inbound.cards_masked}
     )
@@ -349,6 +352,7 @@ def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
     message.posted_body = body  # for the caller's reply, in memory only
     message.cards_masked = inbound.cards_masked
     Errand.objects.filter(pk=errand.pk).update(updated_at=message.created_at)
+    do_index_errand_text(actor=actor, errand=errand, texts=[body])
     record_event(
         "message.posted",
         actor=actor,

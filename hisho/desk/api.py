@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, model_validator
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal, principal_of
-from hisho.desk.access import access_errand, access_errand_triage, errands_for, is_participant
+from hisho.desk.access import access_errand, access_errand_triage, is_participant
 from hisho.desk.actions import (
     do_accept_assignee,
     do_assign_errand,
@@ -27,15 +27,17 @@ from hisho.desk.actions import (
     do_reopen_errand,
     do_request_other_assistant,
 )
+from hisho.desk.clocks import Clocks, clocks_for
+from hisho.desk.clocks import summary as clock_summary
 from hisho.desk.content import (
     ErrandContent,
     MessageView,
     message_view,
     read_content,
     read_messages,
-    read_own_contents,
     read_sealed,
 )
+from hisho.desk.lists import Row, errand_list, rows
 from hisho.desk.models import Errand, Label
 from hisho.desk.tools.labels import labels_of
 from hisho.desk.triage import (
@@ -45,11 +47,11 @@ from hisho.desk.triage import (
     category_keys,
     category_label,
     triage_card,
-    triage_cards,
 )
 from hisho.errors import NotFound
 from hisho.idempotency.api import idempotent
 from hisho.inbound import notice_for
+from hisho.inbox.actions import do_mark_read
 from hisho.schemas import ID_MAX, JsonId, StrictIn, text, with_errors
 from hisho.textcheck import (
     ADDRESS_MAX,
@@ -63,6 +65,8 @@ from hisho.textcheck import (
 router = Router(tags=["errands"])
 # `GET /errand-categories`, at the API's root (hisho/api.py mounts it).
 categories_router = Router(tags=["errands"])
+# `GET /response-times` (admins), at the API's root.
+response_times_router = Router(tags=["admin"])
 
 
 class PersonRef(Schema):
@@ -77,6 +81,34 @@ class LabelOut(Schema):
 
 def label_out(label: Label, language: str | None = "en") -> LabelOut:
     return LabelOut(id=label.pk, name=label.name_in(language))
+
+
+class ClocksOut(Schema):
+    """Response-time clocks in business seconds (docs/response-times.md), staff only."""
+
+    state: Literal["waiting_on_assistant", "waiting_on_customer", "closed"]
+    first_response_seconds: int | None = Field(
+        description="Creation → the first message not by the customer; null until then."
+    )
+    next_response_count: int
+    next_response_mean_seconds: int | None = Field(
+        description="Mean of customer message → next answer, after the first response."
+    )
+    waiting_since: dt.datetime | None = Field(
+        description="While the customer waits for an answer: since when."
+    )
+    waiting_seconds: int | None = Field(description="Business seconds waited so far.")
+
+
+def clocks_out(clocks: Clocks) -> ClocksOut:
+    return ClocksOut(
+        state=clocks.state,  # type: ignore[arg-type]
+        first_response_seconds=clocks.first_response_seconds,
+        next_response_count=len(clocks.next_response_seconds),
+        next_response_mean_seconds=clocks.next_response_mean_seconds,
+        waiting_since=clocks.waiting_since,
+        waiting_seconds=clocks.waiting_seconds,
+    )
 
 
 class ErrandOut(Schema):
@@ -99,6 +131,14 @@ class ErrandOut(Schema):
     # admin-defined list (ids and names only: no free text on an errand).
     confirmed_at: dt.datetime | None = None
     labels: list[LabelOut] = Field(default_factory=list)
+    unread: int | None = Field(
+        default=None,
+        description="Lists: messages by others since the caller last read the chat "
+        "(customers, and assistants who hold the errand).",
+    )
+    clocks: ClocksOut | None = Field(
+        default=None, description="Response-time clocks: for assistants and admins only."
+    )
 
 
 class ErrandPage(Schema):
@@ -211,6 +251,13 @@ class ListParams(Schema):
     label: int | None = Field(
         default=None, ge=1, le=ID_MAX, description="Only errands with this label (its id)."
     )
+    status: Literal["new", "assigned", "in_progress", "done", "cancelled"] | None = Field(
+        default=None, description="Only errands in this status."
+    )
+    sort: Literal["created", "activity"] = Field(
+        default="created",
+        description="`created`: newest first; `activity`: latest activity (updated_at) first.",
+    )
 
 
 class MessageParams(Schema):
@@ -255,12 +302,29 @@ def full_out(
 
 
 def errand_out(reader: Principal, errand: Errand) -> ErrandOut:
-    """Full view for participants, triage view (no customer content) for everyone else."""
+    """Full view for participants, triage view (no customer content) for everyone else;
+    staff also get the response-time clocks."""
     card = triage_card(errand, "en")
     labels = labels_of([errand.pk])[errand.pk]
     if is_participant(reader, errand):
-        return full_out(errand, card, read_content(reader, errand), labels)
-    return triage_out(errand, card, labels)
+        out = full_out(errand, card, read_content(reader, errand), labels)
+    else:
+        out = triage_out(errand, card, labels)
+    if reader.role in (Role.ASSISTANT, Role.ADMIN):
+        out.clocks = clocks_out(clocks_for([errand])[errand.pk])
+    return out
+
+
+def row_out(row: Row, labels: list[Label] | None = None) -> ErrandOut:
+    if row.content is not None:
+        out = full_out(row.errand, row.card, row.content, labels)
+    else:
+        out = triage_out(row.errand, row.card, labels)
+    if row.unread is not None:
+        out.unread = row.unread
+    if row.clocks is not None:
+        out.clocks = clocks_out(row.clocks)
+    return out
 
 
 def message_out(reader: User, message: MessageView) -> MessageOut:
@@ -288,19 +352,12 @@ def list_errands(request: HttpRequest, params: Query[ListParams]) -> ErrandPage:
     """A customer's own errands in full; for staff the triage cards — an assistant opens
     an errand to read it, so a list never logs a read. Queries do not grow with rows."""
     principal = principal_of(request)
-    errands = errands_for(principal)
+    errands = errand_list(principal, status=params.status, sort=params.sort)
     if params.label is not None:
         errands = errands.filter(label_links__label_id=params.label)
     page = list(errands[params.offset : params.offset + params.limit])
-    cards = triage_cards(page, "en")
-    contents = read_own_contents(principal, page)
     labels = labels_of(e.pk for e in page)
-    items = [
-        full_out(e, cards[e.pk], contents[e.pk], labels[e.pk])
-        if e.pk in contents
-        else triage_out(e, cards[e.pk], labels[e.pk])
-        for e in page
-    ]
+    items = [row_out(row, labels[row.errand.pk]) for row in rows(principal, page, "en")]
     return ErrandPage(items=items, count=errands.count())
 
 
@@ -374,6 +431,9 @@ def list_messages(
     user = principal.user
     errand = access_errand(principal, errand_id)
     messages = read_messages(principal, errand, after=params.after, limit=params.limit + 1)
+    shown = messages[: params.limit]
+    if shown:
+        do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in shown))
     return MessagePage(
         items=[message_out(user, m) for m in messages[: params.limit]],
         has_more=len(messages) > params.limit,
@@ -532,3 +592,43 @@ def reopen_errand(request: HttpRequest, errand_id: str) -> ErrandOut:
     principal = principal_of(request)
     errand = do_reopen_errand(actor=principal.user, errand=access_errand(principal, errand_id))
     return errand_out(principal, errand)
+
+
+class FiguresOut(Schema):
+    count: int
+    median_seconds: int | None
+    p90_seconds: int | None
+
+
+class ResponseTimesOut(Schema):
+    days: int
+    errands: int
+    first_response: FiguresOut
+    next_response: FiguresOut
+    waiting_now: int = Field(description="Open errands whose customer waits for an answer.")
+    business_hours: str = Field(description="The hours that count, as configured.")
+
+
+class ResponseTimesParams(Schema):
+    days: int = Field(default=30, ge=1, le=366)
+
+
+@response_times_router.get(
+    "/response-times",
+    response=with_errors({200: ResponseTimesOut}),
+    summary="Response times of errands created in the last `days` days (admins)",
+)
+def response_times(request: HttpRequest, params: Query[ResponseTimesParams]) -> ResponseTimesOut:
+    """Counts and business-time percentiles of first and next responses: figures, never
+    a row about a person, computed from message times and authors only."""
+    principal = principal_of(request)
+    require_role(principal, Role.ADMIN, detail="Response times are for admins.")
+    figures = clock_summary(days=params.days)
+    return ResponseTimesOut(
+        days=figures.days,
+        errands=figures.errands,
+        first_response=FiguresOut(**figures.first_response.__dict__),
+        next_response=FiguresOut(**figures.next_response.__dict__),
+        waiting_now=figures.waiting_now,
+        business_hours=figures.business_hours,
+    )

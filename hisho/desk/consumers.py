@@ -61,6 +61,7 @@ from hisho.desk.api import message_out
 from hisho.desk.content import message_view, read_messages
 from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import card_notice
+from hisho.inbox.actions import do_mark_read
 from hisho.notify import presence
 from hisho.vault.reads import reads_logged_once
 
@@ -302,6 +303,9 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             if kind == live.MESSAGE:
                 message_id = int(event["message"])
                 views = read_messages(principal, errand, after=message_id - 1, limit=1)
+                if any(view.id == message_id for view in views):
+                    # Shown on an open page: read (the unread counts of the lists).
+                    do_mark_read(actor=user, errand=errand, up_to=message_id)
                 return [
                     {
                         "type": "message",

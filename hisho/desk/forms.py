@@ -8,6 +8,7 @@ from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from hisho.desk.models import Status
 from hisho.desk.triage import (
     CATEGORY_LABEL,
     DEFAULT_CATEGORY,
@@ -75,3 +76,24 @@ class AssignForm(forms.Form):
     strategy = forms.ChoiceField(
         required=False, choices=[("", ""), ("least_loaded", "least_loaded")]
     )
+
+
+class ListForm(forms.Form):
+    """The errand list's filter and order (GET: they hold no personal data)."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("created", _("Newest first")), ("activity", _("Latest activity first"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)  # noqa: S101 - declared above
+        status.choices = [("", _("Any status")), *Status.choices]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search your errands"), max_length=200)

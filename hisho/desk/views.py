@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,10 +16,10 @@ from django.views.decorators.http import require_POST
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
+from hisho.desk import lists
 from hisho.desk.access import (
     access_errand,
     access_errand_triage,
-    errands_for,
     is_participant,
     triage_queue,
 )
@@ -31,8 +33,9 @@ from hisho.desk.actions import (
     do_request_other_assistant,
     least_loaded_assistant,
 )
-from hisho.desk.content import read_content, read_messages, read_own_contents, read_sealed
-from hisho.desk.forms import AssignForm, ErrandForm, MessageForm, StatusForm
+from hisho.desk.clocks import summary as clock_summary
+from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.forms import AssignForm, ErrandForm, ListForm, MessageForm, SearchForm, StatusForm
 from hisho.desk.tools.views import (
     errand_tools,
     label_filter,
@@ -43,6 +46,7 @@ from hisho.desk.tools.views import (
 from hisho.desk.triage import triage_card, triage_cards
 from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
+from hisho.inbox.actions import do_mark_read
 from hisho.payments.api import payment_views
 from hisho.vault.access import assignment_history
 
@@ -55,32 +59,42 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/home.html")
 
 
+LIST_PAGE_SIZE = 25
+
+
 @login_required
 def errand_list(request: HttpRequest) -> HttpResponse:
     """A customer's own errands by title; staff see triage cards (an assistant opens an
-    errand to read it). The queries do not grow with the rows."""
+    errand to read it). Filtered, sorted and paged; unread counts for the people who
+    read the chat, response-time clocks for staff. The queries do not grow with the rows."""
     principal = principal_of(request)
     require_role(
         principal, Role.CUSTOMER, Role.ASSISTANT, Role.ADMIN, detail="Partners have no errands."
     )
+    form = ListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "desk/errand_list.html", {"form": form, "rows": []}, status=400)
+    errands = lists.errand_list(
+        principal,
+        status=form.cleaned_data["status"] or None,
+        sort=form.cleaned_data["sort"] or lists.DEFAULT_SORT,
+    )
     chosen = label_param(request)
-    queryset = errands_for(principal)
     if chosen is not None:
-        queryset = queryset.filter(label_links__label_id=chosen)
-    errands = list(queryset[:200])
-    cards = triage_cards(errands)
-    contents = read_own_contents(principal, errands)
-    labels = list_labels(errands)
-    rows = [
-        {
-            "errand": e,
-            "card": cards[e.pk],
-            "title": contents[e.pk].title if e.pk in contents else None,
-            "labels": labels[e.pk],
-        }
-        for e in errands
-    ]
-    context = {"rows": rows, "chosen_label": chosen, "label_filter": label_filter(principal)}
+        errands = errands.filter(label_links__label_id=chosen)
+    page = Paginator(errands, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = lists.rows(principal, list(page.object_list))
+    names = list_labels([row.errand for row in shown])
+    context = {
+        "form": form,
+        "page": page,
+        "elided_pages": page.paginator.get_elided_page_range(page.number),
+        "rows": [replace(row, labels=names[row.errand.pk]) for row in shown],
+        "chosen_label": chosen,
+        "label_filter": label_filter(principal),
+        "search_form": SearchForm() if principal.role != Role.ADMIN else None,
+        "response_times": clock_summary() if principal.role == Role.ADMIN else None,
+    }
     return render(request, "desk/errand_list.html", context)
 
 
@@ -139,6 +153,8 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         context.update(errand_tools(request, principal, errand))
         if context.get("canned_text") is not None:
             context["message_form"] = MessageForm(initial={"body": context["canned_text"]})
+        if context["chat"]:  # shown: read (the unread counts of the lists)
+            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in context["chat"]))
         return render(request, "desk/errand_detail.html", context)
     context.update(triage_tools(principal, errand))
     context["suggested"] = least_loaded_assistant() if user.is_admin else None

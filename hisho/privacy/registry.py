@@ -38,6 +38,8 @@ _FREE_CONTENT = (
 
 # Fields of the kinds above that hold no personal data, and why.
 NOT_PERSONAL: dict[str, str] = {
+    # Private search: a random key the server made, sealed under the errand's key.
+    "search.ErrandSearchKey.sealed_key": "a random key, sealed by the vault (docs/search.md)",
     # Outreach: what admins write for everyone (card numbers masked on the way in).
     "outreach.Campaign.subject_en": "a newsletter's or survey's subject, written for everyone",
     "outreach.Campaign.subject_ja": "a newsletter's or survey's subject, written for everyone",

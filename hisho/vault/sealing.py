@@ -201,6 +201,27 @@ def open_triage_field(scope: Scope, place: Place, token: Sealed) -> Opened:
     return opened[0]
 
 
+# Keys the vault made for a scope — the errand's blind-index key (hisho/search) — sealed
+# under that scope's data key so that shredding destroys them with everything else.
+# Random bytes, not customer content: they open without a reader and log no read.
+KEY_FIELDS = frozenset({"search_key"})
+
+
+def open_key_fields(items: Sequence[tuple[Scope, Place, Sealed]]) -> list[str | None]:
+    """Open keys of `KEY_FIELDS` (with one key load for them all); None where a key does
+    not open — a shredded customer's above all, whose keys are meant never to open again.
+    Refuses any other field."""
+    if any(place.field not in KEY_FIELDS for _, place, _ in items):
+        raise ValueError("only key fields open this way")
+    warm_keys([token for _, _, token in items])
+    out: list[str | None] = []
+    for scope, place, token in items:
+        opened, failures = _open_all(scope, [(place, token)])
+        _report(None, scope, failures)
+        out.append(opened[0].text)
+    return out
+
+
 def acting_user(reader: Any) -> Any:
     """The person behind a reader, for the audit log (None for no reader)."""
     principal = acting_principal(reader)

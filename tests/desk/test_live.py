@@ -549,3 +549,26 @@ def test_staff_need_a_session_that_passed_the_second_factor(
         await comm.disconnect()
 
     run(scenario)
+
+
+def test_a_message_shown_over_the_socket_is_read(demo: Demo, session_cookie: Any) -> None:
+    """The lists' unread counts: a message delivered to an open page counts as read."""
+    from hisho.inbox.unread import with_unread
+
+    errand = demo.alice_errand
+    alice_cookie = session_cookie("alice")
+    alice, kenji = demo.people["alice"], demo.people["kenji"]
+
+    def unread() -> int:
+        return int(with_unread(Errand.objects.filter(pk=errand.pk), alice).get().unread)
+
+    async def scenario() -> None:
+        comm = await connected(socket(chat_path(errand), cookie=alice_cookie))
+        before = await db(unread)
+        await db(do_post_message, actor=kenji, errand=errand, body="Shown live")
+        got = await frame(comm)
+        assert got["type"] == "message"
+        assert before >= 0 and await db(unread) == 0
+        await comm.disconnect()
+
+    run(scenario)

@@ -1,0 +1,42 @@
+"""Writing the blind index (house rule 1). Called by the desk's actions, inside their
+transaction, with the text they have just scrubbed and sealed — so the index is built
+from what is stored (cards already masked) and never needs an unseal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from hisho.accounts.models import User
+from hisho.desk.models import Errand
+from hisho.search.keys import digests, new_sealed_key, open_keys
+from hisho.search.models import ErrandSearchKey, SearchToken
+from hisho.search.tokens import tokens
+
+
+@transaction.atomic
+def do_index_errand_text(*, actor: User, errand: Errand, texts: Sequence[str]) -> int:
+    """Add the tokens of `texts` (already DLP-scrubbed) to the errand's index; returns
+    how many distinct tokens they held. The audit event is the caller's (errand created,
+    message posted): indexing is part of that write, not a change of its own.
+
+    Digests are inserted sorted by value, so the order of rows within one write says
+    nothing about the order of words (docs/search.md says what order still shows)."""
+    del actor  # who wrote is the caller's event; the index is the errand's
+    words = sorted({word for text in texts if text for word in tokens(text)})
+    if not words:
+        return 0
+    row = ErrandSearchKey.objects.filter(errand_id=errand.pk).first()
+    if row is None:
+        row = ErrandSearchKey.objects.create(
+            errand_id=errand.pk, sealed_key=new_sealed_key(errand.customer_id, errand.pk)
+        )
+    key = open_keys([(errand.pk, errand.customer_id, row.sealed_key)]).get(errand.pk)
+    if key is None:  # the customer's key is gone: nothing to index with, nothing to find
+        return 0
+    SearchToken.objects.bulk_create(
+        [SearchToken(errand_id=errand.pk, digest=d) for d in sorted(digests(key, words))],
+        ignore_conflicts=True,
+    )
+    return len(words)
