@@ -260,6 +260,25 @@ def test_notes_are_in_the_customers_export_and_go_with_the_errand(demo: Demo, ap
     assert not InternalNote.objects.exists()
 
 
+def test_shredding_leaves_notes_and_rating_comments_unreadable(demo: Demo, api_as: Any) -> None:
+    from hisho.desk.tools.sealed import read_notes, read_rating
+    from hisho.vault.actions import do_shred_customer_key
+    from hisho.vault.keys import store
+    from tests.principals import P
+
+    alice = demo.people["alice"]
+    api_as("kenji").post(f"/errands/{demo.alice_errand.pk}/notes", {"body": "Call after 6"})
+    errand = done(demo)
+    api_as("alice").put(f"/errands/{errand.pk}/rating", {"stars": 5, "comment": "Lovely"})
+    assert read_notes(P(alice), errand)[0].body == "Call after 6"
+    do_shred_customer_key(actor=alice, customer=alice)
+    store().cache.clear()
+    [note] = read_notes(P(alice), errand)
+    rating = read_rating(P(alice), errand)
+    assert not note.intact and note.body != "Call after 6"
+    assert rating is not None and not rating.intact and rating.comment != "Lovely"
+
+
 def test_a_note_needs_text(demo: Demo, api_as: Any) -> None:
     for body in [{"body": ""}, {"body": "x" * 4001}, {}, {"body": "a\x00b"}]:
         response = api_as("kenji").post(f"/errands/{demo.alice_errand.pk}/notes", body)
