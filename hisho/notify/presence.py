@@ -162,4 +162,4 @@ def reset() -> None:
     if url:
         client = _client(url)
         for key in client.scan_iter(match=f"{settings.HISHO_PRESENCE_PREFIX}:*"):
-            client.delete(key)
+            client.unlink(key)
