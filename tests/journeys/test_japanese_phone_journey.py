@@ -15,8 +15,8 @@ Chromium against Hisho under a real uvicorn (websockets and all).
    sees kenji's reply.
 
 **Push subscription, plainly:** Chromium's PushManager only ever subscribes with Google's
-push service (FCM); it cannot be pointed at a push service on loopback, and headless
-Chromium with background networking off reaches none. So the page's
+push service (FCM); it cannot be pointed at a push service on loopback, and a test must
+not depend on reaching FCM (background networking is off here). So the page's
 `PushManager.prototype.subscribe` is replaced (an init script) by one answering the
 stand-in's endpoint and the keys of a `tests.push.service.Browser`, whose private key the
 stand-in then decrypts with. Everything else is real: the service worker registers, the
