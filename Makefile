@@ -12,6 +12,7 @@ PORT ?= 8000
 .PHONY: scaled
 .PHONY: upgrade test-latest
 .PHONY: messages
+.PHONY: screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -147,3 +148,9 @@ clean:
 messages: setup-dev
 	cd hisho && DJANGO_SETTINGS_MODULE=hisho.settings ../$(BIN)/python -m hisho makemessages -l ja --no-location
 	cd hisho && DJANGO_SETTINGS_MODULE=hisho.settings ../$(BIN)/python -m hisho compilemessages
+
+# Screenshots of the main pages at 390 and 1280 px, in English and Japanese, into
+# docs/screenshots/ (scripts/screenshots.py: the demo data served on a free loopback port
+# from a temporary directory, headless Chromium). Not part of `make test`.
+screenshots: setup-dev
+	$(BIN)/python scripts/screenshots.py

@@ -505,6 +505,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Who has an errand's page open (hisho/notify/presence.py; docs/notifications.md): in the
+# scaled shape kept in REDIS_URL's Redis under this prefix, each socket counting for this
+# many seconds past its process's last heartbeat (a third of it), so that a crashed
+# process does not silence e-mails for longer.
+HISHO_PRESENCE_PREFIX = env_str("HISHO_PRESENCE_PREFIX", "hisho.presence").strip()
+HISHO_PRESENCE_SECONDS = env_int("HISHO_PRESENCE_SECONDS", 60, minimum=2)
+
 # PostgreSQL under an ASGI server: each request's sync code runs in a thread of its own,
 # so Django's persistent connections are never reused and pile up (measured: 80 open
 # connections after 300 requests; Django's docs: "When using ASGI, persistent

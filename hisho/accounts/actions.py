@@ -20,7 +20,7 @@ from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.textcheck import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from hisho.vault.sealing import Scope, seal
-from hisho.zones import is_known, speaking_to
+from hisho.zones import is_known
 
 PROFILE_FIELDS = (
     "name",
@@ -229,24 +229,17 @@ def _tell_person(grant: RoleGrant, step: str) -> None:
     person_id, role = grant.person_id, grant.role
 
     def send() -> None:
-
-        from hisho.privacy.recipients import recipient
+        from hisho.notify.mail import email_person
 
         person = User.objects.filter(pk=person_id, is_active=True).first()
         if person is None or not person.email:
             return
-        with speaking_to(person):
+
+        def compose() -> tuple[str, str]:
             title, body = _GRANT_MAIL[step]
-            text = str(body) % {"role": Role(role).label, "days": GRANT_DAYS}
-            recipient("email_delivery").send_mail(
-                subject=person,
-                to=[person.email],
-                purpose="service_notices",
-                data=["email"],
-                reference=f"role_grant:{grant.pk}:{step}",
-                title=str(title),
-                body=text,
-            )
+            return str(title), str(body) % {"role": Role(role).label, "days": GRANT_DAYS}
+
+        email_person(person, reference=f"role_grant:{grant.pk}:{step}", compose=compose)
 
     transaction.on_commit(send, robust=True)
 

@@ -194,8 +194,9 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         self._rejoin = asyncio.create_task(self._keep_membership())
         await self.accept(subprotocol)
         # The page is open: no e-mail about this errand while it is (hisho.notify).
-        presence.opened(self.user_id, self.errand_id)
-        self._present = True
+        self._presence: presence.Presence | None = await presence.arrived(
+            self.user_id, self.errand_id
+        )
 
     async def _keep_membership(self) -> None:
         # The Redis layer forgets a group member after a day (its group_expiry); a chat
@@ -208,12 +209,13 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         rejoin = getattr(self, "_rejoin", None)
         if rejoin is not None:
             rejoin.cancel()
-        self._leave()
+        await self._leave()
 
-    def _leave(self) -> None:
-        if getattr(self, "_present", False):
-            self._present = False
-            presence.closed(self.user_id, self.errand_id)
+    async def _leave(self) -> None:
+        here = getattr(self, "_presence", None)
+        if here is not None:
+            self._presence = None
+            await here.close()
 
     async def _handshake(self) -> str | None:
         """Checks Origin, who is connecting and their access; returns the subprotocol."""
@@ -450,7 +452,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     async def _end(self, code: int) -> None:
         if not self._closed:
             self._closed = True
-            self._leave()
+            await self._leave()
             await self.channel_layer.group_discard(self.groups[0], self.channel_name)
             await self.close(code=code)
 

@@ -30,7 +30,6 @@ from hisho.legal.models import (
     DisclosureGrant,
     DisclosureRead,
 )
-from hisho.zones import speaking_to
 
 AUTHORITY_MAX = 200
 LEGAL_BASIS_MAX = 500
@@ -279,6 +278,7 @@ def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
     one): by e-mail through the declared processor, recorded on their "My data"."""
 
     from hisho.legal.notices import due_cases, notice_text
+    from hisho.notify.mail import email_person
     from hisho.privacy.recipients import recipient
 
     case = due_cases(now).select_for_update(skip_locked=True).filter(pk=case_id).first()
@@ -297,17 +297,7 @@ def do_send_notice(*, case_id: uuid.UUID, now: dt.datetime) -> bool:
             deliver=lambda: None,
         )
     if person is not None and person.is_active and person.email:
-        with speaking_to(person):
-            title, body = notice_text(case)
-        recipient("email_delivery").send_mail(
-            subject=person,
-            to=[person.email],
-            purpose="service_notices",
-            data=["email"],
-            reference=f"legal_notice:{case.pk}",
-            title=title,
-            body=body,
-        )
+        email_person(person, reference=f"legal_notice:{case.pk}", compose=lambda: notice_text(case))
         delivered = True
     case.notified_at = now
     case.save(update_fields=["notified_at"])

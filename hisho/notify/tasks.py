@@ -19,9 +19,8 @@ from hisho.desk.models import Errand
 from hisho.notify.access import email_wanted
 from hisho.notify.actions import do_claim_email_notice
 from hisho.notify.events import ASSIGNMENT, KINDS, REPLY
-from hisho.privacy.recipients import recipient
+from hisho.notify.mail import in_their_words, send_service_email
 from hisho.privacy.tasks import site_url
-from hisho.zones import speaking_to
 
 
 def _subject_and_line(kind: str) -> tuple[str, str]:
@@ -51,7 +50,8 @@ def send_errand_notice(user_id: int, errand_id: str, kind: str) -> bool:
         return False  # reassigned (or never theirs) by the time this runs
     if not email_wanted(person.pk):
         return False
-    with speaking_to(person):
+
+    def compose() -> tuple[str, str]:
         title, line = _subject_and_line(kind)
         link = site_url(reverse("errand_detail", kwargs={"errand_id": errand.pk}))
         body = "\n\n".join(
@@ -67,16 +67,13 @@ def send_errand_notice(user_id: int, errand_id: str, kind: str) -> bool:
                 % {"url": site_url(reverse("me"))},
             ]
         )
+        return title, body
+
+    title, body = in_their_words(person, compose)
     with transaction.atomic():
         if not do_claim_email_notice(user=person, errand_id=errand.pk, kind=kind):
             return False
-        recipient("email_delivery").send_mail(
-            subject=person,
-            to=[person.email],
-            purpose="service_notices",
-            data=["email"],
-            reference=f"errand:{errand.pk}:notice:{kind}",
-            title=title,
-            body=body,
+        send_service_email(
+            person, reference=f"errand:{errand.pk}:notice:{kind}", title=title, body=body
         )
     return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import reverse
@@ -24,11 +25,10 @@ from django_tasks import TaskResultStatus, task
 
 from hisho.accounts.models import User
 from hisho.idempotency.actions import do_expire_idempotency_records
+from hisho.notify.mail import email_person
 from hisho.privacy.actions.retention import do_enforce_connection_retention
 from hisho.privacy.models import ConsentConfirmation, Disclosure, PolicyVersion
 from hisho.privacy.policy import current_policy
-from hisho.privacy.recipients import recipient
-from hisho.zones import speaking_to
 
 RETENTION_EVERY = dt.timedelta(days=1)
 
@@ -89,29 +89,27 @@ def send_policy_notices(number: int) -> int:
     for person in people.iterator(chunk_size=500):
         if person.pk in already:
             continue
-        with speaking_to(person):
-            title = _("Hisho's privacy policy has changed (version %(number)s)") % {
-                "number": number
-            }
-            body = "\n\n".join(
-                [
-                    _("What changed:"),
-                    version.changes(person.language),
-                    _("Read the whole policy: %(url)s") % {"url": site_url(reverse("privacy"))},
-                    _("Anything new that needs your consent stays off until you say yes."),
-                ]
-            )
-        recipient("email_delivery").send_mail(
-            subject=person,
-            to=[person.email],
-            purpose="service_notices",
-            data=["email"],
-            reference=reference,
-            title=title,
-            body=body,
-        )
+        email_person(person, reference=reference, compose=_policy_notice(version, person))
         sent += 1
     return sent
+
+
+def _policy_notice(version: PolicyVersion, person: User) -> Callable[[], tuple[str, str]]:
+    def compose() -> tuple[str, str]:
+        title = _("Hisho's privacy policy has changed (version %(number)s)") % {
+            "number": version.number
+        }
+        body = "\n\n".join(
+            [
+                _("What changed:"),
+                version.changes(person.language),
+                _("Read the whole policy: %(url)s") % {"url": site_url(reverse("privacy"))},
+                _("Anything new that needs your consent stays off until you say yes."),
+            ]
+        )
+        return title, body
+
+    return compose
 
 
 @task()
@@ -129,7 +127,8 @@ def send_consent_confirmation(confirmation_id: str) -> bool:
     person = confirmation.user
     purpose = current_policy().purposes[confirmation.purpose]
     link = site_url(reverse("privacy_confirm", args=[confirmation_token(confirmation)]))
-    with speaking_to(person):
+
+    def compose() -> tuple[str, str]:
         title = _("Please confirm: %(purpose)s from Hisho") % {
             "purpose": purpose.title(person.language)
         }
@@ -146,15 +145,9 @@ def send_consent_confirmation(confirmation_id: str) -> bool:
                 _("If you did not ask for this, ignore this e-mail: nothing will be sent."),
             ]
         )
-    recipient("email_delivery").send_mail(
-        subject=person,
-        to=[person.email],
-        purpose="service_notices",
-        data=["email"],
-        reference=f"consent_confirmation:{confirmation.pk}",
-        title=title,
-        body=body,
-    )
+        return title, body
+
+    email_person(person, reference=f"consent_confirmation:{confirmation.pk}", compose=compose)
     return True
 
 
@@ -166,19 +159,14 @@ def tell_assistant_errand_cancelled(assistant_id: int, errand_id: str) -> bool:
     if assistant is None or not assistant.email:
         return False
     errand = uuid.UUID(errand_id)
-    with speaking_to(assistant):
+
+    def compose() -> tuple[str, str]:
         title = _("An errand you were handling was cancelled")
         body = _(
             "Errand %(errand)s was cancelled: its customer erased their account, and "
             "everything they wrote was erased with it. There is nothing more to do."
         ) % {"errand": errand}
-    recipient("email_delivery").send_mail(
-        subject=assistant,
-        to=[assistant.email],
-        purpose="service_notices",
-        data=["email"],
-        reference=f"errand:{errand}",
-        title=title,
-        body=body,
-    )
+        return title, body
+
+    email_person(assistant, reference=f"errand:{errand}", compose=compose)
     return True

@@ -182,13 +182,21 @@ def test_in_the_recipients_language(
     assert mail["Subject"].strip() == "Hisho：用件に新しいメッセージがあります"
 
 
+@pytest.mark.parametrize("kept_in", ["memory", "redis"])
 @pytest.mark.django_db(transaction=True)
 def test_nobody_with_the_errand_open_is_emailed(
-    demo: Demo, session_cookie: Any, inbox: Mailbox, run_worker: Any
+    demo: Demo,
+    session_cookie: Any,
+    inbox: Mailbox,
+    run_worker: Any,
+    kept_in: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Alice has the errand's page open (a real socket through the consumer): kenji's
     reply reaches her live, not by e-mail; once she closes it, the next reply is
-    e-mailed."""
+    e-mailed. Presence kept in this process's memory (embedded) and in Redis (scaled)."""
+    if kept_in == "redis":
+        request.getfixturevalue("redis_presence")
     alice = demo.people["alice"]
     errand = demo.alice_errand
     cookie = session_cookie("alice")
