@@ -95,3 +95,37 @@ def test_an_errand_page_logs_once(demo: Demo, web_as: Any, api_as: Any) -> None:
     entry = AccessLogEntry.objects.order_by("-id").first()
     assert entry is not None
     assert entry.kind_list == ["read_errand", "read_sealed", "read_messages"]
+
+
+def test_a_message_post_costs_thirteen_queries_and_takes_no_lock(demo: Demo, api_as: Any) -> None:
+    """The API message post (issue 15's measured path), warm: sign-in (allauth's session
+    token: 2 queries, the user: 1), the errand with its access check (1), then the
+    action in one transaction — the message, the errand's `updated_at`, the audit
+    subject's pseudonym, the audit event (4, inside a savepoint here: the test's own
+    transaction) — and the connection record (1, in its own savepoint). No row lock, no
+    read of the audit tree or its heads: appends never wait for each other, and the live
+    fan-out does not touch the database in the request."""
+    from hisho.desk.models import Errand
+
+    errand = Errand.objects.filter(customer=demo.people["alice"]).exclude(assignee=None).first()
+    assert errand is not None
+    client = api_as("alice")
+    assert client.post(f"/errands/{errand.pk}/messages", {"body": "first " * 170}).status_code == (
+        201
+    )
+    events = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/errands/{errand.pk}/messages", {"body": "again " * 170})
+    assert response.status_code == 201, response.content[:300]
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert AuditEvent.objects.count() == events + 1
+    assert not [s for s in statements if "FOR UPDATE" in s or "pg_advisory" in s]
+    assert not [s for s in statements if "audittreenode" in s or "audittreehead" in s]
+    writes = [s.split(" ", 3)[:3] for s in statements if s.startswith(("INSERT", "UPDATE"))]
+    assert writes == [
+        ["INSERT", "INTO", '"desk_message"'],
+        ["UPDATE", '"desk_errand"', "SET"],
+        ["INSERT", "INTO", '"audit_auditevent"'],
+        ["INSERT", "INTO", '"privacy_connectionrecord"'],
+    ]
+    assert len(statements) == 13, "\n".join(s[:120] for s in statements)
