@@ -405,6 +405,8 @@ STEPS = [
 
 def profile(pid: int, seconds: float) -> dict[str, Any]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        return {"error": "py-spy is not installed (the bench set has it: make setup-bench)"}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
         done = subprocess.run(  # noqa: S603 - py-spy from this environment
