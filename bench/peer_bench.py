@@ -108,9 +108,7 @@ class Peer:
 
     def __init__(self) -> None:
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("HISHO_", "DJANGO_"))
-        }
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HISHO_", "DJANGO_"))}
         self.env.pop("DATABASE_URL", None)
         self.env.update(
             PEER_DATABASE=PEER_DATABASE,

@@ -29,8 +29,11 @@ def main() -> int:
     queue = Queue.objects.create(title="Errands", slug="errands")
     tickets = [
         Ticket.objects.create(
-            title=f"Errand {n}", queue=queue, submitter_email="alice@example.com",
-            assigned_to=staff, description="Book a table for Friday.",
+            title=f"Errand {n}",
+            queue=queue,
+            submitter_email="alice@example.com",
+            assigned_to=staff,
+            description="Book a table for Friday.",
         ).pk
         for n in range(32)
     ]
