@@ -94,7 +94,8 @@ def hashed_document(entry: EntryFields) -> dict[str, Any]:
 # The C JSON encoder with sorted keys and no whitespace writes exactly RFC 8785's bytes for
 # documents whose keys are ASCII (code-point order = UTF-16 order) and whose values are
 # strings, null, booleans and safe integers — every entry record_event writes. The
-# verifier hashes a million of these; the general encoder is five times slower.
+# verifier hashes a million of these; with the general encoder an entry's bytes take about
+# three times as long (measured: 450 against 140 µs, document included, on a loaded machine).
 _FAST_ENCODE = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 ).encode
