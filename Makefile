@@ -13,6 +13,7 @@ PORT ?= 8000
 .PHONY: upgrade test-latest
 .PHONY: messages
 .PHONY: screenshots
+.PHONY: setup-peer
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,17 @@ $(VENV)/.installed-bench: requirements-bench.txt pyproject.toml tests/js/package
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 setup-bench: $(VENV)/.installed-bench
+
+# The peer of the side-by-side bench (bench/peer_bench.py): django-helpdesk in a venv of
+# its own from its own hashed lock (bench/peer/requirements.txt), never in Hisho's locks.
+PEER := .venv-peer
+$(PEER)/.installed: bench/peer/requirements.txt
+	rm -rf $(PEER)
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet --require-hashes --no-deps -r bench/peer/requirements.txt
+	touch $@
+
+setup-peer: $(PEER)/.installed
 
 migrate: setup
 	$(BIN)/hisho migrate --no-input
@@ -91,7 +103,7 @@ fuzz: setup-dev
 
 # Benchmarks print markdown tables; the figures recorded in docs/performance.md and
 # docs/dlp.md come from these commands.
-bench: setup-bench
+bench: setup-bench setup-peer
 	$(BIN)/python -m bench.dlp.evaluate
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/privacy_bench.py
@@ -105,6 +117,7 @@ bench: setup-bench
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py
+	$(BIN)/python bench/peer_bench.py
 
 # The job worker (Django Tasks, database queue): queues the daily connection-data
 # retention run if none is pending, then runs jobs (policy e-mails, retention).
@@ -140,7 +153,7 @@ test-latest:
 	$(LATEST)/bin/python -m pytest $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(LATEST) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) $(PEER) var .pytest_cache .mypy_cache .ruff_cache
 
 # The Japanese catalogue: collect new strings, then (after translating them in
 # hisho/locale/ja/LC_MESSAGES/django.po) compile. Both files are committed, so a fresh

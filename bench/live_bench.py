@@ -224,13 +224,21 @@ class Poster:
         self.token = token
 
     def post(self, errand: str, body: str) -> tuple[int, float]:
-        self.conn.request(
+        args = (
             "POST",
             f"/api/v1/errands/{errand}/messages",
-            body=json.dumps({"body": body}),
-            headers={"Content-Type": "application/json", "X-Session-Token": self.token},
+            json.dumps({"body": body}),
+            {"Content-Type": "application/json", "X-Session-Token": self.token},
         )
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(*args)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the idle keep-alive connection (uvicorn: after 5 s).
+            self.conn.close()
+            self.conn.connect()
+            self.conn.request(*args)
+            response = self.conn.getresponse()
         payload = json.loads(response.read())
         if response.status != 201:
             raise RuntimeError(f"post answered {response.status}")
@@ -405,6 +413,8 @@ STEPS = [
 
 def profile(pid: int, seconds: float) -> dict[str, Any]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        return {"error": "py-spy is not installed (the bench set has it: make setup-bench)"}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
         done = subprocess.run(  # noqa: S603 - py-spy from this environment

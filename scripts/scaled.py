@@ -266,7 +266,8 @@ class ScaledShape:
                 )
             with (
                 contextlib.suppress(OSError, urllib.error.URLError),
-                urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310 - loopback
+                # The first answer builds the OpenAPI schema: seconds on a busy machine.
+                urllib.request.urlopen(url, timeout=20) as response,  # noqa: S310 - loopback
             ):
                 if response.status == 200:
                     return

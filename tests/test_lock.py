@@ -57,3 +57,25 @@ def test_the_locks_agree_and_name_no_index() -> None:
         text = lock.read_text()
         assert "--index-url" not in text and "--extra-index-url" not in text
         assert "://" not in text
+
+
+# The peer of the side-by-side bench (bench/peer_bench.py) has a lock of its own: it is
+# bench-only, installed into .venv-peer by `make setup-peer`, so it is none of LOCKS (it
+# need not agree with pyproject.toml, and django-helpdesk must never reach Hisho's venv).
+PEER_LOCK = ROOT / "bench" / "peer" / "requirements.txt"
+
+
+def test_the_peer_lock_is_hashed_bench_only_and_names_no_index() -> None:
+    text = PEER_LOCK.read_text()
+    versions = pinned(PEER_LOCK)
+    entries = re.findall(
+        r"^[\w.-]+==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+", text, re.M
+    )
+    assert "django-helpdesk" in versions and len(entries) == len(versions)
+    assert "--index-url" not in text and "--extra-index-url" not in text and "://" not in text
+    for lock in LOCKS.values():
+        assert "django-helpdesk" not in pinned(lock), f"{lock.name} must not carry the peer"
+    # Same Django and the same ASGI server as Hisho's bench set: a like-for-like comparison.
+    bench = pinned(LOCKS["bench"])
+    for name in ("django", "uvicorn", "uvloop", "httptools", "psycopg"):
+        assert versions[name] == bench[name], name

@@ -29,7 +29,9 @@ def plain_post(request: HttpRequest, errand_id: str) -> HttpResponse:
     if user is None:
         return JsonResponse({"detail": "Sign in."}, status=401)
     try:
-        errand = access_errand(user, errand_id)
+        # The principal the sign-in attached (access functions take a Principal, as
+        # the API's do; a bare user is refused as not signed in: 404).
+        errand = access_errand(request.principal, errand_id)  # type: ignore[attr-defined]
         body = json.loads(request.body)["body"]
     except NotFound:
         return JsonResponse({"detail": "No such errand."}, status=404)

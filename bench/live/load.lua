@@ -1,6 +1,9 @@
 -- wrk script for bench/live_bench.py. Everything comes from the environment:
 --   BENCH_METHOD (GET|POST), BENCH_PATHS (comma-separated; one is picked per request),
---   BENCH_TOKEN (X-Session-Token), BENCH_BODY (POST body), BENCH_PORTS (comma-separated).
+--   BENCH_TOKEN (X-Session-Token), BENCH_BODY (POST body), BENCH_PORTS (comma-separated);
+--   optionally BENCH_AUTH_HEADER (the token's header instead of X-Session-Token) and
+--   BENCH_TICKETS (comma-separated; one replaces %TICKET% in the body per request:
+--   bench/peer_bench.py, whose peer names the ticket in the body, not the path).
 -- Threads are spread over the ports as a load balancer would spread connections; the
 -- summary is printed as one JSON line (latencies in microseconds).
 local ports = {}
@@ -15,11 +18,17 @@ function setup(thread)
 end
 
 local paths = {}
+local tickets = {}
 function init(args)
   for p in string.gmatch(os.getenv("BENCH_PATHS"), "[^,]+") do table.insert(paths, p) end
+  for t in string.gmatch(os.getenv("BENCH_TICKETS") or "", "[^,]+") do
+    table.insert(tickets, t)
+  end
   math.randomseed(seed * 7919 + os.time())
   wrk.method = os.getenv("BENCH_METHOD")
-  wrk.headers["X-Session-Token"] = os.getenv("BENCH_TOKEN")
+  local header = os.getenv("BENCH_AUTH_HEADER")
+  if not header or header == "" then header = "X-Session-Token" end
+  wrk.headers[header] = os.getenv("BENCH_TOKEN")
   wrk.headers["Accept"] = "application/json"
   local body = os.getenv("BENCH_BODY")
   if body and body ~= "" then
@@ -29,7 +38,12 @@ function init(args)
 end
 
 function request()
-  return wrk.format(nil, paths[math.random(#paths)])
+  local path = paths[math.random(#paths)]
+  if #tickets > 0 then
+    local body = string.gsub(wrk.body, "%%TICKET%%", tickets[math.random(#tickets)])
+    return wrk.format(nil, path, nil, body)
+  end
+  return wrk.format(nil, path)
 end
 
 function done(summary, latency, requests)

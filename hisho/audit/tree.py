@@ -181,8 +181,13 @@ def _signed_size(size: int) -> None:
         raise ProofError("no signed tree head of this size")
 
 
-def inclusion_proof(index: int, size: int) -> InclusionProof:
-    _signed_size(size)
+def inclusion_proof(
+    index: int, size: int, *, latest: AuditTreeHead | None = None
+) -> InclusionProof:
+    """`latest`: the latest signed head, when the caller has read it already; a proof for
+    its size needs no second look for a head of that size (one query less)."""
+    if latest is None or latest.size != size:
+        _signed_size(size)
     if not 0 <= index < size:
         raise ProofError("index must lie in [0, size)")
     ranges = merkle.inclusion_ranges(index, size)

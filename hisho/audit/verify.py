@@ -10,7 +10,12 @@ What each check catches (docs/audit.md):
   re-derived root no longer matches the signed heads;
 - entries deleted from the end: a signed head knows a longer log;
 - a plain person id changed: it no longer matches its commitment;
-- a head forged or changed: its Ed25519 signature.
+- a head forged or changed: its Ed25519 signature;
+- a stored tree node (what proofs are served from) rewritten, missing or added, whether
+  or not the entries were touched: every stored node is compared with the node
+  re-derived from the entries (`_NodeCheck`), so a rewriter who recomputes only some
+  hashes, or who rewrites nodes alone (proofs served for a tree that is not the
+  entries'), is named.
 Entries not yet integrated (no leaf index) are checked against their own leaf hash only:
 no signed head covers them yet (the window; docs/audit.md §3).
 """
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hisho.audit import chain, merkle, note
-from hisho.audit.models import AuditCheckpoint, AuditEvent, AuditTreeHead
+from hisho.audit.models import AuditCheckpoint, AuditEvent, AuditTreeHead, AuditTreeNode
 from hisho.audit.subjects import SubjectBook, load_subjects
 
 MAX_PROBLEMS = 50
@@ -77,6 +82,10 @@ class Problem:
     # A signed head that no longer matches covers a range of leaves: less precise than a
     # problem with one entry, so named first only when there is no such problem.
     covers_range: bool = False
+    # The level of a stored tree node that does not match (None: not a node). Narrower
+    # than a signed head's range, so named before it (the lowest first: the nodes above
+    # a stale one differ too), but after a problem with an entry itself.
+    node_level: int | None = None
 
     def __str__(self) -> str:
         if self.index is not None:
@@ -108,8 +117,13 @@ class Report:
         """The earliest problem in the tree (by leaf index), else the first found."""
         placed = [p for p in self.problems if p.index is not None]
         precise = [p for p in placed if not p.covers_range]
-        if precise or placed:
-            return min(precise or placed, key=lambda p: p.index or 0)
+        if precise:
+            return min(precise, key=lambda p: p.index or 0)
+        nodes = [p for p in placed if p.node_level is not None]
+        if nodes:
+            return min(nodes, key=lambda p: (p.node_level or 0, p.index or 0))
+        if placed:
+            return min(placed, key=lambda p: p.index or 0)
         return self.problems[0] if self.problems else None
 
     def add(self, problem: Problem) -> None:
@@ -187,6 +201,100 @@ def _load_heads(report: Report) -> list[_Head]:
     return heads
 
 
+# Stored nodes are compared block by block: the nodes of levels 0..BLOCK_LEVEL lying inside
+# each aligned block of 2**BLOCK_LEVEL leaves in one query (a few ranges of keys), the few
+# above that at the end.
+BLOCK_LEVEL = 12
+BLOCK = 1 << BLOCK_LEVEL
+
+
+class _NodeCheck:
+    """Every stored tree node against the node re-derived from the entries: a node that
+    differs, is missing, or lies outside the tree is a problem."""
+
+    def __init__(self, report: Report) -> None:
+        from hisho.audit.tree import LEVEL_SHIFT, node_key
+
+        self.report = report
+        self.key = node_key
+        self.shift = LEVEL_SHIFT
+        self.block: dict[int, bytes] = {}
+        self.high: dict[int, bytes] = {}
+        self.stored_seen = 0
+        self.completed: list[tuple[int, int, bytes]] = []
+
+    def take(self) -> None:
+        """File the nodes the last leaf completed (CompactRange.append's `completed`)."""
+        for level, index, value in self.completed:
+            key = self.key(level, index)
+            if level <= BLOCK_LEVEL:
+                self.block[key] = value
+            else:
+                self.high[key] = value
+        self.completed.clear()
+
+    def _compare(self, derived: dict[int, bytes], stored: dict[int, bytes]) -> None:
+        for key in sorted(derived.keys() | stored.keys()):
+            level, index = key >> self.shift, key & ((1 << self.shift) - 1)
+            first, last = index << level, ((index + 1) << level) - 1
+            if key not in stored:
+                what = "is missing"
+            elif key not in derived:
+                what = "lies outside the tree (added)"
+            elif stored[key] != derived[key]:
+                what = "does not match the entries (rewritten)"
+            else:
+                continue
+            leaves = f"leaf {first}" if level == 0 else f"leaves {first} to {last}"
+            self.report.add(
+                # Entry problems name the entry; these name its node (covers_range: a
+                # lesser hint when both point at the same place).
+                Problem(
+                    first,
+                    None,
+                    f"stored tree node {level}/{index} ({leaves}) {what}",
+                    covers_range=True,
+                    node_level=level,
+                )
+            )
+
+    def _stored(self, ranges: list[tuple[int, int]]) -> dict[int, bytes]:
+        from django.db.models import Q
+
+        where = Q()
+        for low, high in ranges:
+            where |= Q(key__gte=low, key__lt=high)
+        rows = AuditTreeNode.objects.filter(where).values_list("key", "hash")
+        found = {int(key): bytes(value) for key, value in rows}
+        self.stored_seen += len(found)
+        return found
+
+    def flush_block(self, start: int) -> None:
+        """Compare the block of leaves [start, start + BLOCK)."""
+        ranges = [
+            (self.key(level, start >> level), self.key(level, (start + BLOCK) >> level))
+            for level in range(BLOCK_LEVEL + 1)
+        ]
+        self._compare(self.block, self._stored(ranges))
+        self.block = {}
+
+    def finish(self, size: int) -> None:
+        if self.block or size % BLOCK:
+            self.flush_block(size - size % BLOCK)
+        self._compare(self.high, self._stored([(self.key(BLOCK_LEVEL + 1, 0), (1 << 63) - 1)]))
+        outside = AuditTreeNode.objects.count() - self.stored_seen
+        if outside > 0:
+            self.report.add(
+                Problem(
+                    size,
+                    None,
+                    f"{outside} stored tree node(s) lie outside the tree (added)",
+                    covers_range=True,
+                    node_level=0,
+                )
+            )
+
+
 def verify_log() -> Report:
     report = Report()
     book = load_subjects()
@@ -197,6 +305,7 @@ def verify_log() -> Report:
     chain_at: dict[int, str] = {}
 
     compact = merkle.CompactRange()
+    nodes = _NodeCheck(report)
     expected, prev_chain, in_chain = 0, chain.GENESIS, True
     rows = (
         AuditEvent.objects.filter(leaf_index__isnull=False)
@@ -235,7 +344,10 @@ def verify_log() -> Report:
         else:
             in_chain = False
         _check_people(entry, book, report)
-        compact.append(leaf)
+        compact.append(leaf, nodes.completed)
+        nodes.take()
+        if compact.size % BLOCK == 0:
+            nodes.flush_block(compact.size - BLOCK)
         expected += 1
         if compact.size in roots_wanted:
             roots[compact.size] = compact.root()
@@ -265,6 +377,7 @@ def verify_log() -> Report:
             checked = head.size
 
     _check_legacy(legacy, chain_at, compact.size, report)
+    nodes.finish(compact.size)
 
     for values in (
         AuditEvent.objects.filter(leaf_index__isnull=True).order_by("id").values_list(*_FIELDS)

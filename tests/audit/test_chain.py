@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hisho.audit import chain
 from hisho.audit.actions import do_write_checkpoint, record_event
@@ -121,3 +123,58 @@ def test_verify_command_fails_loudly(demo: Demo, raw_sql: Any) -> None:
         call_command("audit-verify")
     assert f"leaf {target.leaf_index} (id {target.pk})" in str(excinfo.value)
     assert excinfo.value.returncode == 1
+
+
+# --- the leaf document's bytes: the fast encoder is RFC 8785's canonical JSON ---------------
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from([2**53 - 1, 2**53, -(2**53 - 1), -(2**53), "\ud800", "\ue000"]),
+    st.text(max_size=12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    extra=st.dictionaries(st.text(max_size=8), _values, max_size=5),
+    event=st.text(min_size=1, max_size=10),
+    target=st.text(max_size=10),
+    version=st.sampled_from([chain.CHAIN_VERSION, chain.TREE_VERSION]),
+)
+def test_leaf_bytes_are_canonical_json_whatever_the_entry_holds(
+    extra: dict[str, Any], event: str, target: str, version: int
+) -> None:
+    """Whatever a row holds (also what a tamperer could put there: floats, huge
+    integers, lists, keys outside ASCII, lone surrogates), the leaf covers exactly the
+    canonical JSON of the hashed document, or the entry cannot be hashed at all."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from hisho.signing.canonical import NotCanonical, canonical_json
+
+    entry = SimpleNamespace(
+        version=version,
+        leaf_index=3,
+        prev_hash="ab" * 32,
+        at=dt.datetime(2026, 11, 30, 3, 4, 5, 678, tzinfo=dt.UTC),
+        event=event,
+        actor_ref="",
+        target_type="desk.errand",
+        target_id=target,
+        target_ref="",
+        extra=extra,
+        extra_refs={},
+    )
+    try:
+        expected: bytes | None = canonical_json(chain.hashed_document(entry))
+    except NotCanonical:
+        expected = None
+    if expected is None:
+        with pytest.raises(NotCanonical):
+            chain.leaf_data(entry)
+    else:
+        assert chain.leaf_data(entry) == expected

@@ -78,15 +78,6 @@ print(json.dumps({"heads": len(heads), "bad_proofs": bad, "rows": [
     [e.leaf_index, e.event, e.extra] for e in entries]}))
 """
 
-DUMP = """
-import json, os
-import django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hisho.settings")
-django.setup()
-from hisho.audit.models import AuditEvent
-print(json.dumps(list(AuditEvent.objects.order_by("seq").values_list("seq", "event", "extra"))))
-"""
-
 
 @pytest.fixture
 def own_database(tmp_path: Path) -> Iterator[dict[str, str]]:

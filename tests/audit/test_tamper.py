@@ -189,3 +189,110 @@ def test_pending_entries_are_checked_against_their_own_hash(demo: Demo, raw_sql:
     assert head is not None and AuditEvent.objects.get(pk=pending.pk).leaf_index is not None
     raw_sql("UPDATE audit_auditevent SET extra = %s WHERE id = %s", ['{"n": 3}', pending.pk])
     assert not verify_log().ok  # once integrated, the signed head covers it
+
+
+# --- the stored tree nodes (what proofs are served from) -------------------------------------
+
+
+def stored_node(level: int, index: int) -> bytes:
+    return bytes(AuditTreeNode.objects.get(key=node_key(level, index)).hash)
+
+
+def test_a_rewritten_stored_node_is_caught_with_the_entries_untouched(
+    demo: Demo, raw_sql: Any
+) -> None:
+    """Someone rewrites a stored node (so inclusion proofs served for leaves 4 and 5 no
+    longer match the signed head) and touches no entry: the verifier names the node."""
+    integrated(demo)
+    assert (
+        raw_sql(
+            "UPDATE audit_audittreenode SET hash = %s WHERE key = %s",
+            [b"\x07" * 32, node_key(1, 2)],
+        )
+        == 1
+    )
+    report = verify_log()
+    assert not report.ok
+    assert [p.reason for p in report.problems] == [
+        "stored tree node 1/2 (leaves 4 to 5) does not match the entries (rewritten)"
+    ]
+    assert report.first_bad is not None and report.first_bad.index == 4
+
+
+def test_an_entry_rewritten_with_only_some_hashes_recomputed_is_named(
+    demo: Demo, raw_sql: Any
+) -> None:
+    """The rewriter changes leaf 5, recomputes its leaf hash and its leaf node, but not the
+    nodes above: the first problem named is the stale node over leaf 5, not merely "the
+    tree differs from the head"; the signed head disagrees as well."""
+    size = integrated(demo)
+    assert size > 8
+    victim = entry_at(5)
+    raw_sql(
+        "UPDATE audit_auditevent SET extra = %s WHERE id = %s",
+        [json.dumps({**victim.extra, "forged": 1}), victim.pk],
+    )
+    victim.refresh_from_db()
+    new_leaf = chain.leaf_hash(victim)
+    raw_sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE id = %s", [new_leaf, victim.pk])
+    raw_sql(
+        "UPDATE audit_audittreenode SET hash = %s WHERE key = %s",
+        [bytes.fromhex(new_leaf), node_key(0, 5)],
+    )
+    assert stored_node(0, 5).hex() == new_leaf
+    report = verify_log()
+    assert not report.ok
+    reasons = [p.reason for p in report.problems]
+    assert "stored tree node 1/2 (leaves 4 to 5) does not match the entries (rewritten)" in (
+        reasons
+    )
+    assert not any("node 0/5" in r for r in reasons)  # that one was recomputed
+    assert any("differ from what signed tree head" in r for r in reasons)
+    first = report.first_bad
+    assert first is not None and first.index == 4 and "node 1/2" in first.reason
+
+
+def test_a_deleted_or_added_stored_node_is_caught(demo: Demo, raw_sql: Any) -> None:
+    size = integrated(demo)
+    assert raw_sql("DELETE FROM audit_audittreenode WHERE key = %s", [node_key(0, 3)]) == 1
+    raw_sql(
+        "INSERT INTO audit_audittreenode (key, hash) VALUES (%s, %s)",
+        [node_key(0, size + 5), b"\x01" * 32],
+    )
+    reasons = [p.reason for p in verify_log().problems]
+    assert reasons == [
+        "stored tree node 0/3 (leaf 3) is missing",
+        f"stored tree node 0/{size + 5} (leaf {size + 5}) lies outside the tree (added)",
+    ]
+
+
+def test_a_stored_node_beyond_every_block_is_caught(demo: Demo, raw_sql: Any) -> None:
+    """A node far above the tree (a level no block query covers) is still counted."""
+    integrated(demo)
+    raw_sql(
+        "INSERT INTO audit_audittreenode (key, hash) VALUES (%s, %s)",
+        [node_key(40, 3), b"\x01" * 32],
+    )
+    reasons = [p.reason for p in verify_log().problems]
+    assert len(reasons) == 1 and "lies outside the tree (added)" in reasons[0]
+
+
+def test_node_checks_across_blocks(demo: Demo, raw_sql: Any, monkeypatch: Any) -> None:
+    """Blocks of 4 leaves (a million-entry log uses 4,096): an honest log verifies, and a
+    rewritten node inside a later block and one above the block level are both named."""
+    from hisho.audit import verify
+
+    monkeypatch.setattr(verify, "BLOCK_LEVEL", 2)
+    monkeypatch.setattr(verify, "BLOCK", 4)
+    size = integrated(demo)
+    assert size > 16
+    for level, index in ((1, 5), (3, 1)):
+        raw_sql(
+            "UPDATE audit_audittreenode SET hash = %s WHERE key = %s",
+            [b"\x07" * 32, node_key(level, index)],
+        )
+    reasons = [p.reason for p in verify_log().problems]
+    assert reasons == [
+        "stored tree node 1/5 (leaves 10 to 11) does not match the entries (rewritten)",
+        "stored tree node 3/1 (leaves 8 to 15) does not match the entries (rewritten)",
+    ]

@@ -259,3 +259,23 @@ def test_reads_of_several_customers_in_one_request_give_each_entry_its_own_leaf(
         bundle = api_as(handle).get(f"/me/access-log/{index}/proof")
         assert bundle.status_code == 200, (handle, bundle.content)
         assert verify_bundle(bundle.json()).entry["extra"]["errand_id"] == str(errand.pk)
+
+
+def test_an_inclusion_proof_is_read_from_stored_nodes_in_one_query(demo: Demo, api_as: Any) -> None:
+    """Served from the stored nodes: the latest head, then every node the proof needs in
+    one query, whatever the tree's size (no subtree recomputed from the entries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hisho.audit.actions import do_write_checkpoint
+
+    head = do_write_checkpoint()
+    assert head is not None and head.size > 8
+    client = api_as("anonymous")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/audit/proof/inclusion", index=5, size=head.size)
+    assert response.status_code == 200, response.content
+    audit = [q["sql"] for q in captured.captured_queries if '"audit_' in q["sql"]]
+    assert len(audit) == 2, audit
+    assert "audit_audittreehead" in audit[0] and "audit_audittreenode" in audit[1]
+    assert not [s for s in audit if "audit_auditevent" in s]
