@@ -96,9 +96,9 @@ def attachment_out(view: AttachmentView) -> AttachmentOut:
 
 
 def _single_file(request: HttpRequest) -> Any:
+    files = request.FILES.getlist("file")  # parsing the body marks an upload too large
     if upload_was_too_large(request):
         raise RequestDataTooBig(f"A file may be at most {MAX_MB} MB.")
-    files = request.FILES.getlist("file")
     if len(files) != 1 or len(request.FILES) != 1:
         raise InvalidInput("file", "Send exactly one file, in the multipart field `file`.")
     return files[0]
