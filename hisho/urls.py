@@ -24,6 +24,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("hisho.push.urls")),  # the installable app: manifest, worker, offline
     path("", include("hisho.desk.urls")),
+    path("", include("hisho.attachments.urls")),  # the errand page's file form
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),
     path("", include("hisho.signing.urls")),

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from hisho.accounts.principal import Principal
 from hisho.attachments.content import attachment_storage, errand_scope, file_place, name_place
-from hisho.attachments.models import Attachment
+from hisho.attachments.models import Attachment, Kind
 from hisho.desk.access import access_errand
 from hisho.desk.models import Errand
 from hisho.errors import NotFound
@@ -38,6 +40,20 @@ class AttachmentView:
     uploaded_by_id: int | None
     uploaded_by_name: str
     intact: bool = True
+
+    @property
+    def kind_label(self) -> str:
+        return str(Kind(self.content_type).label)
+
+
+def page_context(principal: Principal, errand: Errand) -> dict[str, Any]:
+    """What the errand page's file list and form need (attachments/errand_attachments.html)."""
+    max_bytes = settings.HISHO_ATTACHMENT_MAX_BYTES
+    return {
+        "attachments": read_attachments(principal, errand),
+        "attachment_max_bytes": max_bytes,
+        "attachment_max_mb": max_bytes // (1024 * 1024),
+    }
 
 
 def _parse_id(value: Any) -> uuid.UUID | None:

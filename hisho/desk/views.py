@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
+from hisho.attachments.access import page_context as attachments_context
 from hisho.desk.access import (
     access_errand,
     access_errand_triage,
@@ -122,6 +123,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),
         )
+        context.update(attachments_context(principal, errand))  # files in the chat
         return render(request, "desk/errand_detail.html", context)
     context["suggested"] = least_loaded_assistant() if user.is_admin else None
     context["assistants"] = (
