@@ -140,7 +140,9 @@ def upload_attachment(request: HttpRequest, errand_id: str) -> Status[Any]:
         upload=upload,
         language=principal.user.language or getattr(request, "LANGUAGE_CODE", None),
     )
-    return Status(201, _created_out(principal, attachment, read_attachment_name(principal, attachment)))
+    return Status(
+        201, _created_out(principal, attachment, read_attachment_name(principal, attachment))
+    )
 
 
 @router.get(
@@ -156,7 +158,9 @@ def list_attachments(request: HttpRequest, errand_id: str) -> list[AttachmentOut
 
 def content_disposition(name: str) -> str:
     """`attachment`, with an ASCII fallback name and the real one per RFC 6266 / 5987."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

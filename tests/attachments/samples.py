@@ -20,9 +20,7 @@ def gps_photo(*, size: tuple[int, int] = (64, 32), orientation: int = 1) -> byte
     exif = Image.Exif()
     exif[MAKE] = "HishoCam"
     exif[ORIENTATION] = orientation
-    exif.get_ifd(GPS_IFD).update(
-        {1: "N", 2: (35.0, 39.0, 29.0), 3: "E", 4: (139.0, 44.0, 28.0)}
-    )
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (35.0, 39.0, 29.0), 3: "E", 4: (139.0, 44.0, 28.0)})
     out = io.BytesIO()
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">secret-place</x:xmpmeta>'
     image.save(out, "JPEG", exif=exif.tobytes(), xmp=xmp)
@@ -80,7 +78,11 @@ def pdf(text: str = "Receipt for the restaurant", *, extra: str = "") -> bytes:
 
 def ogg_voice() -> bytes:
     """The start of an Ogg/Opus recording (what libmagic reads)."""
-    page = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
+    page = (
+        b"OggS\x00\x02"
+        + b"\x00" * 20
+        + b"\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
+    )
     return page + b"\x00" * 200
 
 
@@ -91,8 +93,11 @@ def m4a_voice() -> bytes:
 def elf_program() -> bytes:
     """A Linux program's first bytes (a renamed executable)."""
     return (
-        b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00\x01\x00\x00\x00"
-        + b"\x00" * 40 + b"\x00" * 4000
+        b"\x7fELF\x02\x01\x01\x00"
+        + b"\x00" * 8
+        + b"\x02\x00\x3e\x00\x01\x00\x00\x00"
+        + b"\x00" * 40
+        + b"\x00" * 4000
     )
 
 
@@ -103,5 +108,7 @@ def bomb(side: int = 12_000) -> bytes:
     return out.getvalue()
 
 
-def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+def upload(
+    name: str, data: bytes, content_type: str = "application/octet-stream"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)

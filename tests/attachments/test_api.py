@@ -51,9 +51,7 @@ def test_alice_attaches_a_photo_and_kenji_downloads_it(demo: Demo, api_as: Any) 
 
 
 def _download(client: Any, demo: Demo, attachment_id: str) -> bytes:
-    response = client.client.get(
-        f"/api/v1{url(demo, '/' + attachment_id)}", headers=client.headers
-    )
+    response = client.client.get(f"/api/v1{url(demo, '/' + attachment_id)}", headers=client.headers)
     assert response.status_code == 200, response
     return b"".join(response.streaming_content)
 
@@ -176,7 +174,10 @@ def test_another_errands_file_is_404(demo: Demo, api_as: Any) -> None:
 
 def test_no_file_or_two_files_is_422(demo: Demo, api_as: Any) -> None:
     alice = api_as("alice")
-    assert alice.upload(url(demo), {"other": samples.upload("a.png", samples.png())}).status_code == 422
+    assert (
+        alice.upload(url(demo), {"other": samples.upload("a.png", samples.png())}).status_code
+        == 422
+    )
     two = alice.upload(
         url(demo),
         {"file": [samples.upload("a.png", samples.png()), samples.upload("b.png", samples.png())]},

@@ -45,9 +45,7 @@ def bucket(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield s3
 
 
-def test_files_go_to_the_bucket_sealed_and_come_back(
-    demo: Demo, api_as: Any, bucket: Any
-) -> None:
+def test_files_go_to_the_bucket_sealed_and_come_back(demo: Demo, api_as: Any, bucket: Any) -> None:
     alice = api_as("alice")
     base = f"/errands/{demo.alice_errand.pk}/attachments"
     photo = alice.upload(base, {"file": samples.upload("a.jpg", samples.gps_photo())})
@@ -63,16 +61,12 @@ def test_files_go_to_the_bucket_sealed_and_come_back(
         for signature in (b"\xff\xd8\xff", b"%PDF", b"Receipt"):
             assert signature not in stored
     kenji = api_as("kenji")
-    response = kenji.client.get(
-        f"/api/v1{base}/{document.json()['id']}", headers=kenji.headers
-    )
+    response = kenji.client.get(f"/api/v1{base}/{document.json()['id']}", headers=kenji.headers)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == samples.pdf()
 
 
-def test_a_refused_file_leaves_nothing_in_the_bucket(
-    demo: Demo, api_as: Any, bucket: Any
-) -> None:
+def test_a_refused_file_leaves_nothing_in_the_bucket(demo: Demo, api_as: Any, bucket: Any) -> None:
     base = f"/errands/{demo.alice_errand.pk}/attachments"
     refused = api_as("alice").upload(base, {"file": samples.upload("x.jpg", samples.elf_program())})
     assert refused.status_code == 422
