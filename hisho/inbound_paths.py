@@ -116,9 +116,7 @@ FIELDS: dict[str, Handling] = {
     "desk.Message.sealed_body": Scrubbed("hisho.desk.actions.do_post_message"),
     # --- attachments (docs/attachments.md) ---------------------------------------------------
     # A file name is refused when it carries a card number (a masked name helps no one).
-    "attachments.Attachment.sealed_name": Refused(
-        "hisho.attachments.screening.clean_file_name"
-    ),
+    "attachments.Attachment.sealed_name": Refused("hisho.attachments.screening.clean_file_name"),
     # --- legal disclosure cases (typed by admins) ---------------------------------------------
     "legal.DisclosureCase.authority": _LEGAL,
     "legal.DisclosureCase.legal_basis": _LEGAL,

@@ -320,7 +320,6 @@ TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True
 
 
-
 def _attachments_storage() -> dict[str, object]:
     """`filesystem` (embedded: ./var/attachments) or `s3` (django-storages; the bucket and
     its endpoint from the environment, credentials from boto3's usual sources)."""
@@ -336,7 +335,9 @@ def _attachments_storage() -> dict[str, object]:
         }
     bucket = env_str("HISHO_ATTACHMENTS_S3_BUCKET")
     if not bucket:
-        raise ImproperlyConfigured("HISHO_ATTACHMENTS_STORAGE=s3 needs HISHO_ATTACHMENTS_S3_BUCKET.")
+        raise ImproperlyConfigured(
+            "HISHO_ATTACHMENTS_STORAGE=s3 needs HISHO_ATTACHMENTS_S3_BUCKET."
+        )
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -51,7 +51,9 @@ class ApiClient:
         validate(response)
         return response
 
-    def upload(self, path: str, files: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    def upload(
+        self, path: str, files: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Any:
         """A multipart POST (file uploads): `files` maps field names to file objects."""
         response = self.client.post(
             f"/api/v1{path}", files, headers={**self.headers, **(headers or {})}

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 
 from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from hisho.accounts.models import User
@@ -25,7 +24,7 @@ from hisho.attachments.content import (
     name_place,
 )
 from hisho.attachments.models import Attachment
-from hisho.attachments.screening import screen
+from hisho.attachments.screening import Upload, screen
 from hisho.audit.actions import record_event
 from hisho.desk.access import holds_errand
 from hisho.desk.models import OPEN_STATUSES, Errand
@@ -39,7 +38,7 @@ SPOOL_BYTES = 1024 * 1024
 
 @transaction.atomic
 def do_attach_file(
-    *, actor: User, errand: Errand, upload: UploadedFile, language: str | None = None
+    *, actor: User, errand: Errand, upload: Upload, language: str | None = None
 ) -> Attachment:
     """Attach `upload` to `errand` (its owner or current assignee, while it is open)."""
     if not holds_errand(actor, errand):

@@ -47,7 +47,7 @@ class AttachmentOut(Schema):
     name: str = Field(description="The cleaned file name; its extension is the stored type's.")
     content_type: str = Field(
         description="The type Hisho decided from the content (HEIC photos become image/jpeg).",
-        json_schema_extra={"enum": ACCEPTED},
+        json_schema_extra={"enum": list[Any](ACCEPTED)},
     )
     size: int = Field(description="Bytes of the stored file.")
     created_at: dt.datetime

@@ -39,6 +39,9 @@ from hisho.attachments.models import Kind
 from hisho.errors import InvalidInput
 from hisho.inbound import card_refused_notice, carries_card
 
+# An uploaded file (in memory or in a temporary file), as Django hands it over.
+Upload = UploadedFile[bytes]
+
 FIELD = "file"
 NAME_MAX = 120  # characters of the kept name, extension included
 SNIFF_BYTES = 64 * 1024
@@ -120,18 +123,18 @@ def clean_file_name(raw: str, kind: Kind, *, language: str | None) -> str:
     return f"{stem}.{extension}"
 
 
-def _chunks_of(upload: UploadedFile) -> Iterator[bytes]:
+def _chunks_of(upload: Upload) -> Iterator[bytes]:
     upload.seek(0)
     yield from upload.chunks()
 
 
-def _detect(upload: UploadedFile) -> tuple[str, bytes]:
+def _detect(upload: Upload) -> tuple[str, bytes]:
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     return magic.from_buffer(head, mime=True), head
 
 
-def _audio_only(detected: str, upload: UploadedFile) -> bool:
+def _audio_only(detected: str, upload: Upload) -> bool:
     """MP4 and WebM containers can hold video; a voice note must not."""
     upload.seek(0)
     data = upload.read()
@@ -144,7 +147,7 @@ def _audio_only(detected: str, upload: UploadedFile) -> bool:
     return True
 
 
-def _reencode_image(upload: UploadedFile, kind: Kind) -> bytes:
+def _reencode_image(upload: Upload, kind: Kind) -> bytes:
     max_pixels = settings.HISHO_ATTACHMENT_MAX_PIXELS
     upload.seek(0)
     with warnings.catch_warnings():
@@ -196,7 +199,7 @@ def _walk_pdf(value: Any, seen: set[int], found: set[str]) -> None:
             found.add(str(item))
 
 
-def _check_pdf(upload: UploadedFile, *, language: str | None) -> None:
+def _check_pdf(upload: Upload, *, language: str | None) -> None:
     upload.seek(0)
     raw = upload.read()
     if _RAW_ACTIVE.search(raw):
@@ -220,7 +223,7 @@ def _check_pdf(upload: UploadedFile, *, language: str | None) -> None:
         raise _refuse(_("This PDF cannot be read.")) from None
 
 
-def screen(upload: UploadedFile, *, language: str | None) -> Screened:
+def screen(upload: Upload, *, language: str | None) -> Screened:
     """Check an upload and make what Hisho keeps of it, or refuse it (InvalidInput)."""
     if upload.size is None or upload.size > settings.HISHO_ATTACHMENT_MAX_BYTES:
         raise _refuse(_("The file is too large."))

@@ -26,7 +26,7 @@ class BoundedUploadHandler(FileUploadHandler):
     def handle_raw_input(
         self,
         input_data: Any,
-        META: Any,  # noqa: N803 - Django's parameter name
+        META: Any,
         content_length: int,
         boundary: Any,
         encoding: str | None = None,
