@@ -39,9 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OGG_HEAD = (
-    b"OggS\x00\x02"
-    + b"\x00" * 20
-    + b"\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
+    b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
 )
 
 
@@ -156,7 +154,7 @@ def run_cases(demo: Any, rounds: int, megabytes: int) -> list[tuple[str, float, 
     down = measure({"sealed": download("sealed"), "unsealed": download("unsealed")}, rounds)
     return [
         (f"upload of a {megabytes} MB voice note (`POST …/attachments`)", *up.values()),
-        (f"download of it, to the last byte (`GET …/attachments/{{id}}`)", *down.values()),
+        ("download of it, to the last byte (`GET …/attachments/{id}`)", *down.values()),
     ]
 
 
@@ -184,7 +182,8 @@ def main() -> None:
     print("| path | sealed | unsealed | sealed / unsealed |")
     print("|---|---:|---:|---:|")
     for name, sealed, plain in rows:
-        print(f"| {name} | {sealed * 1000:.1f} ms | {plain * 1000:.1f} ms | {sealed / plain:.2f}× |")
+        ratio = sealed / plain
+        print(f"| {name} | {sealed * 1000:.1f} ms | {plain * 1000:.1f} ms | {ratio:.2f}× |")
 
 
 if __name__ == "__main__":

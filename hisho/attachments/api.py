@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
 from hisho.accounts.principal import Principal, principal_of
@@ -96,7 +101,10 @@ def attachment_out(view: AttachmentView) -> AttachmentOut:
 
 
 def _single_file(request: HttpRequest) -> Any:
-    files = request.FILES.getlist("file")  # parsing the body marks an upload too large
+    try:
+        files = request.FILES.getlist("file")  # parsing the body marks an upload too large
+    except MultiPartParserError:
+        raise HttpError(400, "The multipart body cannot be read.") from None
     if upload_was_too_large(request):
         raise RequestDataTooBig(f"A file may be at most {MAX_MB} MB.")
     if len(files) != 1 or len(request.FILES) != 1:
@@ -164,12 +172,33 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_response(principal: Principal, attachment: Attachment) -> StreamingHttpResponse:
+def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks for an ASGI server, one at a time: Django's ASGI handler would otherwise
+    collect a synchronous iterator into one list (20 MB in memory per download)."""
+
+    def following() -> bytes | None:
+        return next(chunks, None)
+
+    async def stream() -> AsyncIterator[bytes]:
+        while True:
+            chunk = await sync_to_async(following, thread_sensitive=False)()
+            if chunk is None:
+                return
+            yield chunk
+
+    return stream()
+
+
+def file_response(
+    request: HttpRequest, principal: Principal, attachment: Attachment
+) -> StreamingHttpResponse:
     """The download: the vault opens it (a staff read is logged) before anything is sent."""
     name = read_attachment_name(principal, attachment)
-    response = StreamingHttpResponse(
-        open_attachment(principal, attachment), content_type=attachment.content_type
+    chunks = open_attachment(principal, attachment)
+    content: Iterator[bytes] | AsyncIterator[bytes] = (
+        _async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
     )
+    response = StreamingHttpResponse(content, content_type=attachment.content_type)
     response["Content-Length"] = str(attachment.size)
     response["Content-Disposition"] = content_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -188,4 +217,4 @@ def download_attachment(
     request: HttpRequest, errand_id: str, attachment_id: str
 ) -> StreamingHttpResponse:
     principal = principal_of(request)
-    return file_response(principal, access_attachment(principal, errand_id, attachment_id))
+    return file_response(request, principal, access_attachment(principal, errand_id, attachment_id))

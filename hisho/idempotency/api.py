@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import Status
 from ninja.errors import HttpError
 
@@ -69,12 +70,16 @@ def _body_of(request: HttpRequest) -> bytes:
     the same file sent again is the same request, another file is another one."""
     if request.content_type != "multipart/form-data":
         return request.body
+    try:
+        fields, files = request.POST, request.FILES
+    except MultiPartParserError:
+        raise HttpError(400, "The multipart body cannot be read.") from None
     digest = hashlib.sha256()
-    for field, values in sorted(request.POST.lists()):
+    for field, values in sorted(fields.lists()):
         for value in values:
             digest.update(b"field\0" + field.encode() + b"\0" + value.encode() + b"\0")
-    for field, files in sorted(request.FILES.lists()):
-        for upload in files:
+    for field, uploads in sorted(files.lists()):
+        for upload in uploads:
             content = hashlib.sha256()
             upload.seek(0)
             for chunk in upload.chunks():

@@ -215,3 +215,38 @@ def test_no_plaintext_signature_in_the_storage(
         content = path.read_bytes()
         for signature in (b"\xff\xd8\xff", b"\x89PNG", b"%PDF", b"Receipt", b"a.jpg"):
             assert signature not in content, (path, signature)
+
+
+def test_an_asgi_download_streams_chunk_by_chunk(demo: Demo, api_as: Any) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncRequestFactory
+
+    from hisho.attachments.access import access_attachment
+    from hisho.attachments.api import file_response
+    from tests.principals import P
+
+    created = send(api_as("alice"), demo, "r.pdf", samples.pdf()).json()
+    kenji = P(demo.people["kenji"])
+    attachment = access_attachment(kenji, demo.alice_errand.pk, created["id"])
+    request = AsyncRequestFactory().get("/")
+    response = file_response(request, kenji, attachment)
+    # An async iterator: Django's ASGI handler would collect a synchronous one into a list.
+    assert response.is_async
+
+    async def read() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    assert async_to_sync(read)() == samples.pdf()
+
+
+@pytest.mark.parametrize("key", [None, "k-2"])
+def test_a_multipart_body_without_a_boundary_is_400(
+    key: str | None, demo: Demo, api_as: Any
+) -> None:
+    alice = api_as("alice")
+    headers = {**alice.headers, **({"Idempotency-Key": key} if key else {})}
+    response = alice.client.post(
+        f"/api/v1{url(demo)}", "file=x", content_type="multipart/form-data", headers=headers
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
