@@ -250,3 +250,27 @@ def test_a_multipart_body_without_a_boundary_is_400(
     )
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_retry_with_another_boundary_and_a_big_file_replays(demo: Demo, api_as: Any) -> None:
+    """Real clients draw a new multipart boundary for every request, and voice notes are
+    bigger than the JSON body limit: the fingerprint is taken over the parts."""
+    from django.test.client import encode_multipart
+
+    alice = api_as("alice")
+    voice = samples.ogg_voice() + b"\x01" * 400_000
+
+    def post(boundary: str, data: bytes) -> Any:
+        body = encode_multipart(boundary, {"file": samples.upload("voice.ogg", data)})
+        return alice.client.post(
+            f"/api/v1{url(demo)}",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={**alice.headers, "Idempotency-Key": "voice-1"},
+        )
+
+    first, again = post("first-boundary", voice), post("second-boundary", voice)
+    assert first.status_code == again.status_code == 201, (first.content, again.content)
+    assert again["Idempotent-Replayed"] == "true"
+    assert post("third-boundary", voice + b"\x02").status_code == 422
+    assert Attachment.objects.count() == 1
