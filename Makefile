@@ -106,6 +106,7 @@ fuzz: setup-dev
 bench: setup-bench setup-peer
 	$(BIN)/python -m bench.dlp.evaluate
 	$(BIN)/python bench/vault_bench.py
+	$(BIN)/python bench/attachments_bench.py --rounds 10
 	$(BIN)/python bench/privacy_bench.py
 	$(BIN)/python bench/audit_bench.py
 	$(BIN)/python bench/crash_retry_bench.py

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from hisho.accounts.api import router as accounts_router
 from hisho.accounts.security import ReauthenticationRequired
 from hisho.accounts.social_api import router as connected_accounts_router
+from hisho.attachments.api import router as attachments_router
 from hisho.audit.api import router as audit_router
 from hisho.auth import API_AUTH
 from hisho.desk.api import categories_router, response_times_router
@@ -77,6 +78,7 @@ accounts_router.add_api_operation("/me", ["DELETE"], erase_me, **ERASE_ME_OPERAT
 api.add_router("/", accounts_router)
 api.add_router("/", connected_accounts_router)  # sign-in providers (K2)
 api.add_router("/errands", desk_router)
+api.add_router("/errands", attachments_router)  # sealed files on errands (docs/attachments.md)
 api.add_router("/", categories_router)
 api.add_router("/", desk_tools_router)  # labels, canned replies, internal notes, ratings
 api.add_router("/", response_times_router)  # response-time figures (admins)

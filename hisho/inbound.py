@@ -82,6 +82,26 @@ CARD_NOTICE = {
 }
 
 
+# Told when a card number refuses what was sent (a file's name or a PDF's text): there is
+# nothing to mask in a file, so it is not kept at all.
+CARD_REFUSED_NOTICE = {
+    "en": (
+        "We never store card numbers, so we did not keep this file: it holds a card number. "
+        "Cover or remove it and send the file again. To pay, your assistant will send you "
+        "a secure payment link."
+    ),
+    "ja": (
+        "カード番号は保存しないため、カード番号を含むこのファイルは保存しませんでした。"
+        "カード番号を隠すか削除してから、もう一度お送りください。"
+        "お支払いには、担当アシスタントが安全な決済リンクをお送りします。"
+    ),
+}
+
+
+def card_refused_notice(language: str | None) -> str:
+    return CARD_REFUSED_NOTICE.get((language or "en")[:2], CARD_REFUSED_NOTICE["en"])
+
+
 def card_notice(language: str | None) -> str:
     return CARD_NOTICE.get((language or "en")[:2], CARD_NOTICE["en"])
 

@@ -128,6 +128,9 @@ FIELDS: dict[str, Handling] = {
     "search.ErrandSearchKey.sealed_key": NoFreeText(
         "a random key the server made (base64), sealed by the vault"
     ),
+    # --- attachments (docs/attachments.md) ---------------------------------------------------
+    # A file name is refused when it carries a card number (a masked name helps no one).
+    "attachments.Attachment.sealed_name": Refused("hisho.attachments.screening.clean_file_name"),
     # --- legal disclosure cases (typed by admins) ---------------------------------------------
     "legal.DisclosureCase.authority": _LEGAL,
     "legal.DisclosureCase.legal_basis": _LEGAL,
@@ -277,6 +280,8 @@ OTHER_PATHS: dict[str, Handling] = {
     "text:contact-message": Scrubbed("hisho.privacy.actions.do_send_contact_message"),
     # Chat over the websocket: the same action as the API and the web form.
     "websocket:message": Scrubbed("hisho.desk.actions.do_post_message"),
+    # The text of an attached PDF: a card number in it refuses the file.
+    "file:pdf-text": Refused("hisho.attachments.screening.screen"),
     # Mail printed by the console backend (development, the embedded shape).
     "mail:console": Masked("hisho.redaction.MaskingConsoleEmailBackend"),
     # Django's error reports (debug page, mails to admins): POST data and frame variables.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "hisho.push",  # the installable app's Web Push: subscriptions, VAPID keys (issue 17)
     "hisho.inbox",  # read markers: unread counts in the errand lists
     "hisho.search",  # private search: a blind index per errand (docs/search.md)
+    "hisho.attachments",  # sealed files on errands and in chat (docs/attachments.md)
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,19 @@ if not isinstance(ANYMAIL, dict):
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
+# Attachments (docs/attachments.md): at most this many bytes per file, refused while the
+# upload streams in (hisho/attachments/uploads.py), never buffered whole; images of more
+# pixels than this are refused before they are decoded (decompression bombs).
+HISHO_ATTACHMENT_MAX_BYTES = env_int("HISHO_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+HISHO_ATTACHMENT_MAX_PIXELS = env_int("HISHO_ATTACHMENT_MAX_PIXELS", 40_000_000, minimum=1)
+# Uploads above this size spill from memory to a temporary file while they are checked.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "hisho.attachments.uploads.BoundedUploadHandler",  # stops at HISHO_ATTACHMENT_MAX_BYTES
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
@@ -308,12 +322,48 @@ USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True
 
+
+def _attachments_storage() -> dict[str, object]:
+    """`filesystem` (embedded: ./var/attachments) or `s3` (django-storages; the bucket and
+    its endpoint from the environment, credentials from boto3's usual sources)."""
+    kind = env_choice("HISHO_ATTACHMENTS_STORAGE", "filesystem", {"filesystem", "s3"})
+    if kind == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": str(Path(env_str("HISHO_ATTACHMENTS_DIR") or VAR_DIR / "attachments")),
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    bucket = env_str("HISHO_ATTACHMENTS_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured(
+            "HISHO_ATTACHMENTS_STORAGE=s3 needs HISHO_ATTACHMENTS_S3_BUCKET."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("HISHO_ATTACHMENTS_S3_ENDPOINT") or None,
+            "region_name": env_str("HISHO_ATTACHMENTS_S3_REGION") or None,
+            "location": "attachments",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Errand attachments, only ever AES-GCM ciphertext (docs/attachments.md): a directory
+    # under ./var/ embedded, an S3-compatible bucket when scaled (HISHO_ATTACHMENTS_STORAGE).
+    "attachments": _attachments_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

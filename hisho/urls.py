@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("hisho.push.urls")),  # the installable app: manifest, worker, offline
     path("", include("hisho.search.urls")),  # before the desk's errands/<errand_id>/
     path("", include("hisho.desk.urls")),
+    path("", include("hisho.attachments.urls")),  # the errand page's file form
     path("", include("hisho.accounts.urls")),
     path("", include("hisho.vault.urls")),
     path("", include("hisho.signing.urls")),

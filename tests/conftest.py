@@ -90,6 +90,20 @@ def _own_erasure_ledger(settings: Any, tmp_path_factory: pytest.TempPathFactory)
     settings.HISHO_ERASURE_LEDGER_FILE = tmp_path_factory.mktemp("ledger") / "erasure.ledger"
 
 
+@pytest.fixture(autouse=True)
+def attachment_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test's attachments go to a directory of its own (files do not roll back)."""
+    location = tmp_path_factory.mktemp("attachments")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
 @pytest.fixture
 def demo(db: None) -> Demo:
     return load_demo()

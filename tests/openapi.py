@@ -51,6 +51,16 @@ class ApiClient:
         validate(response)
         return response
 
+    def upload(
+        self, path: str, files: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Any:
+        """A multipart POST (file uploads): `files` maps field names to file objects."""
+        response = self.client.post(
+            f"/api/v1{path}", files, headers={**self.headers, **(headers or {})}
+        )
+        validate(response)
+        return response
+
     def get(self, path: str, **params: Any) -> Any:
         query = "&".join(f"{k}={v}" for k, v in params.items())
         return self._send("get", f"{path}?{query}" if query else path)

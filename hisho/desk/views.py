@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
+from hisho.attachments.access import page_context as attachments_context
 from hisho.desk import lists
 from hisho.desk.access import (
     access_errand,
@@ -155,6 +156,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             context["message_form"] = MessageForm(initial={"body": context["canned_text"]})
         if context["chat"]:  # shown: read (the unread counts of the lists)
             do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in context["chat"]))
+        context.update(attachments_context(principal, errand))  # files in the chat
         return render(request, "desk/errand_detail.html", context)
     context.update(triage_tools(principal, errand))
     context["suggested"] = least_loaded_assistant() if user.is_admin else None

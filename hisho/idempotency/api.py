@@ -13,6 +13,7 @@ The header is published in the OpenAPI document (hisho.api.HishoAPI).
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import re
 import typing
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import Status
 from ninja.errors import HttpError
 
@@ -61,6 +63,34 @@ def _resolved_signature(view: Callable[..., Any]) -> inspect.Signature:
     )
 
 
+def _body_of(request: HttpRequest) -> bytes:
+    """What the fingerprint covers. A JSON body as sent. A multipart body (a file upload)
+    is read by Django as it streams in, and its boundary differs on every retry, so it is
+    its parts instead: each field's value, and each file's field, name, size and SHA-256 —
+    the same file sent again is the same request, another file is another one."""
+    if request.content_type != "multipart/form-data":
+        return request.body
+    try:
+        fields, files = request.POST, request.FILES
+    except MultiPartParserError:
+        raise HttpError(400, "The multipart body cannot be read.") from None
+    digest = hashlib.sha256()
+    for field, values in sorted(fields.lists()):
+        for value in values:
+            digest.update(b"field\0" + field.encode() + b"\0" + value.encode() + b"\0")
+    for field, uploads in sorted(files.lists()):
+        for upload in uploads:
+            content = hashlib.sha256()
+            upload.seek(0)
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            name = (upload.name or "").encode()
+            digest.update(b"file\0" + field.encode() + b"\0" + name + b"\0")
+            digest.update(str(upload.size).encode() + b"\0" + content.digest())
+    return b"multipart:" + digest.digest()
+
+
 def _answer(result: Any) -> tuple[int, Any]:
     if isinstance(result, Status):
         return result.status_code, result.value
@@ -80,7 +110,7 @@ def idempotent(*, replay: Replay) -> Callable[[Callable[..., Any]], Callable[...
                 actor=request.user,  # type: ignore[arg-type]
                 key=key,
                 fingerprint=request_fingerprint(
-                    request.method or "", request.get_full_path(), request.body
+                    request.method or "", request.get_full_path(), _body_of(request)
                 ),
             )
             if claim.answered is not None:

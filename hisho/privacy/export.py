@@ -21,6 +21,7 @@ from django.utils import timezone
 from hisho.accounts.access import read_profile
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal
+from hisho.attachments.export import attachments_for_export
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand
 from hisho.desk.tools.labels import labels_of
@@ -186,6 +187,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
         "errands": _errands(principal),
         "payments": payments_for_export(principal),
         "push_subscriptions": push_subscriptions_for_export(principal),
+        "attachments": attachments_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

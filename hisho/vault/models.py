@@ -70,6 +70,7 @@ class AccessAction(models.TextChoices):
     READ_SEALED = "read_sealed", _("Read the sealed details (phone, address, note)")
     READ_MESSAGES = "read_messages", _("Read the chat")
     READ_NOTES = "read_notes", _("Read the assistant's internal notes on your errand")
+    READ_FILES = "read_files", _("Saw the files attached to the errand")
     # Not reads: who was given the errand (and so may open it), and who lost it.
     ASSIGNED = "assigned", _("Was given your errand and may open it")
     ACCEPTED = "accepted", _("Was accepted by you and may open your errand")

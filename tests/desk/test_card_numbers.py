@@ -45,6 +45,7 @@ from django.test import Client, RequestFactory
 from django.views.debug import ExceptionReporter
 
 from bench.dlp.adversarial import adversarial_card
+from hisho.attachments.models import Attachment
 from hisho.demo import DEMO_PASSWORD, Demo, email_of
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.models import Errand, Message
@@ -52,6 +53,7 @@ from hisho.dlp.normalize import skeleton
 from hisho.inbound_paths import NoFreeText, all_paths
 from hisho.redaction import MaskingExceptionReporterFilter
 from hisho.vault.keys import store
+from tests.attachments import samples as attachment_samples
 from tests.principals import P
 from tests.privacy.conftest import changed_policy, new_purpose, run_worker
 
@@ -192,6 +194,8 @@ EXERCISED = {
     "log:application": "every log record of the test, through the configured handler",
     "error-report": "an error report of a request carrying the corpus",
     "url:path-and-query": "test_a_real_asgi_server_logs_no_card",
+    "attachments.Attachment.sealed_name": "POST …/attachments, web …/attachments/ (refused)",
+    "file:pdf-text": "POST …/attachments (refused)",
 }
 
 
@@ -415,6 +419,37 @@ def test_card_numbers_never_survive_any_input_path(
                     )
                 )
                 assert offer.status_code in (201, 422), offer.content
+
+        # Files: a card in the name (API and web form) or in a PDF's text refuses the file.
+        for number in CARDS.values():
+            for typed in formats(number):
+                for client, path in (
+                    (alice_api.client, f"/api/v1/errands/{errand.pk}/attachments"),
+                    (kenji_web, f"/errands/{errand.pk}/attachments/"),
+                ):
+                    headers = alice_api.headers if client is alice_api.client else {}
+                    named = keep(
+                        client.post(
+                            path,
+                            {
+                                "file": attachment_samples.upload(
+                                    f"scan {typed}.png", attachment_samples.png()
+                                )
+                            },
+                            headers=headers,
+                        )
+                    )
+                    assert named.status_code in (302, 422), named.content
+            text_pdf = attachment_samples.pdf(f"Card {formats(number)[1]}")
+            refused = keep(
+                alice_api.client.post(
+                    f"/api/v1/errands/{errand.pk}/attachments",
+                    {"file": attachment_samples.upload("bill.pdf", text_pdf)},
+                    headers=alice_api.headers,
+                )
+            )
+            assert refused.status_code == 422, refused.content
+        assert not Attachment.objects.exists()
 
         # What changed in the policy, in both languages (everyone is then e-mailed).
         text = CORPUS[1]

@@ -58,6 +58,12 @@ API_CASES: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         {"body": "Any news?"},
         {"anonymous": 401, "alice": 201, "kenji": 201, "*": 404},
     ),
+    "attachments": (
+        "get",
+        "/errands/{id}/attachments",
+        None,
+        {"anonymous": 401, "alice": 200, "kenji": 200, "*": 404},
+    ),
     "assign": (
         "post",
         "/errands/{id}/assign",
@@ -223,6 +229,12 @@ PAGE_CASES: dict[str, tuple[str, str, dict[str, str] | None, dict[str, int]]] = 
         "post",
         "/errands/{id}/messages/",
         {"body": "Any news?"},
+        {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404},
+    ),
+    "attach": (
+        "post",
+        "/errands/{id}/attachments/",
+        {},
         {"anonymous": 302, "alice": 302, "kenji": 302, "*": 404},
     ),
     "status": (

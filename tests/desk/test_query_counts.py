@@ -6,7 +6,6 @@ and stay under a fixed bound."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from typing import Any
 
@@ -153,9 +152,9 @@ def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
     customer's key (2, cached afterwards), the message, the errand's `updated_at`, the
     private search's errand key and the message's blind-index tokens (one INSERT, in a
     savepoint), the audit subject's pseudonym, the audit event (inside a savepoint here:
-    the test's own transaction) — and the connection record (1, in its own savepoint). No row lock, no
-    read of the audit tree or its heads: appends never wait for each other, and the live
-    fan-out does not touch the database in the request."""
+    the test's own transaction) — and the connection record (1, in its own savepoint).
+    No row lock, no read of the audit tree or its heads: appends never wait for each
+    other, and the live fan-out does not touch the database in the request."""
     from hisho.desk.models import Errand
 
     errand = Errand.objects.filter(customer=demo.people["alice"]).exclude(assignee=None).first()

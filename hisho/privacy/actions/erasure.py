@@ -29,6 +29,7 @@ from django.utils import timezone
 from hisho.accounts.access import require_role
 from hisho.accounts.actions import end_all_sessions
 from hisho.accounts.models import Role, User
+from hisho.attachments.actions import do_erase_customer_attachments
 from hisho.audit.actions import do_erase_audit_subject, record_event
 from hisho.backups.actions.ledger import do_ledger_erasure
 from hisho.desk.actions import do_change_status
@@ -108,6 +109,8 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     }
     # Payments keep the legal minimum, unlinked from the person (docs/payments.md).
     counts["payments_unlinked"] = do_unlink_customer_payments(actor=user, customer=user)
+    # Attached files: rows now, the sealed files once this commits (already unreadable).
+    counts["attachments"] = do_erase_customer_attachments(actor=user, customer=user)
     _delete(Errand.objects.filter(customer=user))  # their messages go with them
     # Processors that received the address for newsletters or surveys are asked to delete
     # it (recorded like any disclosure, then erased with the rest).

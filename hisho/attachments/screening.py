@@ -1,0 +1,246 @@
+"""What an uploaded file is, decided from its bytes, and what Hisho keeps of it.
+
+- The type comes from the content (libmagic through python-magic), never from the name or
+  the Content-Type the client sent, and must be on the allow-list (`Kind`): a renamed
+  program is refused as what it is.
+- Photos and images are decoded and encoded again with nothing but their pixels: EXIF
+  (GPS, camera, time), XMP and ICC profiles are gone; the EXIF orientation is applied
+  first, so photos stay upright. HEIC (iPhones) becomes JPEG, and the name says so. More
+  than `HISHO_ATTACHMENT_MAX_PIXELS` pixels is refused before any decoding (a
+  decompression bomb), and Pillow's own bomb check stays on.
+- PDFs must open, must not be encrypted, and may carry nothing active: no JavaScript, no
+  open or page actions, no launch, no embedded files. Their text passes DLP: a card
+  number in it refuses the file.
+- Voice notes (M4A/AAC, Ogg/Opus, WebM, MP3) are kept as they are, audio only.
+
+Every refusal is an InvalidInput (422) naming the field `file`, with a fixed message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import magic
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from hisho.attachments.models import Kind
+from hisho.errors import InvalidInput
+from hisho.inbound import card_refused_notice, carries_card
+
+# An uploaded file (in memory or in a temporary file), as Django hands it over.
+Upload = UploadedFile[bytes]
+
+FIELD = "file"
+NAME_MAX = 120  # characters of the kept name, extension included
+SNIFF_BYTES = 64 * 1024
+
+# libmagic's answer → the type Hisho keeps.
+DETECTED: dict[str, Kind] = {
+    "image/jpeg": Kind.JPEG,
+    "image/png": Kind.PNG,
+    "image/webp": Kind.WEBP,
+    "image/heic": Kind.JPEG,  # re-encoded
+    "image/heif": Kind.JPEG,
+    "application/pdf": Kind.PDF,
+    "audio/x-m4a": Kind.MP4_AUDIO,
+    "audio/mp4": Kind.MP4_AUDIO,
+    "video/mp4": Kind.MP4_AUDIO,  # Safari's recordings; only without a video track
+    "audio/ogg": Kind.OGG_AUDIO,
+    "audio/webm": Kind.WEBM_AUDIO,
+    "video/webm": Kind.WEBM_AUDIO,  # browsers' recordings; only without a video track
+    "audio/mpeg": Kind.MPEG_AUDIO,
+}
+EXTENSIONS: dict[str, str] = {
+    Kind.JPEG: "jpg",
+    Kind.PNG: "png",
+    Kind.WEBP: "webp",
+    Kind.PDF: "pdf",
+    Kind.MP4_AUDIO: "m4a",
+    Kind.OGG_AUDIO: "ogg",
+    Kind.WEBM_AUDIO: "webm",
+    Kind.MPEG_AUDIO: "mp3",
+}
+IMAGE_FORMATS = {Kind.JPEG: "JPEG", Kind.PNG: "PNG", Kind.WEBP: "WEBP"}
+
+# PDF names that make a document act rather than show (keys or values, anywhere in it).
+ACTIVE_PDF_NAMES = frozenset(
+    {
+        "/JS",
+        "/JavaScript",
+        "/OpenAction",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/RichMedia",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+    }
+)
+PDF_MAX_PAGES = 500
+PDF_MAX_OBJECTS = 200_000
+_RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+@dataclass(frozen=True)
+class Screened:
+    kind: Kind
+    name: str
+    size: int
+    chunks: Iterable[bytes]
+
+
+def _refuse(message: str) -> InvalidInput:
+    return InvalidInput(FIELD, message)
+
+
+def clean_file_name(raw: str, kind: Kind, *, language: str | None) -> str:
+    """The name to keep: no path, no control or reserved characters, at most NAME_MAX
+    characters, the extension of the type actually kept. A card number in it refuses the
+    file (a masked name helps no one), with the card notice."""
+    if carries_card(raw) or carries_card(unicodedata.normalize("NFKC", raw)):
+        raise _refuse(card_refused_notice(language))
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = _UNSAFE_NAME.sub("_", stem).strip(" ._") or "file"
+    extension = EXTENSIONS[kind]
+    stem = stem[: NAME_MAX - len(extension) - 1]
+    return f"{stem}.{extension}"
+
+
+def _chunks_of(upload: Upload) -> Iterator[bytes]:
+    upload.seek(0)
+    yield from upload.chunks()
+
+
+def _detect(upload: Upload) -> tuple[str, bytes]:
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    return magic.from_buffer(head, mime=True), head
+
+
+def _audio_only(detected: str, upload: Upload) -> bool:
+    """MP4 and WebM containers can hold video; a voice note must not."""
+    upload.seek(0)
+    data = upload.read()
+    if detected == "video/mp4":
+        # A handler box of type `vide` marks a video track.
+        return re.search(rb"hdlr.{8}vide", data, re.DOTALL) is None
+    if detected == "video/webm":
+        # TrackType (0x83) of 1 is a video track.
+        return b"\x83\x81\x01" not in data
+    return True
+
+
+def _reencode_image(upload: Upload, kind: Kind) -> bytes:
+    max_pixels = settings.HISHO_ATTACHMENT_MAX_PIXELS
+    upload.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image: Any = Image.open(upload)
+            width, height = image.size
+            if width * height > max_pixels:
+                raise _refuse(_("This image has too many pixels."))
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _refuse(_("This image has too many pixels.")) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            raise _refuse(_("This image cannot be read.")) from None
+    # Only the pixels go on: a fresh image has no EXIF, XMP, ICC profile or comments.
+    mode = upright.mode
+    if kind == Kind.JPEG and mode not in ("RGB", "L"):
+        upright = upright.convert("RGB")
+    elif mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        upright = upright.convert("RGBA" if "A" in mode else "RGB")
+    clean = Image.new(upright.mode, upright.size)
+    clean.paste(upright)
+    if upright.mode == "P":
+        clean.putpalette(upright.getpalette() or [])
+    out = io.BytesIO()
+    options: dict[str, Any] = {"quality": 90} if kind in (Kind.JPEG, Kind.WEBP) else {}
+    clean.save(out, IMAGE_FORMATS[kind], **options)
+    return out.getvalue()
+
+
+def _walk_pdf(value: Any, seen: set[int], found: set[str]) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen or len(seen) > PDF_MAX_OBJECTS:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            for key, child in item.items():
+                if key in ACTIVE_PDF_NAMES:
+                    found.add(str(key))
+                stack.append(child)
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+        elif isinstance(item, NameObject) and item in ACTIVE_PDF_NAMES:
+            found.add(str(item))
+
+
+def _check_pdf(upload: Upload, *, language: str | None) -> None:
+    upload.seek(0)
+    raw = upload.read()
+    if _RAW_ACTIVE.search(raw):
+        raise _refuse(_("PDFs with scripts, actions or embedded files are not accepted."))
+    try:
+        reader = PdfReader(io.BytesIO(raw), strict=False)
+        if reader.is_encrypted:
+            raise _refuse(_("Encrypted PDFs are not accepted."))
+        if len(reader.pages) > PDF_MAX_PAGES:
+            raise _refuse(_("This PDF has too many pages."))
+        found: set[str] = set()
+        _walk_pdf(reader.trailer, set(), found)
+        if found:
+            raise _refuse(_("PDFs with scripts, actions or embedded files are not accepted."))
+        for page in reader.pages:
+            if carries_card(page.extract_text() or ""):
+                raise _refuse(card_refused_notice(language))
+    except InvalidInput:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise _refuse(_("This PDF cannot be read.")) from None
+
+
+def screen(upload: Upload, *, language: str | None) -> Screened:
+    """Check an upload and make what Hisho keeps of it, or refuse it (InvalidInput)."""
+    if upload.size is None or upload.size > settings.HISHO_ATTACHMENT_MAX_BYTES:
+        raise _refuse(_("The file is too large."))
+    if upload.size == 0:
+        raise _refuse(_("The file is empty."))
+    detected, _head = _detect(upload)
+    kind = DETECTED.get(detected)
+    if kind is None or not _audio_only(detected, upload):
+        raise _refuse(
+            _("Only photos (JPEG, PNG, WebP, HEIC), PDFs and voice notes can be attached.")
+        )
+    name = clean_file_name(upload.name or "", kind, language=language)
+    if kind in IMAGE_FORMATS:
+        data = _reencode_image(upload, kind)
+        if len(data) > settings.HISHO_ATTACHMENT_MAX_BYTES:
+            raise _refuse(_("The file is too large."))
+        return Screened(kind, name, len(data), [data])
+    if kind == Kind.PDF:
+        _check_pdf(upload, language=language)
+    return Screened(kind, name, int(upload.size), _chunks_of(upload))
