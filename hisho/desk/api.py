@@ -161,9 +161,10 @@ class ErrandIn(StrictIn):
         description="One of GET /api/v1/errand-categories.",
         json_schema_extra={"enum": list[Any](category_keys())},
     )
-    triage_note: str = Field(
+    # text(): the rules clean_triage_note enforces (scrub), published like every text's.
+    triage_note: str = text(
+        TRIAGE_NOTE_MAX,
         default="",
-        max_length=TRIAGE_NOTE_MAX,
         description=(
             "Optional, for the coordinators who choose your assistant: they see this and the "
             "category, never the errand itself. Personal details in it are redacted."
