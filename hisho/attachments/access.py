@@ -22,7 +22,7 @@ from hisho.attachments.content import attachment_storage, errand_scope, file_pla
 from hisho.attachments.models import Attachment, Kind
 from hisho.desk.access import access_errand
 from hisho.desk.models import Errand
-from hisho.errors import NotFound
+from hisho.errors import Conflict, NotFound
 from hisho.vault.files import open_file
 from hisho.vault.models import AccessAction
 from hisho.vault.sealing import unseal
@@ -116,8 +116,13 @@ def read_attachment_name(principal: Principal, attachment: Attachment) -> str:
 
 def open_attachment(principal: Principal, attachment: Attachment) -> Iterator[bytes]:
     """The file's plaintext, chunk by chunk (CannotDecrypt, a 409, when it does not open:
-    its errand's key was shredded, or the stored bytes were changed)."""
-    stream = attachment_storage().open(attachment.storage_name, "rb")
+    its errand's key was shredded, or the stored bytes were changed; a Conflict, also a
+    409, when the store no longer has the file: an operator's loss, not the caller's
+    mistake, and never a 500)."""
+    try:
+        stream = attachment_storage().open(attachment.storage_name, "rb")
+    except FileNotFoundError:
+        raise Conflict("This file is no longer in Hisho's store.") from None
     try:
         chunks = open_file(
             principal, errand_scope(attachment.errand), file_place(attachment.pk), stream

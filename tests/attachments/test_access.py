@@ -115,6 +115,18 @@ def test_shredding_leaves_every_file_unreadable(
     assert response.status_code == 409
 
 
+def test_a_file_gone_from_the_store_is_a_409_not_a_500(
+    demo: Demo, api_as: Any, alice_file: dict[str, Any], attachment_dir: Path
+) -> None:
+    (path,) = list(attachment_dir.rglob("*.sealed"))
+    path.unlink()
+    response = api_as("alice").get(
+        f"/errands/{demo.alice_errand.pk}/attachments/{alice_file['id']}"
+    )
+    assert response.status_code == 409, response.content
+    assert response["Content-Type"] == "application/problem+json"
+
+
 def test_a_changed_byte_does_not_open(
     demo: Demo, alice_file: dict[str, Any], attachment_dir: Path
 ) -> None:
