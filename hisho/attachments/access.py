@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from hisho.accounts.principal import Principal
 from hisho.attachments.content import attachment_storage, errand_scope, file_place, name_place
@@ -53,6 +54,26 @@ def page_context(principal: Principal, errand: Errand) -> dict[str, Any]:
         "attachments": read_attachments(principal, errand),
         "attachment_max_bytes": max_bytes,
         "attachment_max_mb": max_bytes // (1024 * 1024),
+    }
+
+
+def files_frame(principal: Principal, errand: Errand) -> dict[str, Any]:
+    """The live chat's frame for a changed file list: what the page's list shows, read
+    as the page reads it (a staff reader's look is in the owner's access log)."""
+    return {
+        "type": "files",
+        "errand": str(errand.pk),
+        "files": [
+            {
+                "id": str(view.id),
+                "name": view.name,
+                "url": f"/api/v1/errands/{errand.pk}/attachments/{view.id}",
+                "about": " · ".join(
+                    (view.kind_label, str(filesizeformat(view.size)), view.uploaded_by_name)
+                ),
+            }
+            for view in read_attachments(principal, errand)
+        ],
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 from django.core.files import File
 from django.db import transaction
@@ -26,6 +27,7 @@ from hisho.attachments.content import (
 from hisho.attachments.models import Attachment
 from hisho.attachments.screening import Upload, screen
 from hisho.audit.actions import record_event
+from hisho.desk import live
 from hisho.desk.access import holds_errand
 from hisho.desk.models import OPEN_STATUSES, Errand
 from hisho.errors import Conflict, NotFound
@@ -80,6 +82,16 @@ def do_attach_file(
     except BaseException:
         storage.delete(stored)
         raise
+    # Open chats (the other participant's too) redraw their file list once it is stored.
+    transaction.on_commit(
+        partial(
+            live.files_changed,
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=errand.assignee_id,
+        ),
+        robust=True,
+    )
     return attachment
 
 

@@ -333,6 +333,10 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
                         "accepted": bool(errand.assignee_accepted),
                     }
                 ]
+            if kind == live.FILES:
+                from hisho.attachments.access import files_frame
+
+                return [files_frame(principal, errand)]
             if kind == live.PAYMENT:
                 from hisho.payments.access import payment_frame
 

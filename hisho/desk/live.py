@@ -41,6 +41,7 @@ MESSAGE = "message"
 STATUS = "status"
 ASSIGNMENT = "assignment"
 PAYMENT = "payment"
+FILES = "files"
 
 
 def user_group(user_id: int) -> str:
@@ -86,6 +87,11 @@ def payment_changed(
         _recipients(customer_id, assignee_id),
         {"kind": PAYMENT, "errand": str(errand_id), "payment": str(payment_id)},
     )
+
+
+def files_changed(*, errand_id: uuid.UUID, customer_id: int, assignee_id: int | None) -> None:
+    """A file was attached (hisho.attachments): open chats redraw their file list."""
+    _send(_recipients(customer_id, assignee_id), {"kind": FILES, "errand": str(errand_id)})
 
 
 def _push(user_ids: list[int], event: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ THEME_COLOUR = "#a3232b"
 BACKGROUND_COLOUR = "#f7f6f3"
 OFFLINE_URL = "/offline/"
 # Bump to make every installed service worker drop its cache and fetch the shell again.
-SHELL_VERSION = "2"
+SHELL_VERSION = "3"
 
 
 def shell_files() -> list[str]:

@@ -572,3 +572,44 @@ def test_a_message_shown_over_the_socket_is_read(demo: Demo, session_cookie: Any
         await comm.disconnect()
 
     run(scenario)
+
+
+def test_a_file_attached_appears_in_both_open_chats(demo: Demo, session_cookie: Any) -> None:
+    """The customer attaches a photo; her chat and the assistant's redraw their file list
+    at once (read through the vault, so the assistant's look is in her access log), and
+    nobody else's socket hears of it."""
+    from tests.attachments import samples
+
+    errand = demo.alice_errand
+    alice_cookie = session_cookie("alice")
+    kenji_token = sign_in("kenji")
+    alice_token = sign_in("alice")
+    bob_token = sign_in("bob")
+
+    async def scenario() -> None:
+        alice = await connected(socket(chat_path(errand), cookie=alice_cookie))
+        kenji = await connected(socket(chat_path(errand), token=kenji_token))
+        bob = await connected(socket(chat_path(demo.bob_errand), token=bob_token))
+        response = await db(
+            Client().post,
+            f"/api/v1/errands/{errand.pk}/attachments",
+            {"file": samples.upload("menu-photo.png", samples.png())},
+            headers={"X-Session-Token": alice_token},
+        )
+        assert response.status_code == 201, response.content
+        created = response.json()
+        for comm in (alice, kenji):
+            got = await frame(comm)
+            assert got["type"] == "files" and got["errand"] == str(errand.pk)
+            assert [f["id"] for f in got["files"]] == [created["id"]]
+            assert got["files"][0]["name"] == created["name"]
+            assert got["files"][0]["url"].endswith(f"/attachments/{created['id']}")
+        assert (await frame_or_none(bob)) is None
+        for comm in (alice, kenji, bob):
+            await comm.disconnect()
+
+    run(scenario)
+    seen = AccessLogEntry.objects.filter(
+        customer=demo.people["alice"], actor=demo.people["kenji"], action=AccessAction.READ_FILES
+    )
+    assert seen.exists()

@@ -214,6 +214,40 @@
     pollTimer = setInterval(catchUp, POLL_MS);
   }
 
+  // The errand's files (attachments/errand_attachments.html), redrawn when one is added.
+  function setFiles(files) {
+    var box = document.getElementById("attachments");
+    if (!box) {
+      return;
+    }
+    var list = box.querySelector("ul.files");
+    var none = box.querySelector(":scope > p.muted");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "files";
+      box.insertBefore(list, none || box.querySelector("form"));
+    }
+    if (none && files.length) {
+      none.remove();
+    }
+    list.textContent = "";
+    files.forEach(function (file) {
+      var item = document.createElement("li");
+      item.setAttribute("data-attachment", file.id);
+      var link = document.createElement("a");
+      link.href = file.url;
+      link.setAttribute("download", "");
+      link.textContent = file.name;
+      var about = document.createElement("span");
+      about.className = "muted";
+      about.textContent = file.about;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(about);
+      list.appendChild(item);
+    });
+  }
+
   function onFrame(event) {
     var frame;
     try {
@@ -240,6 +274,8 @@
       notice(first ? first.message : frame.detail, "error");
     } else if (frame.type === "payment") {
       setPayment(frame.payment);
+    } else if (frame.type === "files") {
+      setFiles(frame.files || []);
     } else if (frame.type === "status" || frame.type === "assignment") {
       setErrand(frame);
     }
