@@ -46,6 +46,36 @@ def do_create_label(*, actor: User, name_en: str, name_ja: str) -> Label:
     return label
 
 
+@transaction.atomic
+def do_update_label(*, actor: User, label: Label, name_en: str, name_ja: str) -> Label:
+    """Rename a label (admins): every errand carrying it shows the new name."""
+    require_role(actor, Role.ADMIN, detail="Only admins define labels.")
+    en = scrub("name_en", name_en, max_length=LABEL_NAME_MAX, required=True)
+    ja = scrub("name_ja", name_ja, max_length=LABEL_NAME_MAX, required=True)
+    label = Label.objects.select_for_update().get(pk=label.pk)
+    label.name_en, label.name_ja = en.text, ja.text
+    label.save(update_fields=["name_en", "name_ja"])
+    record_event(
+        "label.renamed",
+        actor=actor,
+        target=label,
+        extra={"cards_masked": en.cards_masked + ja.cards_masked},
+    )
+    return label
+
+
+@transaction.atomic
+def do_delete_label(*, actor: User, label: Label) -> int:
+    """Remove a label from the list (admins) and from every errand that carried it.
+    Returns how many errands lost it."""
+    require_role(actor, Role.ADMIN, detail="Only admins define labels.")
+    carried = ErrandLabel.objects.filter(label_id=label.pk).count()
+    label_id = label.pk
+    Label.objects.filter(pk=label_id).delete()  # its errand links go with it (CASCADE)
+    record_event("label.deleted", actor=actor, extra={"label_id": label_id, "errands": carried})
+    return carried
+
+
 def _held_by(actor: User, errand: Errand) -> Errand:
     """The errand, locked, if `actor` is its current, accepted assistant (else 404)."""
     errand = Errand.objects.select_for_update().select_related("customer").get(pk=errand.pk)
@@ -98,6 +128,33 @@ def do_create_canned_reply(*, actor: User, title: str, body_en: str, body_ja: st
     masked = clean_title.cards_masked + en.cards_masked + ja.cards_masked
     record_event("canned_reply.created", actor=actor, target=reply, extra={"cards_masked": masked})
     return reply
+
+
+@transaction.atomic
+def do_update_canned_reply(
+    *, actor: User, reply: CannedReply, title: str, body_en: str, body_ja: str
+) -> CannedReply:
+    """Rewrite a canned reply (admins), checked as a new one is."""
+    require_role(actor, Role.ADMIN, detail="Only admins write canned replies.")
+    clean_title = scrub("title", title, max_length=canned.TITLE_MAX, required=True)
+    en = scrub("body_en", body_en, max_length=canned.BODY_MAX, required=True)
+    ja = scrub("body_ja", body_ja, max_length=canned.BODY_MAX, required=True)
+    canned.check_template("body_en", en.text)
+    canned.check_template("body_ja", ja.text)
+    reply = CannedReply.objects.select_for_update().get(pk=reply.pk)
+    reply.title, reply.body_en, reply.body_ja = clean_title.text, en.text, ja.text
+    reply.save(update_fields=["title", "body_en", "body_ja"])
+    masked = clean_title.cards_masked + en.cards_masked + ja.cards_masked
+    record_event("canned_reply.changed", actor=actor, target=reply, extra={"cards_masked": masked})
+    return reply
+
+
+@transaction.atomic
+def do_delete_canned_reply(*, actor: User, reply: CannedReply) -> None:
+    require_role(actor, Role.ADMIN, detail="Only admins write canned replies.")
+    reply_id = reply.pk
+    CannedReply.objects.filter(pk=reply_id).delete()
+    record_event("canned_reply.deleted", actor=actor, extra={"canned_reply_id": reply_id})
 
 
 @transaction.atomic

@@ -22,8 +22,12 @@ from hisho.desk.tools.actions import (
     do_add_internal_note,
     do_create_canned_reply,
     do_create_label,
+    do_delete_canned_reply,
+    do_delete_label,
     do_rate_errand,
     do_set_errand_labels,
+    do_update_canned_reply,
+    do_update_label,
 )
 from hisho.desk.tools.labels import all_labels
 from hisho.desk.tools.sealed import (
@@ -158,6 +162,39 @@ def create_label(request: HttpRequest, payload: LabelIn) -> Status[Any]:
     return Status(201, _label_full(label))
 
 
+def _label(request: HttpRequest, label_id: int) -> tuple[Any, Label]:
+    principal = principal_of(request)
+    require_role(principal, Role.ADMIN, detail="Only admins define labels.")
+    label = Label.objects.filter(pk=label_id).first() if 0 < label_id < 2**31 else None
+    if label is None:
+        raise NotFound("No such label.")
+    return principal, label
+
+
+@router.put(
+    "/labels/{label_id}",
+    response=with_errors({200: LabelFullOut}),
+    summary="Rename a label (admins): errands carrying it show the new name",
+)
+def update_label(request: HttpRequest, label_id: int, payload: LabelIn) -> LabelFullOut:
+    principal, label = _label(request, label_id)
+    label = do_update_label(
+        actor=principal.user, label=label, name_en=payload.name_en, name_ja=payload.name_ja
+    )
+    return _label_full(label)
+
+
+@router.delete(
+    "/labels/{label_id}",
+    response=with_errors({204: None}),
+    summary="Remove a label from the list and from every errand (admins)",
+)
+def delete_label(request: HttpRequest, label_id: int) -> Status[None]:
+    principal, label = _label(request, label_id)
+    do_delete_label(actor=principal.user, label=label)
+    return Status(204, None)
+
+
 @router.put(
     "/errands/{errand_id}/labels",
     response=with_errors({200: ErrandLabelsOut}),
@@ -208,6 +245,43 @@ def create_canned(request: HttpRequest, payload: CannedIn) -> Status[Any]:
         actor=principal.user, title=payload.title, body_en=payload.body_en, body_ja=payload.body_ja
     )
     return Status(201, _canned_out(reply))
+
+
+def _canned(request: HttpRequest, reply_id: int) -> tuple[Any, CannedReply]:
+    principal = principal_of(request)
+    require_role(principal, Role.ADMIN, detail="Only admins manage canned replies.")
+    reply = CannedReply.objects.filter(pk=reply_id).first() if 0 < reply_id < 2**31 else None
+    if reply is None:
+        raise NotFound("No such canned reply.")
+    return principal, reply
+
+
+@router.put(
+    "/canned-replies/{reply_id}",
+    response=with_errors({200: CannedOut}),
+    summary="Rewrite a canned reply (admins); unknown placeholders → 422",
+)
+def update_canned(request: HttpRequest, reply_id: int, payload: CannedIn) -> CannedOut:
+    principal, reply = _canned(request, reply_id)
+    reply = do_update_canned_reply(
+        actor=principal.user,
+        reply=reply,
+        title=payload.title,
+        body_en=payload.body_en,
+        body_ja=payload.body_ja,
+    )
+    return _canned_out(reply)
+
+
+@router.delete(
+    "/canned-replies/{reply_id}",
+    response=with_errors({204: None}),
+    summary="Delete a canned reply (admins)",
+)
+def delete_canned(request: HttpRequest, reply_id: int) -> Status[None]:
+    principal, reply = _canned(request, reply_id)
+    do_delete_canned_reply(actor=principal.user, reply=reply)
+    return Status(204, None)
 
 
 @router.get(

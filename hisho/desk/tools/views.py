@@ -27,15 +27,19 @@ from hisho.desk.actions import (
     do_hand_back_errand,
     do_reopen_errand,
 )
-from hisho.desk.models import CannedReply, Errand, Status
+from hisho.desk.models import CannedReply, Errand, Label, Status
 from hisho.desk.tools import canned
 from hisho.desk.tools.actions import (
     LABEL_NAME_MAX,
     do_add_internal_note,
     do_create_canned_reply,
     do_create_label,
+    do_delete_canned_reply,
+    do_delete_label,
     do_rate_errand,
     do_set_errand_labels,
+    do_update_canned_reply,
+    do_update_label,
 )
 from hisho.desk.tools.labels import all_labels, labels_of
 from hisho.desk.tools.sealed import (
@@ -275,6 +279,43 @@ def set_labels(request: HttpRequest, errand_id: str) -> HttpResponse:
     return _back(errand.pk)
 
 
+def _change_listed(request: HttpRequest, admin: Any) -> bool:
+    """The staff page's per-item buttons: rename or delete a label, rewrite or delete a
+    canned reply (the actions check the role and the text). False: not such a POST."""
+    kind, raw = request.POST.get("kind", ""), request.POST.get("id", "")
+    if kind not in ("label_save", "label_delete", "canned_save", "canned_delete"):
+        return False
+    item_id = int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else 0
+    if kind.startswith("label"):
+        label = Label.objects.filter(pk=item_id).first()
+        if label is None:
+            raise NotFound("No such label.")
+        if kind == "label_delete":
+            do_delete_label(actor=admin, label=label)
+        else:
+            do_update_label(
+                actor=admin,
+                label=label,
+                name_en=request.POST.get("name_en", ""),
+                name_ja=request.POST.get("name_ja", ""),
+            )
+        return True
+    reply = CannedReply.objects.filter(pk=item_id).first()
+    if reply is None:
+        raise NotFound("No such canned reply.")
+    if kind == "canned_delete":
+        do_delete_canned_reply(actor=admin, reply=reply)
+    else:
+        do_update_canned_reply(
+            actor=admin,
+            reply=reply,
+            title=request.POST.get("title", ""),
+            body_en=request.POST.get("body_en", ""),
+            body_ja=request.POST.get("body_ja", ""),
+        )
+    return True
+
+
 @login_required
 def staff_tools(request: HttpRequest) -> HttpResponse:
     """Admins: the label list, the canned replies, and the rating averages."""
@@ -289,6 +330,8 @@ def staff_tools(request: HttpRequest) -> HttpResponse:
                 return redirect("desk_staff_tools")
             if canned_form.is_bound and canned_form.is_valid():
                 do_create_canned_reply(actor=principal.user, **canned_form.cleaned_data)
+                return redirect("desk_staff_tools")
+            if _change_listed(request, principal.user):
                 return redirect("desk_staff_tools")
         except ClientError as exc:
             messages.error(request, exc.detail)
