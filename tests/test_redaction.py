@@ -53,11 +53,12 @@ def test_error_reports_mask_post_data_and_frame_variables() -> None:
 def test_request_lines_are_decoded_before_masking() -> None:
     from hisho.redaction import mask_cards_decoded
 
+    # (`q=`, a search term, is hidden whole before this: tests/search/test_no_log.py.)
     for line in (
-        '127.0.0.1:5000 - "GET /errands/?q=4111%201111%201111%201111 HTTP/1.1" 200',
-        '127.0.0.1:5000 - "GET /x?q=4111+1111+1111+1111&n=2 HTTP/1.1" 404',
-        '127.0.0.1:5000 - "GET /x?q=4111%25201111%25201111%25201111 HTTP/1.1" 404',
-        '127.0.0.1:5000 - "GET /x?q=%EF%BC%94111%E2%80%8B1111%E3%83%BB1111-1111 HTTP/1.1" 404',
+        '127.0.0.1:5000 - "GET /errands/?ref=4111%201111%201111%201111 HTTP/1.1" 200',
+        '127.0.0.1:5000 - "GET /x?ref=4111+1111+1111+1111&n=2 HTTP/1.1" 404',
+        '127.0.0.1:5000 - "GET /x?ref=4111%25201111%25201111%25201111 HTTP/1.1" 404',
+        '127.0.0.1:5000 - "GET /x?ref=%EF%BC%94111%E2%80%8B1111%E3%83%BB1111-1111 HTTP/1.1" 404',
     ):
         record = _record("%s", line)
         MaskCardNumbers().filter(record)

@@ -269,7 +269,7 @@ PAGE_CASES: dict[str, tuple[str, str, dict[str, str] | None, dict[str, int]]] = 
     "add_note": (
         "post",
         "/errands/{id}/notes/",
-        {"body": "Knock twice"},
+        {"note-body": "Knock twice"},
         {"anonymous": 302, "kenji": 302, "*": 404},
     ),
     "set_labels": (

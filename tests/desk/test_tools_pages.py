@@ -23,13 +23,13 @@ def done(demo: Demo) -> Any:
 def test_the_assignee_keeps_notes_the_customer_never_sees(demo: Demo, web_as: Any) -> None:
     url = f"/errands/{demo.alice_errand.pk}/"
     kenji = web_as("kenji")
-    assert kenji.post(url + "notes/", {"body": "Gate code WXV81"}).status_code == 302
+    assert kenji.post(url + "notes/", {"note-body": "Gate code WXV81"}).status_code == 302
     assert "WXV81" in kenji.get(url).content.decode()
     for role in ["alice", *OUTSIDERS]:
         client = web_as(role)
         client.raise_request_exception = False
         assert "WXV81" not in client.get(url).content.decode()
-        assert client.post(url + "notes/", {"body": "x"}).status_code in (403, 404)
+        assert client.post(url + "notes/", {"note-body": "x"}).status_code in (403, 404)
     assert InternalNote.objects.count() == 1
 
 

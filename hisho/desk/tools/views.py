@@ -59,6 +59,8 @@ from hisho.inbound import tell_about_cards
 
 
 class NoteForm(forms.Form):
+    # Used with prefix "note": the chat's message box on the same page is `body` (one
+    # id and one name per field on a page).
     body = forms.CharField(
         label=gettext_lazy("New note"),
         max_length=NOTE_MAX,
@@ -120,7 +122,7 @@ def errand_tools(request: HttpRequest, principal: Principal, errand: Errand) -> 
         context.update(
             is_assignee=True,
             notes=read_notes(principal, errand),
-            note_form=NoteForm(),
+            note_form=NoteForm(prefix="note"),
             label_choices=[
                 (label.pk, label.name_in(language), label.pk in set_ids) for label in all_labels()
             ],
@@ -249,7 +251,7 @@ def rate(request: HttpRequest, errand_id: str) -> HttpResponse:
 def add_note(request: HttpRequest, errand_id: str) -> HttpResponse:
     principal = principal_of(request)
     errand = access_errand_notes(principal, errand_id)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, prefix="note")
     if not form.is_valid():
         messages.error(request, _("A note needs some text (at most 4,000 characters)."))
         return _back(errand.pk)
