@@ -315,22 +315,7 @@ def do_change_status(*, actor: User, errand: Errand, status: str) -> Errand:
     previous = errand.status
     errand.status = target
     errand.save(update_fields=["status", "updated_at"])
-    record_event(
-        "errand.status_changed",
-        actor=actor,
-        target=errand,
-        extra={"from": previous, "to": target.value},
-    )
-    _notify(errand, "status", errand.customer_id, errand.assignee_id, actor=actor)
-    transaction.on_commit(
-        partial(
-            live.status_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        ),
-        robust=True,
-    )
+    _status_event(errand, actor, previous)
     return errand
 
 
@@ -511,6 +496,7 @@ def do_hand_back_errand(*, actor: User, errand: Errand) -> Errand:
 
 
 def _status_event(errand: Errand, actor: User, previous: str) -> None:
+    """Every status change: its audit event, the e-mail/push notice and the live frame."""
     record_event(
         "errand.status_changed",
         actor=actor,
