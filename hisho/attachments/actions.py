@@ -12,7 +12,6 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Callable
-from functools import partial
 
 from django.core.files import File
 from django.db import transaction
@@ -79,19 +78,16 @@ def do_attach_file(
                 "size": screened.size,
             },
         )
-    except BaseException:
-        storage.delete(stored)
-        raise
-    # Open chats (the other participant's too) redraw their file list once it is stored.
-    transaction.on_commit(
-        partial(
-            live.files_changed,
+        # Open chats (the other participant's too) redraw their file list once it is
+        # stored; its push job is queued in this transaction.
+        live.files_changed(
             errand_id=errand.pk,
             customer_id=errand.customer_id,
             assignee_id=errand.assignee_id,
-        ),
-        robust=True,
-    )
+        )
+    except BaseException:
+        storage.delete(stored)
+        raise
     return attachment
 
 

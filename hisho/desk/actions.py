@@ -7,7 +7,6 @@ its audit event in the same transaction. Views and API endpoints only call these
 from __future__ import annotations
 
 import uuid
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -136,15 +135,11 @@ def _assign(*, actor: User, errand: Errand, assistant: User, how: str) -> Errand
     _notify(errand, "assignment", assistant.pk, actor=actor)
     # Live fan-out once committed (hisho/desk/live.py): the previous assignee's open
     # connections close on this event.
-    transaction.on_commit(
-        partial(
-            live.assignment_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=assistant.pk,
-            previous_id=previous_id,
-        ),
-        robust=True,
+    live.assignment_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=assistant.pk,
+        previous_id=previous_id,
     )
     return errand
 
@@ -169,15 +164,14 @@ def _log_assignment(errand: Errand, *, previous_id: int | None, assistant: User 
 
 
 def _notify(errand: Errand, kind: str, *people: int | None, actor: User | None = None) -> None:
-    """Once committed, e-mail the people named who have no socket open for the errand
-    (hisho.notify; the one who acted is never told about their own act)."""
+    """E-mail the people named who have no socket open for the errand (hisho.notify; the
+    one who acted is never told about their own act): queued in the action's transaction,
+    so the job commits with the change or not at all."""
     from hisho.notify.events import errand_event
 
     named = [p for p in people if p is not None and (actor is None or p != actor.pk)]
     if named:
-        transaction.on_commit(
-            partial(errand_event, errand_id=errand.pk, kind=kind, people=named), robust=True
-        )
+        errand_event(errand_id=errand.pk, kind=kind, people=named)
 
 
 _CUSTOMER_MAIL = {
@@ -347,15 +341,11 @@ def do_post_message(*, actor: User, errand: Errand, body: str) -> Message:
     # A reply: the other party, if they may read it (an assistant not yet accepted may not).
     readers = [errand.customer_id, errand.assignee_id if errand.assignee_accepted else None]
     _notify(errand, "reply", *readers, actor=actor)
-    transaction.on_commit(
-        partial(
-            live.message_posted,
-            errand_id=errand.pk,
-            message_id=message.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        ),
-        robust=True,
+    live.message_posted(
+        errand_id=errand.pk,
+        message_id=message.pk,
+        customer_id=errand.customer_id,
+        assignee_id=errand.assignee_id,
     )
     return message
 
@@ -387,15 +377,11 @@ def do_request_other_assistant(*, actor: User, errand: Errand) -> Errand:
         extra={"previous_assignee_id": previous_id, "how": "customer_asked"},
     )
     _log_assignment(errand, previous_id=previous_id, assistant=None)
-    transaction.on_commit(
-        partial(
-            live.assignment_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=None,
-            previous_id=previous_id,
-        ),
-        robust=True,
+    live.assignment_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=None,
+        previous_id=previous_id,
     )
     return errand
 
@@ -423,14 +409,10 @@ def do_accept_assignee(*, actor: User, errand: Errand) -> Errand:
         action=AccessAction.ACCEPTED,
     )
     _notify(errand, "assignment", errand.assignee_id, actor=actor)
-    transaction.on_commit(
-        partial(
-            live.status_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        ),
-        robust=True,
+    live.status_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=errand.assignee_id,
     )
     return errand
 
@@ -479,15 +461,11 @@ def do_hand_back_errand(*, actor: User, errand: Errand) -> Errand:
     )
     _log_assignment(errand, previous_id=actor.pk, assistant=None)
     _tell_customer(errand, "handed_back", handed_back_by=actor)
-    transaction.on_commit(
-        partial(
-            live.assignment_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=None,
-            previous_id=actor.pk,
-        ),
-        robust=True,
+    live.assignment_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=None,
+        previous_id=actor.pk,
     )
     return errand
 
@@ -504,14 +482,10 @@ def _status_event(errand: Errand, actor: User, previous: str) -> None:
         extra={"from": previous, "to": errand.status},
     )
     _notify(errand, "status", errand.customer_id, errand.assignee_id, actor=actor)
-    transaction.on_commit(
-        partial(
-            live.status_changed,
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        ),
-        robust=True,
+    live.status_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=errand.assignee_id,
     )
 
 

@@ -11,9 +11,12 @@ replica — and customer content is stored only as ciphertext. A connection that
 event re-checks the session and the errand's access, then reads what it shows through
 the vault (hisho.desk.content), as the API would for a poll.
 
-The actions register these with `transaction.on_commit(..., robust=True)`: nothing is
-announced for a write that rolls back, and a channel layer that is down costs live
-delivery (clients catch up with `?after=<message id>`), never the write. With a channel
+The actions call these inside their transaction. The Web Push job is queued right there,
+so it commits with the write or not at all (one transaction, no second commit on the
+request's path); the live frame is sent once the write commits
+(`transaction.on_commit(..., robust=True)`): nothing is announced for a write that rolls
+back, and a channel layer that is down costs live delivery (clients catch up with
+`?after=<message id>`), never the write. With a channel
 layer outside the process (Redis, the scaled shape) the sends go to a background event
 loop and the request does not wait for them: the 201 does not need them (issue 15). The
 in-memory layer (embedded) lives on the server's own loop and is sent to as before.
@@ -26,10 +29,12 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +62,14 @@ def message_posted(
     *, errand_id: uuid.UUID, message_id: int, customer_id: int, assignee_id: int | None
 ) -> None:
     """A message was posted: its customer and the current assignee see it."""
-    _send(
+    _announce(
         _recipients(customer_id, assignee_id),
         {"kind": MESSAGE, "errand": str(errand_id), "message": int(message_id)},
     )
 
 
 def status_changed(*, errand_id: uuid.UUID, customer_id: int, assignee_id: int | None) -> None:
-    _send(_recipients(customer_id, assignee_id), {"kind": STATUS, "errand": str(errand_id)})
+    _announce(_recipients(customer_id, assignee_id), {"kind": STATUS, "errand": str(errand_id)})
 
 
 def assignment_changed(
@@ -72,7 +77,7 @@ def assignment_changed(
 ) -> None:
     """Reassigned: the customer and the new assignee learn who handles it now; the
     previous assignee's connections re-check their access on this event and close."""
-    _send(
+    _announce(
         _recipients(customer_id, assignee_id, previous_id),
         {"kind": ASSIGNMENT, "errand": str(errand_id)},
         push_to=_recipients(customer_id, assignee_id),
@@ -83,7 +88,7 @@ def payment_changed(
     *, errand_id: uuid.UUID, payment_id: uuid.UUID, customer_id: int, assignee_id: int | None
 ) -> None:
     """A payment request on the errand was made or changed status (hisho.payments)."""
-    _send(
+    _announce(
         _recipients(customer_id, assignee_id),
         {"kind": PAYMENT, "errand": str(errand_id), "payment": str(payment_id)},
     )
@@ -91,18 +96,20 @@ def payment_changed(
 
 def files_changed(*, errand_id: uuid.UUID, customer_id: int, assignee_id: int | None) -> None:
     """A file was attached (hisho.attachments): open chats redraw their file list."""
-    _send(_recipients(customer_id, assignee_id), {"kind": FILES, "errand": str(errand_id)})
+    _announce(_recipients(customer_id, assignee_id), {"kind": FILES, "errand": str(errand_id)})
 
 
-def _push(user_ids: list[int], event: dict[str, Any]) -> None:
-    """Web Push to the participants' browsers (hisho.push): the kind and the errand's id
-    only, queued for the background; like the fan-out, a failure never costs the write."""
+def _announce(
+    user_ids: Iterable[int], event: dict[str, Any], *, push_to: Iterable[int] | None = None
+) -> None:
+    """In the action's transaction: queue the Web Push to the participants' browsers
+    (hisho.push: the kind and the errand's id only), and send the live frame once the
+    write commits."""
     from hisho.push.send import announce
 
-    try:
-        announce(user_ids, event["kind"], event["errand"])
-    except Exception:
-        log.exception("push failed (%s on errand %s)", event["kind"], event["errand"])
+    user_ids = list(user_ids)
+    announce(user_ids if push_to is None else list(push_to), event["kind"], event["errand"])
+    transaction.on_commit(partial(_send, user_ids, event), robust=True)
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -121,11 +128,8 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _send(
-    user_ids: Iterable[int], event: dict[str, Any], *, push_to: Iterable[int] | None = None
-) -> None:
-    user_ids = list(user_ids)
-    _push(user_ids if push_to is None else list(push_to), event)
+def _send(user_ids: list[int], event: dict[str, Any]) -> None:
+    """The live frame to every connection of these people (after commit)."""
     layer = get_channel_layer()
     if layer is None:
         return

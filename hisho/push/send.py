@@ -47,7 +47,8 @@ def vapid_subject() -> str:
 
 
 def announce(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> None:
-    """After commit (hisho.desk.live): queue the pushes if anyone has a subscription."""
+    """In the change's transaction (hisho.desk.live): queue the pushes if anyone has a
+    subscription; the job commits with the change, or not at all."""
     from hisho.push.tasks import push_event
 
     ids = sorted({int(u) for u in user_ids})

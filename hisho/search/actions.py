@@ -15,7 +15,9 @@ from hisho.search.models import ErrandSearchKey, SearchToken
 from hisho.search.tokens import tokens
 
 
-@transaction.atomic
+# No savepoint of its own: it runs inside its caller's write (two statements fewer on the
+# message post), and a failure here fails that write whole.
+@transaction.atomic(savepoint=False)
 def do_index_errand_text(*, actor: User, errand: Errand, texts: Sequence[str]) -> int:
     """Add the tokens of `texts` (already DLP-scrubbed) to the errand's index; returns
     how many distinct tokens they held. The audit event is the caller's (errand created,

@@ -150,11 +150,13 @@ def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
     case): sign-in (allauth's session token: 2 queries, the user: 1), the errand with its
     access check (1), then the action in one transaction — the errand's data key and the
     customer's key (2, cached afterwards), the message, the errand's `updated_at`, the
-    private search's errand key and the message's blind-index tokens (one INSERT, in a
-    savepoint), the audit subject's pseudonym, the audit event (inside a savepoint here:
-    the test's own transaction) — and the connection record (1, in its own savepoint).
-    No row lock, no read of the audit tree or its heads: appends never wait for each
-    other, and the live fan-out does not touch the database in the request."""
+    private search's errand key and the message's blind-index tokens (one INSERT, no
+    savepoint of its own), the audit subject's pseudonym, the audit event, the e-mail
+    notice's job for kenji (queued in the same transaction: no second commit) and the
+    check for push subscriptions (1) — the action's transaction is a savepoint here, the
+    test's own transaction being outermost — and the connection record (1, in its own
+    savepoint). No row lock, no read of the audit tree or its heads: appends never wait
+    for each other, and the live fan-out does not touch the database in the request."""
     from hisho.desk.models import Errand
 
     errand = Errand.objects.filter(customer=demo.people["alice"]).exclude(assignee=None).first()
@@ -179,8 +181,12 @@ def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
         "desk_errand",
         "search_searchtoken",  # the blind index of the message's words (one statement)
         "audit_auditevent",
+        "django_tasks_database_dbtaskresult",  # kenji's e-mail notice, with the message
         "privacy_connectionrecord",
     ]
+    assert not [s for s in statements if s.startswith("SAVEPOINT")][1:-1], (
+        "one savepoint for the action and one for the connection record, none in between"
+    )
     vault = [s for s in statements if '"vault_' in s]
     assert len(vault) == 2 and "vault_datakey" in vault[0] and "vault_customerkey" in vault[1]
     # PostgreSQL adds one: the connection record's `SET LOCAL synchronous_commit TO OFF`.

@@ -213,3 +213,43 @@ def test_nobody_with_the_errand_open_is_emailed(
         assert len(inbox.to(alice.email)) == 1
 
     run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_notice_is_queued_with_the_change_or_not_at_all(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notice's job is written in the action's own transaction: a message whose
+    notice cannot be queued is not stored either (no change goes untold), and a change
+    that rolls back leaves no job behind (nobody hears of what did not happen)."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from hisho.desk.models import Message
+    from hisho.notify import tasks
+
+    kenji, errand = demo.people["kenji"], demo.alice_errand
+    messages, jobs = Message.objects.count(), DBTaskResult.objects.count()
+
+    class Refusing:
+        def enqueue(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the job queue refused the row")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks, "send_errand_notice", Refusing())
+        with pytest.raises(RuntimeError):
+            do_post_message(actor=kenji, errand=errand, body="Booked for Friday.")
+    assert Message.objects.count() == messages
+    assert DBTaskResult.objects.count() == jobs
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        do_post_message(actor=kenji, errand=errand, body="Booked for Friday.")
+        assert DBTaskResult.objects.count() == jobs + 1  # queued inside the transaction
+        raise Undo
+    assert (Message.objects.count(), DBTaskResult.objects.count()) == (messages, jobs)
+
+    do_post_message(actor=kenji, errand=errand, body="Booked for Friday.")
+    assert (Message.objects.count(), DBTaskResult.objects.count()) == (messages + 1, jobs + 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -57,15 +56,11 @@ def _announce(payment: PaymentRequest) -> None:
     errand = payment.errand
     if errand is None:
         return
-    transaction.on_commit(
-        partial(
-            live.payment_changed,
-            errand_id=errand.pk,
-            payment_id=payment.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        ),
-        robust=True,
+    live.payment_changed(
+        errand_id=errand.pk,
+        payment_id=payment.pk,
+        customer_id=errand.customer_id,
+        assignee_id=errand.assignee_id,
     )
 
 
