@@ -230,6 +230,8 @@ LOGIN_REDIRECT_URL = "/errands/"
 LOGIN_URL = "/accounts/login/"
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_SERVE_SPECIFICATION = False
+# App tokens are allauth's session tokens, looked up with one query (not two).
+HEADLESS_TOKEN_STRATEGY = "hisho.accounts.sessions.OneReadSessionTokenStrategy"  # noqa: S105
 
 # Two-factor authentication (allauth.mfa): TOTP with recovery codes, and passkeys.
 # Assistants and admins must use it before they see any errand (hisho/accounts/mfa.py).

@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import Any
 
 from allauth.headless import app_settings as headless_settings
+from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user
 from django.contrib.sessions.backends.base import SessionBase
@@ -32,6 +33,16 @@ def browser_session(session_key: str | None) -> SessionBase | None:
     # Loading a missing or expired session clears its key (one query, not exists + load).
     store.get(SESSION_KEY)
     return store if store.session_key else None
+
+
+class OneReadSessionTokenStrategy(SessionTokenStrategy):
+    """allauth's session-token strategy (HEADLESS_TOKEN_STRATEGY, a documented extension
+    point) with one read per lookup instead of two: allauth asks the session store
+    whether the key exists, then loads it; loading alone answers both, as a missing or
+    expired session clears its key. Every API request signs in this way."""
+
+    def lookup_session(self, session_token: str) -> SessionBase | None:
+        return browser_session(session_token)
 
 
 def session_user(session: SessionBase) -> Any | None:

@@ -218,3 +218,27 @@ def test_bad_configuration_refuses_to_start(
     result = _start({**env, "HISHO_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_an_app_token_is_looked_up_with_one_query(demo: Demo) -> None:
+    """The token strategy (hisho.accounts.sessions.OneReadSessionTokenStrategy) loads the
+    session once: a live token finds it, an unknown or signed-out one finds nothing —
+    each in one read, where allauth's own strategy asks twice."""
+    from django.contrib.auth import SESSION_KEY
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hisho.accounts.sessions import app_token_session
+
+    token = sign_in("alice")
+    with CaptureQueriesContext(connection) as live:
+        session = app_token_session(token)
+        assert session is not None and session.session_key == token
+        assert int(session[SESSION_KEY]) == demo.people["alice"].pk
+    assert len(live.captured_queries) == 1
+    with CaptureQueriesContext(connection) as unknown:
+        assert app_token_session("x" * 32) is None
+    assert len(unknown.captured_queries) == 1
+    assert app_token_session("") is None and app_token_session("short") is None
+    Client().delete("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=token)
+    assert app_token_session(token) is None

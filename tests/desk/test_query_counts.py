@@ -143,13 +143,14 @@ def test_labelled_lists_do_not_grow_with_rows(
     assert many <= few and many <= BOUND, f"{few} queries with few rows, {many} with many"
 
 
-def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
+def test_a_message_post_costs_eighteen_queries_cold_and_takes_no_lock(
     demo: Demo, api_as: Any
 ) -> None:
     """The API message post (issue 15's measured path), with a cold key cache (the worst
-    case): sign-in (allauth's session token: 2 queries, the user: 1), the errand with its
-    access check (1), then the action in one transaction — the errand's data key and the
-    customer's key (2, cached afterwards), the message, the errand's `updated_at`, the
+    case): sign-in (the app token's session: 1 query, not allauth's exists-then-load;
+    the user: 1), the errand with its access check (1), then the action in one
+    transaction — the errand's data key and the customer's key (2, cached afterwards),
+    the message, the errand's `updated_at`, the
     private search's errand key and the message's blind-index tokens (one INSERT, no
     savepoint of its own), the audit subject's pseudonym, the audit event, the e-mail
     notice's job for kenji (queued in the same transaction: no second commit) and the
@@ -171,6 +172,8 @@ def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
         response = client.post(f"/errands/{errand.pk}/messages", {"body": "again " * 170})
     assert response.status_code == 201, response.content[:300]
     statements = [q["sql"] for q in captured.captured_queries]
+    sessions = [s for s in statements if "django_session" in s]
+    assert len(sessions) == 1 and sessions[0].startswith('SELECT "django_session"')
     assert AuditEvent.objects.count() == events + 1
     assert not [s for s in statements if "FOR UPDATE" in s or "pg_advisory" in s]
     assert not [s for s in statements if "audittreenode" in s or "audittreehead" in s]
@@ -190,5 +193,5 @@ def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
     vault = [s for s in statements if '"vault_' in s]
     assert len(vault) == 2 and "vault_datakey" in vault[0] and "vault_customerkey" in vault[1]
     # PostgreSQL adds one: the connection record's `SET LOCAL synchronous_commit TO OFF`.
-    expected = 19 + (connection.vendor == "postgresql")
+    expected = 18 + (connection.vendor == "postgresql")
     assert len(statements) == expected, "\n".join(s[:120] for s in statements)
