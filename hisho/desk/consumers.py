@@ -189,7 +189,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             return
         self._own: deque[int] = deque(maxlen=OWN_POSTS_KEPT)
         self._closed = False
-        self.groups = [live.user_group(self.user_id)]
+        self.groups = [live.chat_group(self.user_id, self.errand_id)]
         await self.channel_layer.group_add(self.groups[0], self.channel_name)
         self._rejoin = asyncio.create_task(self._keep_membership())
         await self.accept(subprotocol)

@@ -3,7 +3,10 @@
 The caller names the recipients (Zulip's rule): an errand's events go to its customer
 and its current assignee — and, on reassignment, to the previous assignee, whose open
 connections then close — never to a whole role. Each person has one channel-layer
-group, `user.<id>`, that every websocket of theirs joins (hisho.desk.consumers).
+group per errand, `chat.<person id>.<errand id>`, that every websocket of theirs on that
+errand's chat joins (hisho.desk.consumers): a socket hears only of its own errand, so an
+assistant with many busy errands does not receive — and queue, and drop once the
+layer's per-socket buffer is full — every other errand's events on each open chat.
 
 Events carry ids and enum values only, never content: the channel layer (Redis in the
 scaled shape) is one more place data could linger — in memory, in snapshots, in a
@@ -49,9 +52,9 @@ PAYMENT = "payment"
 FILES = "files"
 
 
-def user_group(user_id: int) -> str:
-    """The channel-layer group of one person's connections."""
-    return f"user.{int(user_id)}"
+def chat_group(user_id: int, errand_id: uuid.UUID | str) -> str:
+    """The channel-layer group of one person's connections to one errand's chat."""
+    return f"chat.{int(user_id)}.{uuid.UUID(str(errand_id))}"
 
 
 def _recipients(*user_ids: int | None) -> list[int]:
@@ -137,7 +140,7 @@ def _send(user_ids: list[int], event: dict[str, Any]) -> None:
 
     async def send_all() -> None:
         for user_id in user_ids:
-            await layer.group_send(user_group(user_id), payload)
+            await layer.group_send(chat_group(user_id, event["errand"]), payload)
 
     def failed(what: Any) -> None:
         # Ids only in the log. The write has committed; clients catch up by `after=`.

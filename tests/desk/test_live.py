@@ -22,7 +22,14 @@ from django.test import Client
 from hisho.asgi import application
 from hisho.audit.models import AuditEvent
 from hisho.demo import Demo
-from hisho.desk.actions import do_assign_errand, do_change_status, do_post_message
+from hisho.desk import live
+from hisho.desk.actions import (
+    do_assign_errand,
+    do_change_status,
+    do_create_errand,
+    do_post_message,
+)
+from hisho.desk.consumers import ErrandChatConsumer
 from hisho.desk.models import Errand, Message
 from hisho.vault.models import AccessAction, AccessLogEntry
 from tests.conftest import sign_in
@@ -298,7 +305,7 @@ def test_a_socket_that_missed_the_reassignment_event_still_gets_nothing(
         )
         # An event about the errand reaching kenji's socket anyway is checked and refused.
         await get_channel_layer().group_send(
-            f"user.{kenji_id}",
+            live.chat_group(kenji_id, errand.pk),
             {
                 "type": "live.event",
                 "kind": "message",
@@ -369,12 +376,46 @@ def test_events_go_only_to_the_named_people(demo: Demo, session_cookie: Any) -> 
     finally:
         del layer.group_send
     assert {event["group"] for event in sent} == {
-        f"user.{demo.people['alice'].pk}",
-        f"user.{demo.people['kenji'].pk}",
+        live.chat_group(demo.people["alice"].pk, demo.alice_errand.pk),
+        live.chat_group(demo.people["kenji"].pk, demo.alice_errand.pk),
     }
     for event in sent:
         assert set(event) == {"group", "type", "kind", "errand", "message"}
         assert "4321" not in json.dumps(event)
+
+
+def test_a_chat_hears_only_of_its_own_errand(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An assistant's open chat is told nothing about their other errands — not even an
+    event it would ignore: under load (one assistant, dozens of busy errands) those would
+    fill the socket's buffer in the channel layer, which then drops what arrives next
+    (measured in bench/live_bench.py before the groups were per errand)."""
+    alice, kenji = demo.people["alice"], demo.people["kenji"]
+    other = do_assign_errand(
+        actor=demo.people["admin"],
+        errand=do_create_errand(actor=alice, title="Another errand for Kenji"),
+        assistant_id=kenji.pk,
+    )
+    heard: list[str] = []
+    real_live_event = ErrandChatConsumer.live_event
+
+    async def counting(self: ErrandChatConsumer, event: dict[str, Any]) -> None:
+        heard.append(event["errand"])
+        await real_live_event(self, event)
+
+    monkeypatch.setattr(ErrandChatConsumer, "live_event", counting)
+    token = sign_in("kenji")
+
+    async def scenario() -> None:
+        chat = await connected(socket(chat_path(demo.alice_errand), token=token))
+        for n in range(3):
+            await db(do_post_message, actor=alice, errand=other, body=f"Busy elsewhere {n}")
+        assert await frame_or_none(chat) is None
+        await db(do_post_message, actor=alice, errand=demo.alice_errand, body="Here")
+        assert (await frame(chat))["type"] == "message"
+        await chat.disconnect()
+
+    run(scenario)
+    assert heard == [str(demo.alice_errand.pk)]
 
 
 @pytest.mark.parametrize("handle", ["bob", "yuki", "admin", "partner"])
