@@ -10,6 +10,7 @@ import pytest
 
 from hisho.demo import Demo
 from hisho.desk.models import CannedReply, ErrandLabel, Label
+from tests.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,33 @@ def test_the_staff_page_renames_and_deletes(web_as: Any, labelled: int, reply: i
     assert admin.post("/staff/desk/", {"kind": "label_delete", "id": labelled}).status_code == 302
     assert admin.post("/staff/desk/", {"kind": "canned_delete", "id": reply}).status_code == 302
     assert not Label.objects.exists() and not CannedReply.objects.exists()
+
+
+# The authorization matrix's rows for the admin's list endpoints (tests/desk/test_matrix.py
+# covers the rest; these need a label's or a canned reply's id, not an errand's).
+MANAGE_CASES = {
+    "rename label": ("put", "/labels/{label}", {"name_en": "X", "name_ja": "X"}, 200),
+    "delete label": ("delete", "/labels/{label}", None, 204),
+    "rewrite canned reply": (
+        "put",
+        "/canned-replies/{reply}",
+        {"title": "Hi", "body_en": "Hi {customer_name}", "body_ja": "{customer_name}様"},
+        200,
+    ),
+    "delete canned reply": ("delete", "/canned-replies/{reply}", None, 204),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", sorted(MANAGE_CASES))
+def test_manage_matrix(case: str, role: str, api_as: Any, labelled: int, reply: int) -> None:
+    method, path, body, admin_status = MANAGE_CASES[case]
+    url = path.format(label=labelled, reply=reply)
+    client = api_as(role)
+    response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
+    expected = {"anonymous": 401, "admin": admin_status}.get(role, 403)
+    assert response.status_code == expected, response.content
+    still_there = Label.objects.filter(pk=labelled).exists() and (
+        CannedReply.objects.filter(pk=reply).exists()
+    )
+    assert still_there == (role != "admin" or method != "delete")
