@@ -143,3 +143,46 @@ def test_japanese_search_finds_words_inside_a_sentence(demo: Demo, api_as: Any) 
     assert search(bob, "東京") == [str(errand.pk)]
     assert search(bob, "買った切符") == [str(errand.pk)]  # base form of 買った is 買う
     assert search(bob, "京都") == []
+
+
+def test_the_sealed_key_is_read_once_and_only_once_committed(
+    demo: Demo, api_as: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The message post reads an errand's sealed search key once per process (the sealed
+    bytes, kept once committed — hisho.search.actions.sealed_keys) and indexes with it;
+    a key made by a write that rolled back is never kept, so the next write makes and
+    stores its own, and what it indexes is found."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from hisho.search.actions import do_index_errand_text, sealed_keys
+
+    alice, errand = demo.people["alice"], demo.alice_errand
+    sealed_keys.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_post_message(actor=alice, errand=errand, body="First words")
+    with CaptureQueriesContext(connection) as second:
+        do_post_message(actor=alice, errand=errand, body=f"The {MARKER} again")
+    assert not [q for q in second.captured_queries if "search_errandsearchkey" in q["sql"]]
+    assert search(api_as("alice"), MARKER) == [str(errand.pk)]
+
+    # A new key, made inside a write that rolls back, is forgotten with it.
+    ErrandSearchKey.objects.filter(errand=errand).delete()
+    SearchToken.objects.filter(errand=errand).delete()
+    sealed_keys.clear()
+
+    class Undo(Exception):
+        pass
+
+    with (
+        pytest.raises(Undo),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        do_index_errand_text(actor=alice, errand=errand, texts=["lost words"])
+        raise Undo
+    assert len(sealed_keys) == 0
+    assert not ErrandSearchKey.objects.filter(errand=errand).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_post_message(actor=alice, errand=errand, body=f"{MARKER} once more")
+    assert search(api_as("alice"), MARKER) == [str(errand.pk)]
