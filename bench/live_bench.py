@@ -41,7 +41,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,12 +52,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.wrk import combine, run_wrk  # noqa: E402
 from scripts.scaled import ScaledShape, drop_database, flush_redis  # noqa: E402
 
 DATABASE = "hisho_bench"
 REDIS_DB = 4
 PORT = 18300
-LUA = ROOT / "bench" / "live" / "load.lua"
 CONCURRENCY = (1, 16, 64)
 
 
@@ -161,56 +160,15 @@ def wrk(
     seconds: float,
     body: str = "",
 ) -> dict[str, Any]:
-    threads = 1 if connections == 1 else 2
-    env = dict(os.environ)
-    env.update(
-        BENCH_METHOD=method,
-        BENCH_PATHS=",".join(paths),
-        BENCH_TOKEN=token,
-        BENCH_BODY=body,
-        BENCH_PORTS=",".join(str(p) for p in shape.app_ports()),
+    return run_wrk(
+        shape.app_ports(),
+        method=method,
+        paths=paths,
+        token=token,
+        connections=connections,
+        seconds=seconds,
+        body=body,
     )
-    out = subprocess.run(  # noqa: S603 - the load generator, fixed arguments
-        [  # noqa: S607 - wrk from PATH (Debian's package)
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(LUA),
-            shape.http_url(0),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=seconds + 60,
-    )
-    line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
-    result: dict[str, Any] = json.loads(line)
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["errors"] = sum(
-        result[k]
-        for k in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
-    )
-    return result
-
-
-def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rounds of one scenario: total throughput over total time; latencies: the median of
-    the rounds' percentiles (wrk reports percentiles, not samples)."""
-    requests = sum(r["requests"] for r in runs)
-    seconds = sum(r["duration_us"] for r in runs) / 1e6
-    return {
-        "rps": requests / seconds,
-        "requests": requests,
-        "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
-        "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
-        "errors": sum(r["errors"] for r in runs),
-        "rounds": len(runs),
-    }
 
 
 # --- live delivery -----------------------------------------------------------------------------

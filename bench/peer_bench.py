@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_bench import machine  # noqa: E402
+from bench.wrk import combine, run_wrk  # noqa: E402
 from scripts.scaled import ScaledShape, create_database, drop_database, flush_redis  # noqa: E402
 
 HISHO_DATABASE = "hisho_peer_bench_hisho"
@@ -50,57 +51,7 @@ PEER_PORT = 18510
 APPS = 2
 PEER_DIR = ROOT / "bench" / "peer"
 PEER_BIN = ROOT / ".venv-peer" / "bin"
-LUA = ROOT / "bench" / "live" / "load.lua"
 CONCURRENCY = (1, 16)
-
-
-def wrk(
-    ports: list[int],
-    *,
-    paths: list[str],
-    token: str,
-    body: str,
-    connections: int,
-    seconds: float,
-    auth_header: str = "",
-    tickets: list[int] | None = None,
-) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        BENCH_METHOD="POST",
-        BENCH_PATHS=",".join(paths),
-        BENCH_TOKEN=token,
-        BENCH_BODY=body,
-        BENCH_PORTS=",".join(str(p) for p in ports),
-        BENCH_AUTH_HEADER=auth_header,
-        BENCH_TICKETS=",".join(str(t) for t in tickets or []),
-    )
-    out = subprocess.run(  # noqa: S603 - the load generator, fixed arguments
-        [  # noqa: S607 - wrk from PATH (Debian's package)
-            "wrk",
-            f"-t{1 if connections == 1 else 2}",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(LUA),
-            f"http://127.0.0.1:{ports[0]}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=seconds + 60,
-    )
-    line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
-    result: dict[str, Any] = json.loads(line)
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["errors"] = sum(
-        result[k]
-        for k in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
-    )
-    return result
 
 
 class Peer:
@@ -190,18 +141,6 @@ class Peer:
         self.processes.clear()
 
 
-def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    requests = sum(r["requests"] for r in runs)
-    seconds = sum(r["duration_us"] for r in runs) / 1e6
-    return {
-        "rps": requests / seconds,
-        "requests": requests,
-        "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
-        "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
-        "errors": sum(r["errors"] for r in runs),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=6, help="per wrk run")
@@ -247,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         peer_body = peer_body.replace('"%TICKET%"', "%TICKET%")  # an integer id
 
         def hisho(connections: int, seconds: float) -> dict[str, Any]:
-            return wrk(
+            return run_wrk(
                 shape.app_ports(),
+                method="POST",
                 paths=[f"/api/v1/errands/{e}/messages" for e in hisho_data["post_errands"]],
                 token=hisho_data["alice"],
                 body=hisho_body,
@@ -257,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         def helpdesk(connections: int, seconds: float) -> dict[str, Any]:
-            return wrk(
+            return run_wrk(
                 peer.ports(),
+                method="POST",
                 paths=["/helpdesk/api/followups/"],
                 token=f"Token {peer_data['token']}",
                 auth_header="Authorization",
