@@ -147,30 +147,6 @@ class MemorySampler(threading.Thread):
             time.sleep(0.2)
 
 
-# --- load generation (wrk) ------------------------------------------------------------------------
-
-
-def wrk(
-    shape: ScaledShape,
-    *,
-    method: str,
-    paths: list[str],
-    token: str,
-    connections: int,
-    seconds: float,
-    body: str = "",
-) -> dict[str, Any]:
-    return run_wrk(
-        shape.app_ports(),
-        method=method,
-        paths=paths,
-        token=token,
-        connections=connections,
-        seconds=seconds,
-        body=body,
-    )
-
-
 # --- live delivery -----------------------------------------------------------------------------
 
 
@@ -310,8 +286,8 @@ async def live_delivery(
     sampler.phase = "live, idle sockets + 16 posting"
     background = threading.Thread(
         target=lambda: results_box.append(
-            wrk(
-                shape,
+            run_wrk(
+                shape.app_ports(),
                 method="POST",
                 paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
                 token=data["alice"],
@@ -440,8 +416,8 @@ def step_costs(
             shape.restart_app(index)
 
         def post(paths: list[str], run_seconds: float) -> dict[str, Any]:
-            return wrk(
-                shape,
+            return run_wrk(
+                shape.app_ports(),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -544,8 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         read_paths = [f"/api/v1/errands/{data['read_errand']}/messages?limit=100"]
 
         def post(paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
-            return wrk(
-                shape,
+            return run_wrk(
+                shape.app_ports(),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -558,7 +534,14 @@ def main(argv: list[str] | None = None) -> int:
         sampler.phase = "warm-up"
         post(api_paths, 16, 3)
         post(plain_paths, 16, 3)
-        wrk(shape, method="GET", paths=read_paths, token=data["alice"], connections=16, seconds=3)
+        run_wrk(
+            shape.app_ports(),
+            method="GET",
+            paths=read_paths,
+            token=data["alice"],
+            connections=16,
+            seconds=3,
+        )
 
         posts: dict[str, Any] = {}
         reads: dict[str, Any] = {}
@@ -572,8 +555,8 @@ def main(argv: list[str] | None = None) -> int:
             posts[str(c)] = {kind: combine(runs) for kind, runs in rounds.items()}
             reads[str(c)] = combine(
                 [
-                    wrk(
-                        shape,
+                    run_wrk(
+                        shape.app_ports(),
                         method="GET",
                         paths=read_paths,
                         token=data["alice"],
@@ -586,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         sampler.phase = "load c=16 (assistant reads)"
         reads["16, assistant"] = combine(
             [
-                wrk(
-                    shape,
+                run_wrk(
+                    shape.app_ports(),
                     method="GET",
                     paths=read_paths,
                     token=data["kenji"],
