@@ -26,8 +26,12 @@ def app_token_session(token: str) -> SessionBase | None:
 
 
 def browser_session(session_key: str | None) -> SessionBase | None:
-    """The browser session with this key, or None if there is none (or it expired)."""
-    if not session_key:
+    """The browser session with this key, or None if there is none (or it expired).
+
+    Django makes session keys of lowercase ASCII letters and digits: anything else — a
+    client's garbage, a NUL byte PostgreSQL would refuse with an error — is no session,
+    answered without a query."""
+    if not session_key or not (session_key.isascii() and session_key.isalnum()):
         return None
     store: SessionBase = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     # Loading a missing or expired session clears its key (one query, not exists + load).

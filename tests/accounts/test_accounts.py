@@ -242,3 +242,20 @@ def test_an_app_token_is_looked_up_with_one_query(demo: Demo) -> None:
     assert app_token_session("") is None and app_token_session("short") is None
     Client().delete("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=token)
     assert app_token_session(token) is None
+
+
+@pytest.mark.parametrize("token", ["x\x00" + "y" * 30, "' OR 1=1 --" + "x" * 21, "é" * 32])
+def test_a_malformed_app_token_is_refused_without_a_query(demo: Demo, token: str) -> None:
+    """Session keys are lowercase letters and digits: anything else is no session, answered
+    401 without asking the database (on PostgreSQL a NUL byte in the query was a 500)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hisho.accounts.sessions import app_token_session
+
+    with CaptureQueriesContext(connection) as lookup:
+        assert app_token_session(token) is None
+    assert lookup.captured_queries == []
+    response = Client().get("/api/v1/errands", HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
