@@ -6,7 +6,7 @@ same message.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 # Documented in docs/api-limits.md.
 TITLE_MAX = 200
@@ -17,8 +17,6 @@ PHONE_MAX = 40
 ADDRESS_MAX = 500
 NAME_MAX = 150
 
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
-
 # The same rules as regular expressions, for the OpenAPI document (hisho/schemas.py):
 # ECMA-262 syntax, which Python's `re` reads alike. Refused: control characters (Cc)
 # other than tab, LF and CR. (Lone surrogates, refused too, are not characters a regex
@@ -28,6 +26,11 @@ _REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # character outside both sets.
 _SPACE = r"\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 TEXT_PATTERN = rf"^[^{_REFUSED}]*$"
+# What text_problem refuses: Cc (control characters: NUL breaks PostgreSQL, others hide
+# content) but tab, LF and CR, and Cs (lone surrogates cannot be stored as UTF-8). One
+# regex search instead of a category look-up per character: a tenth of the time on a
+# 1 KB message. tests/test_textcheck.py checks it against unicodedata for every code point.
+_REFUSED_CHAR = re.compile(rf"[{_REFUSED}\ud800-\udfff]")
 REQUIRED_TEXT_PATTERN = rf"^[^{_REFUSED}]*[^{_REFUSED}{_SPACE}][^{_REFUSED}]*$"
 
 
@@ -37,10 +40,6 @@ def text_problem(value: str, *, max_length: int, required: bool = False) -> str 
         return "This field is required."
     if len(value) > max_length:
         return f"At most {max_length} characters."
-    for char in value:
-        category = unicodedata.category(char)
-        # Cc: control characters (NUL breaks PostgreSQL; others hide content).
-        # Cs: lone surrogates cannot be stored as UTF-8.
-        if (category == "Cc" and char not in _ALLOWED_CONTROLS) or category == "Cs":
-            return "Contains control characters that are not allowed."
+    if _REFUSED_CHAR.search(value):
+        return "Contains control characters that are not allowed."
     return None
