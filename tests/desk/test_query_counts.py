@@ -144,7 +144,7 @@ def test_labelled_lists_do_not_grow_with_rows(
     assert many <= few and many <= BOUND, f"{few} queries with few rows, {many} with many"
 
 
-def test_a_message_post_costs_eighteen_queries_cold_and_takes_no_lock(
+def test_a_message_post_costs_nineteen_queries_cold_and_takes_no_lock(
     demo: Demo, api_as: Any
 ) -> None:
     """The API message post (issue 15's measured path), with a cold key cache (the worst
@@ -154,8 +154,10 @@ def test_a_message_post_costs_eighteen_queries_cold_and_takes_no_lock(
     the message, the errand's `updated_at`, the
     private search's sealed errand key (kept per process once read) and the message's
     blind-index tokens (one INSERT, no
-    savepoint of its own), the audit subject's pseudonym, the audit event, the e-mail
-    notice's job for kenji (queued in the same transaction: no second commit) and the
+    savepoint of its own), the audit subject's pseudonym, the audit event, whether kenji
+    was e-mailed about the errand in the last five minutes (1: had he been, no job would
+    be queued) and his e-mail notice's job (queued in the same transaction: no second
+    commit) and the
     check for push subscriptions (1) — the action's transaction is a savepoint here, the
     test's own transaction being outermost — and the connection record (1, in its own
     savepoint). No row lock, no read of the audit tree or its heads: appends never wait
@@ -196,5 +198,5 @@ def test_a_message_post_costs_eighteen_queries_cold_and_takes_no_lock(
     vault = [s for s in statements if '"vault_' in s]
     assert len(vault) == 2 and "vault_datakey" in vault[0] and "vault_customerkey" in vault[1]
     # PostgreSQL adds one: the connection record's `SET LOCAL synchronous_commit TO OFF`.
-    expected = 18 + (connection.vendor == "postgresql")
+    expected = 19 + (connection.vendor == "postgresql")
     assert len(statements) == expected, "\n".join(s[:120] for s in statements)

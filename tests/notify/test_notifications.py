@@ -83,6 +83,37 @@ def test_at_most_one_email_per_errand_per_five_minutes(
     assert len(inbox.to(alice.email)) == 2
 
 
+def _notice_jobs() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path="hisho.notify.tasks.send_errand_notice").count()
+
+
+@pytest.mark.django_db
+def test_a_lively_chat_queues_one_notice_job_per_five_minutes_not_one_per_message(
+    demo: Demo, inbox: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Once alice was e-mailed about the errand, kenji's next replies within the five
+    minutes queue no job at all (each would be a worker's claim and reads to send
+    nothing); the first reply after them does."""
+    alice = demo.people["alice"]
+    jobs = _notice_jobs()
+    _kenji_replies(demo, django_capture_on_commit_callbacks, "first")
+    assert _notice_jobs() == jobs + 1
+    run_worker()
+    assert len(inbox.to(alice.email)) == 1
+    for n in range(5):
+        _kenji_replies(demo, django_capture_on_commit_callbacks, f"update {n}")
+    assert _notice_jobs() == jobs + 1
+    EmailNotice.objects.filter(user=alice).update(
+        sent_at=EmailNotice.objects.get(user=alice).sent_at - dt.timedelta(minutes=5, seconds=1)
+    )
+    _kenji_replies(demo, django_capture_on_commit_callbacks, "after the five minutes")
+    assert _notice_jobs() == jobs + 2
+    run_worker()
+    assert len(inbox.to(alice.email)) == 2
+
+
 @pytest.mark.django_db
 def test_preference_off_sends_nothing(
     demo: Demo,
