@@ -1,10 +1,13 @@
 """Bench only: switch single steps of the message path off in an app process, to measure
 what each costs (bench/live_bench.py, "What each step costs"). HISHO_BENCH_OFF is a
-comma-separated list of: audit, seal, dlp, fanout. Never installed outside the bench."""
+comma-separated list of: audit, seal, dlp, fanout. HISHO_BENCH_SWITCH_INTERVAL sets the
+process's GIL switch interval in seconds (`sys.setswitchinterval`; Python's default is
+0.005), for `live_bench.py --switch-interval`. Never installed outside the bench."""
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from django.apps import AppConfig
@@ -15,6 +18,9 @@ class BenchLiveConfig(AppConfig):
     label = "bench_live"
 
     def ready(self) -> None:
+        interval = os.environ.get("HISHO_BENCH_SWITCH_INTERVAL")
+        if interval:
+            sys.setswitchinterval(float(interval))
         off = {step for step in os.environ.get("HISHO_BENCH_OFF", "").split(",") if step}
         import hisho.desk.actions as actions
         import hisho.desk.live as live
