@@ -43,3 +43,9 @@ def text_problem(value: str, *, max_length: int, required: bool = False) -> str 
     if _REFUSED_CHAR.search(value):
         return "Contains control characters that are not allowed."
     return None
+
+
+def is_ascii_digits(value: str) -> bool:
+    """0-9 only. `str.isdigit()` alone also says yes to "²", "①" and "٤٠", which `int()`
+    then refuses (a 500) or reads (a number nobody typed)."""
+    return value.isascii() and value.isdigit()

@@ -13,26 +13,42 @@ my data" entry as a bundle to verify offline (`hisho audit-verify-proof FILE`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hisho.accounts.principal import principal_of
 from hisho.audit import tree
 from hisho.audit.models import AuditTreeHead
-from hisho.errors import NotFound
+from hisho.errors import InvalidInput, NotFound
 from hisho.schemas import with_errors
+from hisho.textcheck import is_ascii_digits
 
 router = Router(tags=["transparency log"])
 
 MAX_INDEX = 2**53 - 1
 
 
+def _decimal(value: Any) -> Any:
+    """A query parameter's own text, as C2SP writes sizes: ASCII decimal digits, no sign,
+    no spaces, no underscores, no leading zeros (pydantic would read "1_0" as 10 and
+    " +1 " as 1 — numbers nobody meant)."""
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise ValueError("a whole number in ASCII digits, without a sign or leading zeros")
+    return value
+
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+
+
 class InclusionParams(Schema):
     index: int = Field(ge=0, le=MAX_INDEX)
     size: int = Field(ge=1, le=MAX_INDEX)
+
+    _strict = field_validator("index", "size", mode="before")(_decimal)
 
 
 class InclusionOut(Schema):
@@ -46,6 +62,8 @@ class ConsistencyParams(Schema):
     from_: int = Field(alias="from", ge=1, le=MAX_INDEX)
     to: int = Field(ge=1, le=MAX_INDEX)
 
+    _strict = field_validator("from_", "to", mode="before")(_decimal)
+
 
 class ConsistencyOut(Schema):
     from_: int = Field(alias="from", serialization_alias="from")
@@ -54,8 +72,17 @@ class ConsistencyOut(Schema):
 
 
 def _public(response: HttpResponse) -> HttpResponse:
+    # Any page may fetch the log's public answers (a verifier running in a browser).
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _each_once(request: HttpRequest, *names: str) -> None:
+    """A parameter given twice is refused: which one would count is a guess (Django's
+    QueryDict keeps the last, a proxy or cache in front may key on the first)."""
+    for name in names:
+        if len(request.GET.getlist(name)) > 1:
+            raise InvalidInput(name, "Given more than once.")
 
 
 def _within_signed(*sizes: int) -> AuditTreeHead:
@@ -91,13 +118,17 @@ def get_checkpoint(request: HttpRequest) -> HttpResponse:
     response=with_errors({200: InclusionOut}),
     summary="An RFC 6962 inclusion proof of leaf `index` in the tree of `size` (public)",
 )
-def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) -> Any:
+def get_inclusion_proof(
+    request: HttpRequest, response: HttpResponse, params: Query[InclusionParams]
+) -> Any:
+    _each_once(request, "index", "size")
     if params.index >= params.size:
         # No such proof: a tree of `size` leaves has none at `index` (a relation between
         # two parameters, which the schema cannot state; 404 like any missing object).
         raise NotFound("No leaf at that index in a tree of that size: index must be < size.")
     latest = _within_signed(params.size)
     proof = tree.inclusion_proof(params.index, params.size, latest=latest)
+    _public(response)
     return InclusionOut(
         index=proof.index,
         size=proof.size,
@@ -113,11 +144,15 @@ def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) ->
     summary="An RFC 6962 consistency proof between tree sizes `from` and `to` (public)",
     by_alias=True,
 )
-def get_consistency_proof(request: HttpRequest, params: Query[ConsistencyParams]) -> Any:
+def get_consistency_proof(
+    request: HttpRequest, response: HttpResponse, params: Query[ConsistencyParams]
+) -> Any:
+    _each_once(request, "from", "to")
     if params.from_ > params.to:
         raise NotFound("No such proof: a tree never shrinks, so `from` must not exceed `to`.")
-    _within_signed(params.to)
-    hashes = tree.consistency_proof(params.from_, params.to)
+    latest = _within_signed(params.to)
+    hashes = tree.consistency_proof(params.from_, params.to, latest=latest)
+    _public(response)
     return {"from": params.from_, "to": params.to, "hashes": [tree.b64(h) for h in hashes]}
 
 
@@ -143,6 +178,6 @@ def get_access_log_proof(request: HttpRequest, leaf_index: str) -> Any:
 
     # Taken as text, like every id in a path: what is not a leaf of yours is not found,
     # whatever its shape (an entry not integrated yet has no index: `null`).
-    if not leaf_index.isdigit() or len(leaf_index) > 18:
+    if not is_ascii_digits(leaf_index) or len(leaf_index) > 18:
         raise NotFound("No such entry in your access log.")
     return access_log_entry_bundle(principal_of(request), int(leaf_index))

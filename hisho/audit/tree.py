@@ -176,18 +176,22 @@ class InclusionProof:
     hashes: list[bytes]
 
 
-def _signed_size(size: int) -> None:
-    if size < 1 or not AuditTreeHead.objects.filter(size=size).exists():
-        raise ProofError("no signed tree head of this size")
+def _covered(size: int, latest: AuditTreeHead | None = None) -> None:
+    """Proofs are served for every size up to the latest signed head's, not only for the
+    sizes heads were signed at: the tree of any size is fixed once its leaves are, every
+    node its proofs need is stored (each perfect subtree, once complete), and RFC 9162
+    clients may ask for any size their own checkpoints name."""
+    latest = latest if latest is not None else latest_head()
+    if size < 1 or latest is None or size > latest.size:
+        raise ProofError("no signed tree head covers this size")
 
 
 def inclusion_proof(
     index: int, size: int, *, latest: AuditTreeHead | None = None
 ) -> InclusionProof:
-    """`latest`: the latest signed head, when the caller has read it already; a proof for
-    its size needs no second look for a head of that size (one query less)."""
-    if latest is None or latest.size != size:
-        _signed_size(size)
+    """`latest`: the latest signed head, when the caller has read it already (one query
+    less)."""
+    _covered(size, latest)
     if not 0 <= index < size:
         raise ProofError("index must lie in [0, size)")
     ranges = merkle.inclusion_ranges(index, size)
@@ -197,9 +201,10 @@ def inclusion_proof(
     )
 
 
-def consistency_proof(old: int, new: int) -> list[bytes]:
-    _signed_size(old)
-    _signed_size(new)
+def consistency_proof(old: int, new: int, *, latest: AuditTreeHead | None = None) -> list[bytes]:
+    _covered(new, latest)
+    if old < 1:
+        raise ProofError("from must be at least 1")
     if old > new:
         raise ProofError("from must not be larger than to")
     ranges = merkle.consistency_ranges(old, new)

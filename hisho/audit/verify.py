@@ -29,6 +29,7 @@ from typing import Any
 from hisho.audit import chain, merkle, note
 from hisho.audit.models import AuditCheckpoint, AuditEvent, AuditTreeHead, AuditTreeNode
 from hisho.audit.subjects import SubjectBook, load_subjects
+from hisho.textcheck import is_ascii_digits
 
 MAX_PROBLEMS = 50
 
@@ -148,7 +149,7 @@ def _check_people(entry: Any, book: SubjectBook, report: Report) -> None:
     elif entry.actor_id is not None:
         report.add(Problem(where, entry.pk, "the actor id has no commitment"))
     if entry.target_ref:
-        plain = int(entry.target_id) if entry.target_id.isdigit() else None
+        plain = int(entry.target_id) if is_ascii_digits(entry.target_id) else None
         if entry.target_id and plain is None:
             report.add(Problem(where, entry.pk, "the target id is not a person id"))
         else:

@@ -31,6 +31,7 @@ from hisho.outreach.mail import SURVEY, UNSUBSCRIBE
 from hisho.outreach.results import MIN_GROUP, results
 from hisho.outreach.webhooks import BadWebhook, parse
 from hisho.problems import problem_response
+from hisho.textcheck import is_ascii_digits
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -75,7 +76,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             key = {"choice": "choice", "scale": "value", "text": "text"}[question["kind"]]
             value: object = raw
             if key != "text":
-                value = int(raw) if raw.lstrip("-").isdigit() else raw
+                value = int(raw) if is_ascii_digits(raw.removeprefix("-")) else raw
             answers.append({"question": index, key: value})
         try:
             do_answer_survey(actor=principal, delivery=delivery, answers=answers)

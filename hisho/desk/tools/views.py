@@ -56,6 +56,7 @@ from hisho.desk.tools.sealed import (
 )
 from hisho.errors import ClientError, NotFound
 from hisho.inbound import tell_about_cards
+from hisho.textcheck import is_ascii_digits
 
 
 class NoteForm(forms.Form):
@@ -135,7 +136,7 @@ def errand_tools(request: HttpRequest, principal: Principal, errand: Errand) -> 
 def label_param(request: HttpRequest) -> int | None:
     """`?label=<id>` of the errand list (anything else: no filter)."""
     value = request.GET.get("label", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    return int(value) if is_ascii_digits(value) and 0 < int(value) < 2**31 else None
 
 
 def label_filter(principal: Principal) -> list[tuple[int, str]]:
@@ -287,7 +288,7 @@ def _change_listed(request: HttpRequest, admin: Any) -> bool:
     kind, raw = request.POST.get("kind", ""), request.POST.get("id", "")
     if kind not in ("label_save", "label_delete", "canned_save", "canned_delete"):
         return False
-    item_id = int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else 0
+    item_id = int(raw) if is_ascii_digits(raw) and 0 < int(raw) < 2**31 else 0
     if kind.startswith("label"):
         label = Label.objects.filter(pk=item_id).first()
         if label is None:
