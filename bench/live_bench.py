@@ -62,6 +62,8 @@ CONCURRENCY = (1, 16, 64)
 # Length of each back-to-back wrk run that keeps 16 clients posting during the loaded
 # live-delivery measurement (its gaps, while the next wrk starts, are milliseconds).
 BACKGROUND_RUN_SECONDS = 3
+# The paced condition: each of the 16 clients pauses this long after each answer.
+PACED_DELAY_MS = 400
 
 
 # --- the machine ----------------------------------------------------------------------------
@@ -284,34 +286,46 @@ async def live_delivery(
     sampler.phase = "live, idle sockets"
     quiet = await measure("quiet", posts)
 
-    # Again, while 16 clients post to the other errands as fast as they can — for the
-    # whole measurement: wrk runs back to back (in runs of BACKGROUND_RUN_SECONDS) until
-    # the last timed post is in. (A single run of fixed length ended before the timed
-    # posts did, and the later ones then measured a quiet machine.)
-    sampler.phase = "live, idle sockets + 16 posting"
-    stop = threading.Event()
-    results_box: list[dict[str, Any]] = []
+    async def while_posting(label: str, delay_ms: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The timed posts while 16 clients post to the other errands — for the whole
+        measurement: wrk runs back to back (in runs of BACKGROUND_RUN_SECONDS) until the
+        last timed post is in. (A single run of fixed length ended before the timed posts
+        did, and the later ones then measured a quiet machine.) `delay_ms`: each client
+        pauses this long after each answer; 0, as fast as it can."""
+        stop = threading.Event()
+        runs: list[dict[str, Any]] = []
 
-    def keep_posting() -> None:
-        while not stop.is_set():
-            results_box.append(
-                run_wrk(
-                    shape.app_ports(),
-                    method="POST",
-                    paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
-                    token=data["alice"],
-                    connections=16,
-                    seconds=BACKGROUND_RUN_SECONDS,
-                    body=json.dumps({"body": data["message"]}),
+        def keep_posting() -> None:
+            while not stop.is_set():
+                runs.append(
+                    run_wrk(
+                        shape.app_ports(),
+                        method="POST",
+                        paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
+                        token=data["alice"],
+                        connections=16,
+                        seconds=BACKGROUND_RUN_SECONDS,
+                        body=json.dumps({"body": data["message"]}),
+                        delay_ms=delay_ms,
+                    )
                 )
-            )
 
-    background = threading.Thread(target=keep_posting)
-    background.start()
-    await asyncio.sleep(1)
-    loaded = await measure("loaded", max(50, posts // 3))
-    stop.set()
-    await loop.run_in_executor(None, background.join)
+        background = threading.Thread(target=keep_posting)
+        background.start()
+        await asyncio.sleep(1)
+        try:
+            timed = await measure(label, max(50, posts // 3))
+        finally:
+            stop.set()
+            await loop.run_in_executor(None, background.join)
+        return timed, combine(runs)
+
+    # As fast as they can: the machine saturated (every request queues) ...
+    sampler.phase = "live, idle sockets + 16 posting"
+    loaded, background = await while_posting("loaded", 0)
+    # ... and paced, each client pausing PACED_DELAY_MS between posts: busy, not saturated.
+    sampler.phase = "live, idle sockets + 16 posting, paced"
+    paced, paced_background = await while_posting("paced", PACED_DELAY_MS)
 
     reader.cancel()
     await assignee.close()
@@ -326,7 +340,10 @@ async def live_delivery(
         "idle_rss_mib": idle_rss,
         "quiet": quiet,
         "loaded": loaded,
-        "background": combine(results_box) if results_box else None,
+        "background": background,
+        "paced": paced,
+        "paced_background": paced_background,
+        "paced_delay_ms": PACED_DELAY_MS,
     }
 
 
@@ -690,7 +707,19 @@ def markdown(report: dict[str, Any]) -> str:
         "| 201 → socket p50 | p99 | lost |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, key in (("quiet", "quiet"), ("16 clients posting meanwhile", "loaded")):
+    conditions = [
+        ("quiet", "quiet"),
+        (
+            f"16 clients posting as fast as they can ({live['background']['rps']:.0f} req/s)",
+            "loaded",
+        ),
+        (
+            f"16 clients posting, each pausing {live['paced_delay_ms']} ms "
+            f"({live['paced_background']['rps']:.0f} req/s)",
+            "paced",
+        ),
+    ]
+    for label, key in conditions:
         r = live[key]
         lines.append(
             f"| {label} | {r['posts']} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms "

@@ -26,9 +26,11 @@ def run_wrk(
     body: str = "",
     auth_header: str = "",
     tickets: list[int] | None = None,
+    delay_ms: int = 0,
 ) -> dict[str, Any]:
     """One wrk run against the app processes on `ports` (127.0.0.1): its JSON line, with
-    `rps` and the sum of every kind of error added."""
+    `rps` and the sum of every kind of error added. `delay_ms`: each connection pauses
+    this long after each answer (a paced load); 0, as fast as it can."""
     env = dict(os.environ)
     env.update(
         BENCH_METHOD=method,
@@ -38,6 +40,7 @@ def run_wrk(
         BENCH_PORTS=",".join(str(p) for p in ports),
         BENCH_AUTH_HEADER=auth_header,
         BENCH_TICKETS=",".join(str(t) for t in tickets or []),
+        BENCH_DELAY_MS=str(int(delay_ms)),
     )
     out = subprocess.run(  # noqa: S603 - the load generator, fixed arguments
         [  # noqa: S607 - wrk from PATH (Debian's package)

@@ -3,12 +3,18 @@
 --   BENCH_TOKEN (X-Session-Token), BENCH_BODY (POST body), BENCH_PORTS (comma-separated);
 --   optionally BENCH_AUTH_HEADER (the token's header instead of X-Session-Token) and
 --   BENCH_TICKETS (comma-separated; one replaces %TICKET% in the body per request:
---   bench/peer_bench.py, whose peer names the ticket in the body, not the path).
+--   bench/peer_bench.py, whose peer names the ticket in the body, not the path);
+--   BENCH_DELAY_MS (each connection pauses this long after each answer: a paced load
+--   instead of as-fast-as-it-can).
 -- Threads are spread over the ports as a load balancer would spread connections; the
 -- summary is printed as one JSON line (latencies in microseconds).
 local ports = {}
 for p in string.gmatch(os.getenv("BENCH_PORTS"), "[^,]+") do table.insert(ports, p) end
 local created = 0
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+  function delay() return delay_ms end
+end
 
 function setup(thread)
   created = created + 1
