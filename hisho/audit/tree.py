@@ -41,7 +41,19 @@ def node_key(level: int, index: int) -> int:
 
 def origin() -> str:
     """The log's name: the first line of every checkpoint and the signing key's name in
-    it. `HISHO_AUDIT_LOG_ORIGIN`, else `<host of HISHO_PUBLIC_URL>/audit`."""
+    it. Fixed by the log's first signed head: the log's identity, which witnesses hold it
+    to, does not follow later changes of the settings (`make run PORT=8080` sets another
+    HISHO_PUBLIC_URL: every head would have failed `hisho audit-verify`, and witnesses
+    would have rejected every new one as another log). Before the first head:
+    `configured_origin()`."""
+    first = AuditTreeHead.objects.order_by("size").values_list("note", flat=True).first()
+    if first:
+        return first.split("\n", 1)[0]
+    return configured_origin()
+
+
+def configured_origin() -> str:
+    """`HISHO_AUDIT_LOG_ORIGIN`, else `<host of HISHO_PUBLIC_URL>/audit`."""
     configured = getattr(settings, "HISHO_AUDIT_LOG_ORIGIN", "")
     if configured:
         return str(configured)
@@ -98,9 +110,10 @@ def sign_checkpoint(size: int, root: bytes) -> tuple[str, str]:
     """The signed note for (size, root), and the id of the key that signed it."""
     from hisho.signing.service import sign_with_public_key
 
-    text = note.Checkpoint(origin(), size, root).text()
+    name = origin()
+    text = note.Checkpoint(name, size, root).text()
     signature, public_key = sign_with_public_key(text.encode())
-    return note.signed_note(text, origin(), public_key, signature.signature), signature.key_id
+    return note.signed_note(text, name, public_key, signature.signature), signature.key_id
 
 
 def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> AuditTreeHead | None:
