@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -116,6 +117,25 @@ def sign_checkpoint(size: int, root: bytes) -> tuple[str, str]:
     return note.signed_note(text, name, public_key, signature.signature), signature.key_id
 
 
+_HEX_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _leaf(event_id: int, stored: str) -> bytes:
+    """The leaf to integrate: the hash the entry's transaction stored, which `hisho
+    audit-verify` later checks against its content. One that is not a SHA-256 in hex —
+    only a hand in the database makes that — must neither enter the tree as it is (a
+    2-byte "hash") nor stop the sequencer for good (every later entry left unprotected):
+    the hash of the entry's content goes in instead, and the log says so (ids only).
+    `hisho audit-verify` goes on reporting the row (its stored hash cannot be made to
+    match: the append-only trigger refuses the UPDATE)."""
+    if _HEX_HASH.fullmatch(stored or ""):
+        return bytes.fromhex(stored)
+    from hisho.audit import chain
+
+    log.error("audit: entry %s has a malformed leaf hash; integrating its content's hash", event_id)
+    return bytes.fromhex(chain.leaf_hash(AuditEvent.objects.get(pk=event_id)))
+
+
 def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> AuditTreeHead | None:
     """Integrate up to `limit` committed entries and sign the new head. None when there
     was nothing to integrate (and the latest head already covers the tree)."""
@@ -136,7 +156,7 @@ def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> Au
         if not pending and size == 0:
             return None
         old = load_nodes(merkle.right_edge(size))
-        leaves = [bytes.fromhex(value) for _, value in pending]
+        leaves = [_leaf(event_id, value) for event_id, value in pending]
         made = merkle.new_nodes(size, leaves, old)
         if pending:
             pairs = [(event_id, size + offset) for offset, (event_id, _) in enumerate(pending)]

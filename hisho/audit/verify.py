@@ -307,6 +307,8 @@ def verify_log() -> Report:
 
     compact = merkle.CompactRange()
     nodes = _NodeCheck(report)
+    erasures = _Erasures()
+    first_tree_leaf: int | None = None
     expected, prev_chain, in_chain = 0, chain.GENESIS, True
     rows = (
         AuditEvent.objects.filter(leaf_index__isnull=False)
@@ -345,7 +347,10 @@ def verify_log() -> Report:
         else:
             in_chain = False
         _check_people(entry, book, report)
+        erasures.note(entry)
         compact.append(leaf, nodes.completed)
+        if entry.version != chain.CHAIN_VERSION and first_tree_leaf is None:
+            first_tree_leaf = index
         nodes.take()
         if compact.size % BLOCK == 0:
             nodes.flush_block(compact.size - BLOCK)
@@ -388,7 +393,62 @@ def verify_log() -> Report:
         if chain.leaf_hash(entry) != entry.leaf_hash:
             report.add(Problem(None, entry.pk, "its content does not match its hash"))
         _check_people(entry, book, report)
+        erasures.note(entry)
+
+    _check_covered(first_tree_leaf, compact.size, report)
+    erasures.check(book, report)
     return report
+
+
+def _check_covered(first_tree_leaf: int | None, size: int, report: Report) -> None:
+    """Every leaf the sequencer integrated is covered by a signed head: it gives leaf
+    indices and signs the head for them in one transaction. Leaves no head covers mean
+    heads were deleted — and without heads, history could be rewritten, rehashed and
+    still pass every other check here. Heads are read again now, after the entries, so a
+    head the sequencer signed meanwhile counts. (Entries of the old hash chain get their
+    indices from the migration and their first head from the sequencer's first run:
+    until then they are covered by the chain's own checkpoints, checked above.)"""
+    from django.db.models import Max
+
+    if first_tree_leaf is None:
+        return
+    covered = AuditTreeHead.objects.aggregate(top=Max("size"))["top"] or 0
+    if covered < size and size > first_tree_leaf:
+        first = max(covered, first_tree_leaf)
+        report.add(
+            Problem(
+                first,
+                None,
+                f"leaves {first} to {size - 1} are covered by no signed tree head (heads deleted?)",
+                covers_range=True,
+            )
+        )
+
+
+class _Erasures:
+    """Every pseudonym marked erased has its `audit.subject_erased` entry in the log.
+    Marking a subject erased by hand — its id and key nulled, the plain ids blanked in
+    its entries — would otherwise pass as an erasure while it hides who did what."""
+
+    def __init__(self) -> None:
+        self.recorded: set[str] = set()
+
+    def note(self, entry: Any) -> None:
+        if entry.event == "audit.subject_erased":
+            ref = (entry.extra_refs or {}).get("person_id")
+            if isinstance(ref, str):
+                self.recorded.add(ref)
+
+    def check(self, book: SubjectBook, report: Report) -> None:
+        for ref in sorted(book.erased - self.recorded):
+            report.add(
+                Problem(
+                    None,
+                    None,
+                    f"pseudonym {ref[:12]}… is marked erased, but the log holds no "
+                    "audit.subject_erased entry for it (an erasure made by hand?)",
+                )
+            )
 
 
 def _check_legacy(
