@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ALG_ED25519 = 0x01
 DASH = "\u2014 "  # em dash and a space start every signature line
+SIZE = re.compile(r"0|[1-9][0-9]{0,19}")  # a checkpoint's tree size: ASCII digits only
+MAX_SIZE = 2**64 - 1
 
 
 class NoteError(ValueError):
@@ -140,7 +143,9 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if len(lines) < 4 or lines[-1] != "" or not lines[0]:
         raise NoteError("malformed checkpoint")
     origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if not size_text.isdigit() or (len(size_text) > 1 and size_text[0] == "0"):
+    # ASCII decimal, no leading zeros, a uint64 (C2SP). Not str.isdigit(): it takes "²",
+    # which int() refuses, and "١" (Arabic-Indic one), which int() reads as 1.
+    if not SIZE.fullmatch(size_text) or int(size_text) > MAX_SIZE:
         raise NoteError("malformed checkpoint size")
     try:
         root = base64.b64decode(root_text, validate=True)

@@ -18,10 +18,13 @@ proof; any signed-note verifier the checkpoint.
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from hisho.audit import chain, merkle, note
+from hisho.signing.canonical import NotCanonical, canonical_json
 
 BUNDLE_TYPE = "hisho.audit.inclusion-proof"
 
@@ -80,7 +83,7 @@ def access_log_entry_bundle(user: Any, leaf_index: int) -> dict[str, Any]:
 
 
 class BundleError(ValueError):
-    pass
+    """A bundle that is malformed or does not verify."""
 
 
 @dataclass(frozen=True)
@@ -89,30 +92,108 @@ class Verified:
     tree_size: int
     origin: str
     entry: dict[str, Any]
+    # Set when no key was trusted and the head was checked with the bundle's own key: then
+    # the bundle is consistent, but says nothing of who signed it (a forger signs too).
+    bundle_key: note.Verifier | None = None
+
+
+def load_bundle(data: bytes) -> Any:
+    """A bundle file's JSON, parsed strictly: a key twice in one object (parsers disagree
+    on which one wins, so a reader's tool and this one could see different bundles), NaN
+    or Infinity (not JSON) and nesting too deep to parse are refused."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except BundleError:
+        raise
+    except RecursionError:
+        raise BundleError("not JSON: nested too deep") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer too long
+        raise BundleError(f"not JSON: {exc}") from None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise BundleError(f"not a bundle: duplicate key {key!a} in one object")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise BundleError(f"not JSON: {name}")
+
+
+def _position(bundle: dict[str, Any], field: str) -> int:
+    value = bundle.get(field)
+    # A JSON integer only: int() would also take "40", "٤٠" (Arabic-Indic digits), 40.9
+    # and true, so the index a reader sees and the one verified could differ.
+    if type(value) is not int or value < 0:
+        raise BundleError(f"malformed bundle: {field} is not a non-negative integer")
+    return value
+
+
+def _hash(value: Any, field: str) -> bytes:
+    try:
+        digest = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+    except binascii.Error:
+        digest = b""
+    if len(digest) != merkle.HASH_SIZE:
+        raise BundleError(f"malformed bundle: {field} holds no base64 SHA-256 hash")
+    return digest
+
+
+def _leaf_data(entry: dict[str, Any]) -> bytes:
+    try:
+        return canonical_json(entry)
+    except NotCanonical as exc:
+        raise BundleError(f"the entry is not canonical JSON: {exc}") from None
+    except RecursionError:
+        raise BundleError("the entry is not canonical JSON: nested too deep") from None
+
+
+def _signed_head(
+    bundle: dict[str, Any], trusted: list[note.Verifier] | None
+) -> tuple[note.Checkpoint, note.Verifier | None]:
+    """The bundle's signed tree head, checked with `trusted`, else with the bundle's own
+    key (returned: it is what the caller must compare)."""
+    signed, vkey = bundle.get("checkpoint"), bundle.get("verifier_key")
+    if not isinstance(signed, str):
+        raise BundleError("malformed bundle: checkpoint is not a signed note")
+    try:
+        if trusted:
+            return note.open_checkpoint(signed, trusted), None
+        own = note.parse_vkey(vkey if isinstance(vkey, str) else "")
+        return note.open_checkpoint(signed, [own]), own
+    except note.NoteError as exc:
+        raise BundleError(f"the signed tree head does not verify: {exc}") from None
 
 
 def verify_bundle(bundle: Any, trusted: list[note.Verifier] | None = None) -> Verified:
     """Check a bundle offline. `trusted`: the log's verifier keys as you know them (pinned,
-    or from a witness); without them the bundle's own `verifier_key` is used."""
-    from hisho.signing.canonical import canonical_json
-
-    if not isinstance(bundle, dict) or bundle.get("type") != BUNDLE_TYPE or bundle.get("v") != 1:
+    or from a witness); without them the bundle's own `verifier_key` is used, and the
+    result's `bundle_key` says so."""
+    if (
+        not isinstance(bundle, dict)
+        or bundle.get("type") != BUNDLE_TYPE
+        or type(bundle.get("v")) is not int
+        or bundle["v"] != 1
+    ):
         raise BundleError("not an inclusion-proof bundle")
-    try:
-        index, size = int(bundle["leaf_index"]), int(bundle["tree_size"])
-        leaf = base64.b64decode(bundle["leaf_hash"], validate=True)
-        hashes = [base64.b64decode(h, validate=True) for h in bundle["hashes"]]
-        entry = bundle["entry"]
-        keys = trusted or [note.parse_vkey(str(bundle["verifier_key"]))]
-        checkpoint = note.open_checkpoint(str(bundle["checkpoint"]), keys)
-    except note.NoteError as exc:
-        raise BundleError(f"the signed tree head does not verify: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BundleError(f"malformed bundle ({type(exc).__name__})") from None
-    if not isinstance(entry, dict) or merkle.leaf_hash(canonical_json(entry)) != leaf:
+    index, size = _position(bundle, "leaf_index"), _position(bundle, "tree_size")
+    leaf = _hash(bundle.get("leaf_hash"), "leaf_hash")
+    hashes = bundle.get("hashes")
+    if not isinstance(hashes, list):
+        raise BundleError("malformed bundle: hashes is not a list")
+    proof = [_hash(h, "hashes") for h in hashes]
+    entry = bundle.get("entry")
+    if not isinstance(entry, dict):
+        raise BundleError("malformed bundle: entry is not an object")
+    if merkle.leaf_hash(_leaf_data(entry)) != leaf:
         raise BundleError("the entry does not match its leaf hash")
+    checkpoint, own = _signed_head(bundle, trusted)
     if checkpoint.size != size:
         raise BundleError("the signed tree head is not of the proof's size")
-    if not merkle.verify_inclusion(index, size, leaf, hashes, checkpoint.root):
+    if not merkle.verify_inclusion(index, size, leaf, proof, checkpoint.root):
         raise BundleError("the inclusion proof does not verify against the signed root")
-    return Verified(index, size, checkpoint.origin, entry)
+    return Verified(index, size, checkpoint.origin, entry, own)

@@ -4,14 +4,24 @@ log proves the new tree extends the old one (an RFC 6962 consistency proof). A h
 rewritten under an old head — even with every hash recomputed — or a forked tree the
 operator signed is rejected (docs/audit.md §6).
 
+Two ways to fail, never confused: `Rejected` — the site presented a head that is not
+acceptable (a tree that shrank, forked or does not extend the last one, a signed head it
+will not prove consistent, a key this witness does not know); `CouldNotCheck` — the
+witness got nothing it could judge (no answer, an error instead of a head, an answer that
+is not what the protocol sends, an unreadable state file). Either way the state file is
+left as it was.
+
 Keys: given with `--key <vkey>`, else pinned from the log's published JSON Web Key Set
-on first use (trust on first use: compare it out of band).
+on first use (trust on first use: compare it out of band). After that, a key the site
+publishes is never taken unasked: whoever controls the site controls what it publishes.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +29,25 @@ from typing import Any
 
 from hisho.audit import merkle, note
 
-# fetch(path) → (HTTP status, body); path starts at the site root ("/api/v1/…").
+# fetch(path) → (HTTP status, body); path starts at the site root ("/api/v1/…"). It raises
+# CouldNotCheck when the site cannot be reached or does not answer in time.
 Fetch = Callable[[str], tuple[int, bytes]]
 
 CHECKPOINT = "/api/v1/audit/checkpoint"
 CONSISTENCY = "/api/v1/audit/proof/consistency?from={old}&to={new}"
 KEYS = "/.well-known/hisho-signing-keys.json"
 
+# An Ed25519 JWK's "x": 32 bytes in unpadded base64url (RFC 8037).
+ED25519_X = re.compile(r"[A-Za-z0-9_-]{43}")
+
 
 class Rejected(Exception):
     """The new head is not acceptable; the witness keeps its old state."""
+
+
+class CouldNotCheck(Exception):
+    """Nothing the witness could judge (the site, its answer or the state file); the
+    witness keeps its old state."""
 
 
 @dataclass
@@ -38,49 +57,180 @@ class Outcome:
     pinned_keys: int = 0
 
 
+@dataclass(frozen=True)
+class State:
+    """The last head this witness accepted, and the keys it trusts."""
+
+    origin: str
+    keys: list[note.Verifier]
+    size: int
+    root: bytes
+
+
+def why(exc: BaseException) -> str:
+    """A one-line reason for a parse failure."""
+    if isinstance(exc, RecursionError):
+        return "nested too deep"
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def parse_state(text: str) -> State:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    origin, keys, size, root = data["origin"], data["keys"], data["size"], data["root"]
+    if (
+        not isinstance(origin, str)
+        or not isinstance(keys, list)
+        or not all(isinstance(k, str) for k in keys)
+        or type(size) is not int
+        or size < 0
+        or not isinstance(root, str)
+    ):
+        raise ValueError("a field of the wrong type")
+    digest = base64.b64decode(root, validate=True)
+    if len(digest) != merkle.HASH_SIZE:
+        raise ValueError("a root that is not a SHA-256 hash")
+    return State(origin, [note.parse_vkey(k) for k in keys], size, digest)
+
+
 class Witness:
     def __init__(self, state_file: Path, fetch: Fetch, keys: list[str] | None = None) -> None:
         self.state_file = state_file
         self.fetch = fetch
         self.extra_keys = [note.parse_vkey(k) for k in keys or []]
 
-    def load(self) -> dict[str, Any]:
+    def load(self) -> State | None:
         if not self.state_file.exists():
-            return {}
-        data: dict[str, Any] = json.loads(self.state_file.read_text())
-        return data
+            return None
+        try:
+            return parse_state(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, RecursionError) as exc:
+            # ValueError covers bad JSON, bad UTF-8, bad base64 and a bad key (NoteError).
+            raise CouldNotCheck(
+                f"the state file {self.state_file} is not a witness's state ({why(exc)}); "
+                "it was left as it is"
+            ) from None
 
-    def save(self, state: dict[str, Any]) -> None:
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=2))
-        tmp.replace(self.state_file)
+    def save(self, state: State, signed: str) -> None:
+        data = {
+            "origin": state.origin,
+            "keys": sorted({v.vkey for v in state.keys}),
+            "size": state.size,
+            "root": base64.b64encode(state.root).decode(),
+            "note": signed,
+        }
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=2))
+            tmp.replace(self.state_file)
+        except OSError as exc:
+            raise CouldNotCheck(
+                f"the head verified, but the state file {self.state_file} could not be "
+                f"written ({exc.strerror or exc})"
+            ) from None
 
     def _get(self, path: str) -> bytes:
         status, body = self.fetch(path)
         if status != 200:
-            raise Rejected(f"{path.split('?')[0]} answered {status}")
+            # No head yet, or an outage: nothing signed to judge. The state stays, so a log
+            # that keeps refusing is never accepted either.
+            raise CouldNotCheck(f"{path.split('?')[0]} answered HTTP {status}")
         return body
 
+    @staticmethod
+    def _json(path: str, body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, too deep
+            raise CouldNotCheck(f"{path.split('?')[0]} answered no JSON ({why(exc)})") from None
+
     def _published_keys(self, origin: str) -> list[note.Verifier]:
-        jwks = json.loads(self._get(KEYS))
+        jwks = self._json(KEYS, self._get(KEYS))
+        keys = jwks.get("keys") if isinstance(jwks, dict) else None
+        if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
+            raise CouldNotCheck(f"{KEYS} is not a JSON Web Key Set")
         out = []
-        for jwk in jwks.get("keys", []):
+        for jwk in keys:
             if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-                raw = base64.urlsafe_b64decode(str(jwk["x"]) + "=" * (-len(str(jwk["x"])) % 4))
-                out.append(note.Verifier(origin, raw))
+                x = jwk.get("x")
+                if not isinstance(x, str) or not ED25519_X.fullmatch(x):
+                    raise CouldNotCheck(f"{KEYS} holds an Ed25519 key that is no key")
+                out.append(note.Verifier(origin, base64.urlsafe_b64decode(x + "=")))
         return out
+
+    def _latest(self) -> tuple[str, str]:
+        """The site's latest signed head, and its origin (signature not checked yet)."""
+        body = self._get(CHECKPOINT)
+        try:
+            signed = body.decode("utf-8")
+            return signed, note.parse_checkpoint(signed[: signed.rfind("\n\n") + 1]).origin
+        except UnicodeDecodeError:
+            raise CouldNotCheck(f"{CHECKPOINT} answered something that is not UTF-8") from None
+        except note.NoteError as exc:
+            raise CouldNotCheck(f"{CHECKPOINT} answered no checkpoint ({exc})") from None
+
+    def _consistency_proof(self, old: int, new: int) -> list[bytes]:
+        path = CONSISTENCY.format(old=old, new=new)
+        status, answer = self.fetch(path)
+        if status != 200:
+            # The log signed the larger tree, so it owes this proof: a refusal is its fault.
+            # (A passing outage clears at the next run: the state is kept.)
+            raise Rejected(
+                f"the log signed a tree of {new} leaves but answered HTTP {status} when asked "
+                f"to prove that it extends the one of {old} this witness saw"
+            )
+        body = self._json(path, answer)
+        hashes = body.get("hashes") if isinstance(body, dict) else None
+        if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+            raise CouldNotCheck(f"{path.split('?')[0]} answered no list of hashes")
+        try:
+            return [base64.b64decode(h, validate=True) for h in hashes]
+        except binascii.Error:
+            raise CouldNotCheck(
+                f"{path.split('?')[0]} answered a hash that is not base64"
+            ) from None
+
+    def _unpinned_signer(self, signed: str, origin: str) -> str:
+        """After `hisho rotate-signing-key` the head is signed by a key the site publishes
+        but this witness has not pinned: name it, so that the witness's operator can
+        compare it out of band and pass it with --key. Taking it unasked would let
+        whoever controls the site choose the key."""
+        try:
+            _text, good = note.open_note(signed, self._published_keys(origin))
+        except (CouldNotCheck, note.NoteError):
+            return ""
+        return (
+            f"; it is signed by a key the site publishes, {good[0].vkey} — if the site "
+            f"rotated its signing key, compare that key out of band, then accept it with "
+            f"--key {good[0].vkey}"
+        )
+
+    def _check_extends(self, state: State, checkpoint: note.Checkpoint) -> None:
+        if checkpoint.size < state.size:
+            raise Rejected(f"the tree shrank from {state.size} to {checkpoint.size} leaves")
+        if checkpoint.size == state.size:
+            if checkpoint.root != state.root:
+                raise Rejected(f"a second, different tree of {state.size} leaves (a fork)")
+            return
+        proof = self._consistency_proof(state.size, checkpoint.size)
+        if not merkle.verify_consistency(
+            state.size, checkpoint.size, state.root, checkpoint.root, proof
+        ):
+            raise Rejected(
+                f"the tree of {checkpoint.size} leaves does not extend the one of "
+                f"{state.size} this witness saw (history rewritten, or a fork)"
+            )
 
     def observe(self) -> Outcome:
         state = self.load()
-        signed = self._get(CHECKPOINT).decode()
-        try:
-            origin = note.parse_checkpoint(signed[: signed.rfind("\n\n") + 1]).origin
-        except note.NoteError as exc:
-            raise Rejected(f"malformed checkpoint: {exc}") from None
-        if state and state["origin"] != origin:
-            raise Rejected(f"the log's origin changed from {state['origin']!r} to {origin!r}")
-        known = [note.parse_vkey(k) for k in state.get("keys", [])] + self.extra_keys
+        signed, origin = self._latest()
+        if state is not None and state.origin != origin:
+            raise Rejected(f"the log's origin changed from {state.origin!r} to {origin!r}")
+        known = (state.keys if state else []) + self.extra_keys
         pinned = 0
         if not known:
             known = self._published_keys(origin)
@@ -88,33 +238,9 @@ class Witness:
         try:
             checkpoint = note.open_checkpoint(signed, known)
         except note.NoteError as exc:
-            raise Rejected(f"the signed tree head does not verify: {exc}") from None
-
-        previous = state.get("size")
-        if previous is not None:
-            old_root = base64.b64decode(state["root"])
-            if checkpoint.size < previous:
-                raise Rejected(f"the tree shrank from {previous} to {checkpoint.size} leaves")
-            if checkpoint.size == previous:
-                if checkpoint.root != old_root:
-                    raise Rejected(f"a second, different tree of {previous} leaves (a fork)")
-            else:
-                body = json.loads(self._get(CONSISTENCY.format(old=previous, new=checkpoint.size)))
-                hashes = [base64.b64decode(h) for h in body.get("hashes", [])]
-                if not merkle.verify_consistency(
-                    previous, checkpoint.size, old_root, checkpoint.root, hashes
-                ):
-                    raise Rejected(
-                        f"the tree of {checkpoint.size} leaves does not extend the one of "
-                        f"{previous} this witness saw (history rewritten, or a fork)"
-                    )
-        self.save(
-            {
-                "origin": origin,
-                "keys": sorted({v.vkey for v in known}),
-                "size": checkpoint.size,
-                "root": base64.b64encode(checkpoint.root).decode(),
-                "note": signed,
-            }
-        )
-        return Outcome(checkpoint.size, previous, pinned)
+            hint = "" if pinned else self._unpinned_signer(signed, origin)
+            raise Rejected(f"the signed tree head does not verify: {exc}{hint}") from None
+        if state is not None:
+            self._check_extends(state, checkpoint)
+        self.save(State(origin, known, checkpoint.size, checkpoint.root), signed)
+        return Outcome(checkpoint.size, state.size if state else None, pinned)

@@ -1,18 +1,32 @@
 """`hisho audit-verify-proof FILE`: check, offline, an inclusion-proof bundle downloaded
 from "Who saw my data" (`GET /api/v1/me/access-log/{leaf_index}/proof`): the entry is
-the leaf, the leaf is in the tree, and the tree's head is signed. Exit 0 when it
-verifies, 1 when not. Needs no database."""
+the leaf, the leaf is in the tree, and the tree's head is signed. Needs no database.
+
+Exit 0 (OK) when it verifies with a key given by `--key`; 1 (FAILED) when it is no bundle
+or does not verify; 2 (UNVERIFIED SIGNER) when, without `--key`, it verifies only with the
+key inside the file — which anyone can make, with a key of their own: the key is printed
+to be compared with the site's published key or a witness's."""
 
 from __future__ import annotations
 
-import json
+import base64
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hisho.audit.note import NoteError, parse_vkey
-from hisho.audit.proofs import BundleError, verify_bundle
+from hisho.audit.proofs import BundleError, load_bundle, verify_bundle
+
+FAILED = 1
+UNVERIFIED_SIGNER = 2
+
+
+def shown(value: Any) -> str:
+    """A value from the file, safe to print: the file may come from anyone, and a newline
+    or a terminal escape in it could fake a line of this command's output."""
+    text = str(value)
+    return text if text.isprintable() and len(text) <= 100 else ascii(text)[:100]
 
 
 class Command(BaseCommand):
@@ -25,23 +39,39 @@ class Command(BaseCommand):
             "--key",
             action="append",
             default=[],
-            help="the log's verifier key as you know it (else the bundle's own is used)",
+            help="the log's verifier key as you know it (without it the signer is not checked)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            bundle = json.loads(Path(options["file"]).read_text())
-            trusted = [parse_vkey(k) for k in options["key"]] or None
-            verified = verify_bundle(bundle, trusted)
-        except (OSError, ValueError, BundleError, NoteError) as exc:
-            raise CommandError(f"FAILED: {exc}", returncode=1) from None
-        self.stdout.write(
-            f"OK: entry {verified.entry.get('event')!s} at {verified.entry.get('at')!s} is leaf "
-            f"{verified.leaf_index} of the {verified.tree_size}-entry tree signed by "
-            f"{verified.origin}."
+            trusted = [parse_vkey(k) for k in options["key"]]
+            verified = verify_bundle(load_bundle(Path(options["file"]).read_bytes()), trusted)
+        except OSError as exc:
+            raise CommandError(
+                f"FAILED: cannot read {options['file']} ({exc.strerror or exc})", returncode=FAILED
+            ) from None
+        except NoteError as exc:
+            raise CommandError(f"FAILED: --key: {exc}", returncode=FAILED) from None
+        except BundleError as exc:
+            raise CommandError(f"FAILED: {exc}", returncode=FAILED) from None
+        facts = (
+            f"entry {shown(verified.entry.get('event'))} at {shown(verified.entry.get('at'))} "
+            f"is leaf {verified.leaf_index} of the {verified.tree_size}-entry tree signed by "
+            f"{shown(verified.origin)}"
         )
-        if not options["key"]:
-            self.stdout.write(
-                "The signature was checked with the key in the file: compare it with the "
-                "site's published key (or a witness's) to trust it."
-            )
+        if verified.bundle_key is None:
+            self.stdout.write(f"OK: {facts}.")
+            return
+        key = verified.bundle_key
+        x = base64.urlsafe_b64encode(key.public_key).rstrip(b"=").decode()
+        self.stdout.write(
+            f"Consistent, signer not checked: {facts}, with the key in the file:\n"
+            f"  verifier key: {key.vkey}\n"
+            f'  in /.well-known/hisho-signing-keys.json it would be "x": "{x}"'
+        )
+        raise CommandError(
+            "UNVERIFIED SIGNER: the proof and the signature agree, but the key is the file's "
+            "own and anyone can make such a file; compare it with the site's published key "
+            "or a witness's, then run again with --key <verifier key>.",
+            returncode=UNVERIFIED_SIGNER,
+        )

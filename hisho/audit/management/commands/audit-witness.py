@@ -1,10 +1,20 @@
 """`hisho audit-witness URL`: fetch the audit log's latest signed tree head from the Hisho
 site at URL, check its signature and that it extends the last head this witness
-accepted (a consistency proof), and remember it. Exit 0 when accepted, 1 when rejected.
-Run it from another machine, periodically (docs/audit.md §6)."""
+accepted (a consistency proof), and remember it. Run it from another machine,
+periodically (docs/audit.md §6).
+
+Exit 0 when accepted; 1 (REJECTED) when the head is not acceptable — the log misbehaved
+(shrank, forked, rewrote its history, will not prove a head it signed), or a key this
+witness does not know signed it; 2 (COULD NOT CHECK) when the witness got nothing it could
+judge: the site unreachable or silent, an error instead of a head, an answer that is not
+what the protocol sends, an unreadable state file, a bad argument. The state file changes
+on 0 only.
+"""
 
 from __future__ import annotations
 
+import http.client
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,7 +24,46 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hisho.audit.note import NoteError
-from hisho.audit.witness import Rejected, Witness
+from hisho.audit.witness import CouldNotCheck, Outcome, Rejected, Witness
+
+REJECTED = 1  # what it always was
+COULD_NOT_CHECK = 2  # also argparse's status for a bad command line
+MAX_ANSWER = 1 << 20  # a checkpoint, a proof or a key set is a few kilobytes
+
+
+def why(exc: BaseException, timeout: float) -> str:
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__
+
+
+def read_answer(response: http.client.HTTPResponse, where: str, deadline: float) -> bytes:
+    """The body, within the deadline and MAX_ANSWER: a site that drips an endless answer
+    must not hold the witness (the socket's timeout only bounds each read)."""
+    chunks, size = [], 0
+    while chunk := response.read1(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise CouldNotCheck(f"{where}: an answer larger than {MAX_ANSWER} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    return b"".join(chunks)
+
+
+def site_url(url: str) -> str:
+    """The site's base URL, checked: http(s), a host, no port that is not a number."""
+    parts = urlsplit(url.rstrip("/"))
+    try:
+        port_ok = parts.port != 0
+    except ValueError:  # a port that is not a number in 0–65535
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise CouldNotCheck("URL must be http(s)://host[:port]")
+    return parts.geturl()
 
 
 class Command(BaseCommand):
@@ -26,28 +75,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--key", action="append", default=[], help="a verifier key (<name>+<hash>+<key>)"
         )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        base = options["url"].rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise CommandError("URL must be http(s)://host[:port]")
-        state = Path(
-            options["state"]
-            or Path("var") / "audit-witness" / f"{parts.netloc.replace(':', '_')}.json"
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=10.0,
+            help="seconds to wait for each answer of the site (default 10)",
         )
 
-        def fetch(path: str) -> tuple[int, bytes]:
-            try:
-                with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 - http(s) only, checked above
-                    return int(response.status), response.read()
-            except urllib.error.HTTPError as exc:
-                return int(exc.code), b""
-
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
-            outcome = Witness(state, fetch, options["key"]).observe()
-        except (Rejected, NoteError) as exc:
-            raise CommandError(f"REJECTED: {exc}", returncode=1) from None
+            outcome, state = self.observe(options)
+        except Rejected as exc:
+            raise CommandError(f"REJECTED: {exc}", returncode=REJECTED) from None
+        except CouldNotCheck as exc:
+            raise CommandError(f"COULD NOT CHECK: {exc}", returncode=COULD_NOT_CHECK) from None
         if outcome.pinned_keys:
             self.stdout.write(
                 f"First use: pinned {outcome.pinned_keys} signing key(s) from the site; "
@@ -59,3 +100,31 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"OK: {outcome.size} entries, consistent with the {outcome.previous} seen before."
             )
+
+    def observe(self, options: dict[str, Any]) -> tuple[Outcome, Path]:
+        base = site_url(options["url"])
+        timeout = options["timeout"]
+        if not 0 < timeout <= 600:
+            raise CouldNotCheck("--timeout must be more than 0 and at most 600 seconds")
+        state = Path(
+            options["state"]
+            or Path("var") / "audit-witness" / f"{urlsplit(base).netloc.replace(':', '_')}.json"
+        )
+
+        def fetch(path: str) -> tuple[int, bytes]:
+            where, deadline = base + path.split("?")[0], time.monotonic() + timeout
+            try:
+                with urllib.request.urlopen(base + path, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked above
+                    return int(response.status), read_answer(response, where, deadline)
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                return int(exc.code), b""
+            except (OSError, http.client.HTTPException) as exc:
+                # URLError (refused, no such host, TLS), timeouts, a connection cut short.
+                raise CouldNotCheck(f"{where}: {why(exc, timeout)}") from None
+
+        try:
+            witness = Witness(state, fetch, options["key"])
+        except NoteError as exc:
+            raise CouldNotCheck(f"--key: {exc}") from None
+        return witness.observe(), state

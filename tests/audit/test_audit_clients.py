@@ -1,0 +1,397 @@
+"""The audit log's client tools against bad answers and forged files. The witness
+(`hisho audit-witness`) says clearly when it could not check (exit 2), keeps REJECTED for a
+log that misbehaved (exit 1), and never touches its state on either; `hisho
+audit-verify-proof` calls a bundle verified only against a key you named; both parse what
+they are sent strictly. Most tests need no database: a stand-in site on loopback serves a
+log signed with a key of the test's own."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import CommandError, call_command
+
+from hisho.audit import merkle, note
+from hisho.audit.actions import do_write_checkpoint, record_event
+from hisho.audit.proofs import BundleError, verify_bundle
+from hisho.audit.witness import Rejected, Witness
+from hisho.demo import Demo
+from hisho.signing.canonical import canonical_json
+from tests.audit.test_transparency_api import django_fetch
+
+ORIGIN = "site.test/audit"
+CHECKPOINT = "/api/v1/audit/checkpoint"
+CONSISTENCY = "/api/v1/audit/proof/consistency"
+KEYS = "/.well-known/hisho-signing-keys.json"
+REJECTED, COULD_NOT_CHECK, FAILED, UNVERIFIED = 1, 2, 1, 2
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+class Log:
+    """A two-entry log signed by a key of the test's own (so by nobody a witness knows)."""
+
+    def __init__(self) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.public = self.key.public_key().public_bytes_raw()
+        self.vkey = note.Verifier(ORIGIN, self.public).vkey
+        self.entries = [
+            {"v": 2, "at": "2025-01-01T00:00:00.000000Z", "event": "test.first", "extra": {}},
+            {
+                "v": 2,
+                "at": "2025-01-02T00:00:00.000000Z",
+                "event": "vault.staff_unsealed",
+                "extra": {"n": 1},
+            },
+        ]
+        self.leaves = [merkle.leaf_hash(canonical_json(e)) for e in self.entries]
+        self.roots = {1: self.leaves[0], 2: merkle.node_hash(*self.leaves)}
+
+    def head(self, size: int, root: bytes | None = None) -> bytes:
+        text = note.Checkpoint(ORIGIN, size, root or self.roots[size]).text()
+        return note.sign_note(text, ORIGIN, self.public, self.key.sign).encode()
+
+    def jwks(self) -> bytes:
+        x = base64.urlsafe_b64encode(self.public).rstrip(b"=").decode()
+        key = {"kid": "sk-test", "kty": "OKP", "crv": "Ed25519", "x": x, "status": "active"}
+        return json.dumps({"keys": [key]}).encode()
+
+    def consistency(self) -> bytes:
+        return json.dumps({"from": 1, "to": 2, "hashes": [b64(self.leaves[1])]}).encode()
+
+    def bundle(self) -> dict[str, Any]:
+        """A bundle for entry 1 that verifies with this log's key — and with no other."""
+        return {
+            "type": "hisho.audit.inclusion-proof",
+            "v": 1,
+            "entry": self.entries[1],
+            "leaf_index": 1,
+            "tree_size": 2,
+            "leaf_hash": b64(self.leaves[1]),
+            "hashes": [b64(self.leaves[0])],
+            "checkpoint": self.head(2).decode(),
+            "verifier_key": self.vkey,
+        }
+
+
+class Site:
+    """A stand-in Hisho site on loopback: path (query left off) → (status, body)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, tuple[int, bytes]] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, body = site.answers.get(self.path.split("?")[0], (404, b"not found"))
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def serve(self, log: Log, size: int) -> None:
+        self.answers.update({CHECKPOINT: (200, log.head(size)), KEYS: (200, log.jwks())})
+        if size == 2:
+            self.answers[CONSISTENCY] = (200, log.consistency())
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    stand_in = Site()
+    yield stand_in
+    stand_in.server.shutdown()
+    stand_in.server.server_close()
+
+
+def witness(url: str, state: Path, *args: str, **options: Any) -> tuple[int, str, str]:
+    """Run `hisho audit-witness`: (exit status, what it printed, its error message)."""
+    out = io.StringIO()
+    try:
+        call_command("audit-witness", url, *args, state=str(state), stdout=out, **options)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), ""
+
+
+def first_use(site: Site, log: Log, state: Path) -> bytes:
+    """The witness has seen the one-entry head; the state file's bytes."""
+    site.serve(log, 1)
+    assert witness(site.url, state)[0] == 0
+    return state.read_bytes()
+
+
+# --- 1. The witness says when it could not check, and keeps its state ----------------------
+
+
+def test_a_witness_that_cannot_reach_the_site_says_so(tmp_path: Path) -> None:
+    state = tmp_path / "w.json"
+    status, _, message = witness("http://127.0.0.1:1", state)
+    assert status == COULD_NOT_CHECK and message.startswith("COULD NOT CHECK")
+    assert "refused" in message.lower() and "\n" not in message
+    assert not state.exists()
+
+
+def test_a_witness_gives_up_on_a_site_that_never_answers(tmp_path: Path) -> None:
+    silent = socket.create_server(("127.0.0.1", 0))  # connections complete, nobody answers
+    try:
+        started = time.monotonic()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        status, _, message = witness(url, tmp_path / "w.json", timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        silent.close()
+    assert status == COULD_NOT_CHECK and "0.5" in message and "answer" in message
+    assert not (tmp_path / "w.json").exists()
+
+
+BAD_ANSWERS = {
+    "a checkpoint that is not UTF-8": (CHECKPOINT, b"\xff\xfe\x00\x81", "UTF-8"),
+    "a checkpoint size that is not ASCII": (
+        CHECKPOINT,
+        f"{ORIGIN}\n\u00b2\n{b64(bytes(32))}\n\n\u2014 {ORIGIN} {b64(bytes(68))}\n".encode(),
+        "checkpoint",
+    ),
+    "published keys that are not JSON": (KEYS, b"<html>502</html>", "keys"),
+    "published keys that are not a key set": (KEYS, b"[1]", "keys"),
+    "published keys with a key that is no key": (
+        KEYS,
+        b'{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": 7}]}',
+        "keys",
+    ),
+    "a consistency proof that is HTML": (CONSISTENCY, b"<html>oops</html>", "consistency"),
+    "a consistency proof that is a list": (CONSISTENCY, b"[]", "consistency"),
+    "a consistency proof that is not base64": (
+        CONSISTENCY,
+        b'{"hashes": ["not base64!"]}',
+        "consistency",
+    ),
+    "a consistency proof nested too deep": (CONSISTENCY, b"[" * 100_000, "consistency"),
+    "an error page": (CHECKPOINT, b"", "503"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ANSWERS)
+def test_a_witness_cannot_check_a_bad_answer_and_keeps_its_state(
+    case: str, site: Site, tmp_path: Path
+) -> None:
+    path, body, named = BAD_ANSWERS[case]
+    log, state = Log(), tmp_path / "w.json"
+    if path == CONSISTENCY:  # asked for only when the witness has seen a smaller tree
+        before: bytes | None = first_use(site, log, state)
+        site.serve(log, 2)
+    else:
+        before = None
+        site.serve(log, 1)
+    site.answers[path] = (503 if case == "an error page" else 200, body)
+    status, out, message = witness(site.url, state)
+    assert status == COULD_NOT_CHECK, (status, out, message)
+    assert message.startswith("COULD NOT CHECK") and named in message and "\n" not in message
+    assert (state.read_bytes() if state.exists() else None) == before
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", "", '{"origin": 1}', "[" * 100_000])
+def test_a_witness_with_a_broken_state_file_cannot_check_and_leaves_it(
+    content: str, site: Site, tmp_path: Path
+) -> None:
+    site.serve(Log(), 1)
+    state = tmp_path / "w.json"
+    state.write_text(content)
+    status, _, message = witness(site.url, state)
+    assert status == COULD_NOT_CHECK and str(state) in message and "\n" not in message
+    assert state.read_text() == content
+
+
+def test_a_witness_given_a_bad_url_or_key_cannot_check(site: Site, tmp_path: Path) -> None:
+    site.serve(Log(), 1)
+    assert witness("ftp://example.test", tmp_path / "w.json")[0] == COULD_NOT_CHECK
+    assert witness("http://127.0.0.1:port", tmp_path / "w.json")[0] == COULD_NOT_CHECK
+    status, _, message = witness(site.url, tmp_path / "w.json", key=["not-a-key"])
+    assert status == COULD_NOT_CHECK and "--key" in message
+    assert not (tmp_path / "w.json").exists()
+
+
+def test_a_witness_still_rejects_a_fork_or_a_refused_proof_with_exit_1(
+    site: Site, tmp_path: Path
+) -> None:
+    log, state = Log(), tmp_path / "w.json"
+    before = first_use(site, log, state)
+    site.answers[CHECKPOINT] = (200, log.head(1, b"\x07" * 32))  # signed, another tree
+    status, _, message = witness(site.url, state)
+    assert status == REJECTED and message.startswith("REJECTED") and "fork" in message
+    assert state.read_bytes() == before
+    site.serve(log, 2)
+    site.answers[CONSISTENCY] = (500, b"")  # signed a larger tree, will not prove it
+    status, _, message = witness(site.url, state)
+    assert status == REJECTED and "answered HTTP 500" in message
+    assert state.read_bytes() == before
+    site.serve(log, 2)  # the honest next head is still accepted
+    status, out, _ = witness(site.url, state)
+    assert status == 0 and "consistent with the 1 seen before" in out
+
+
+# --- 2. audit-verify-proof: a bundle's own key proves nothing -------------------------------
+
+
+def verify_proof(path: Path, *keys: str) -> tuple[int, str, str]:
+    out = io.StringIO()
+    try:
+        call_command("audit-verify-proof", str(path), *keys, stdout=out)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), ""
+
+
+def test_a_forged_bundle_checked_with_its_own_key_is_not_called_verified(
+    tmp_path: Path,
+) -> None:
+    """Anyone can make a bundle that is consistent with a key of their own and the log's
+    origin: without --key the command must not say OK."""
+    forger = Log()
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(forger.bundle()))
+    status, out, message = verify_proof(path)
+    assert status == UNVERIFIED and message.startswith("UNVERIFIED SIGNER")
+    assert "OK:" not in out and forger.vkey in out  # the key to compare, printed
+    assert base64.urlsafe_b64encode(forger.public).rstrip(b"=").decode() in out  # as a JWK's x
+
+
+def test_a_bundle_checked_with_the_key_you_know_is_ok_or_failed(tmp_path: Path) -> None:
+    log, other = Log(), Log()
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(log.bundle()))
+    status, out, _ = verify_proof(path, "--key", log.vkey)
+    assert status == 0 and out.startswith("OK: entry vault.staff_unsealed")
+    status, _, message = verify_proof(path, "--key", other.vkey)
+    assert status == FAILED and message.startswith("FAILED")
+
+
+# --- 3. Strict parsing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "size", ["\u0661", "\u00b2", "\u0664\u0660", "01", "+1", " 1", "1_0", str(2**64), "9" * 5000]
+)
+def test_a_checkpoint_size_is_ascii_decimal_without_leading_zeros(size: str) -> None:
+    with pytest.raises(note.NoteError):
+        note.parse_checkpoint(f"{ORIGIN}\n{size}\n{b64(bytes(32))}\n")
+    assert note.parse_checkpoint(f"{ORIGIN}\n{2**64 - 1}\n{b64(bytes(32))}\n").size == 2**64 - 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("leaf_index", "1"),
+        ("leaf_index", "\u0661"),
+        ("leaf_index", 1.9),
+        ("leaf_index", True),
+        ("leaf_index", -1),
+        ("tree_size", "2"),
+        ("tree_size", "\u0662"),
+        ("tree_size", 2.0),
+        ("tree_size", -2),
+    ],
+)
+def test_bundle_positions_are_json_integers(field: str, value: Any) -> None:
+    log = Log()
+    bundle = log.bundle()
+    assert verify_bundle(bundle, [note.parse_vkey(log.vkey)]).leaf_index == 1
+    with pytest.raises(BundleError, match=field):
+        verify_bundle({**bundle, field: value}, [note.parse_vkey(log.vkey)])
+
+
+def test_a_bundle_entry_that_is_not_canonical_json_is_refused() -> None:
+    log = Log()
+    deep: Any = 1
+    for _ in range(sys.getrecursionlimit()):
+        deep = [deep]
+    for entry in ({**log.entries[1], "extra": {"n": 1.5}}, {**log.entries[1], "extra": deep}):
+        with pytest.raises(BundleError):
+            verify_bundle({**log.bundle(), "entry": entry}, [note.parse_vkey(log.vkey)])
+
+
+def test_a_bundle_file_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
+    """JSON parsers disagree on which of two equal keys wins: a file with both could show
+    a reader one leaf index and this verifier another."""
+    log = Log()
+    text = json.dumps(log.bundle())
+    path = tmp_path / "proof.json"
+    for doubled in (
+        text.replace('"leaf_index": 1', '"leaf_index": 0, "leaf_index": 1'),
+        text.replace('"event": "vault', '"event": "test.other", "event": "vault'),
+    ):
+        path.write_text(doubled)
+        assert json.loads(doubled) == log.bundle()  # a lenient parser sees the good bundle
+        status, _, message = verify_proof(path, "--key", log.vkey)
+        assert status == FAILED and "duplicate" in message, message
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"a":' * 100_000, "NaN", "\xff"])
+def test_a_bundle_file_that_is_no_json_fails_clearly(content: str, tmp_path: Path) -> None:
+    path = tmp_path / "proof.json"
+    path.write_bytes(content.encode("latin-1"))
+    status, _, message = verify_proof(path)
+    assert status == FAILED and message.startswith("FAILED") and "\n" not in message
+
+
+# --- 4. Key rotation: the witness names the new key, and takes it only when told -----------
+
+
+def test_after_a_key_rotation_a_witness_names_the_new_key_and_takes_it_when_told(
+    demo: Demo, tmp_path: Path
+) -> None:
+    from hisho.audit.tree import origin
+    from hisho.signing.models import SigningKey
+
+    do_write_checkpoint()
+    state = tmp_path / "w.json"
+    Witness(state, django_fetch).observe()  # pins the key of the day
+    before = state.read_bytes()
+    call_command("rotate-signing-key", stdout=io.StringIO())
+    record_event("test.after_rotation", actor=None)
+    do_write_checkpoint()  # signed by the new key
+    new = note.Verifier(origin(), bytes(SigningKey.objects.get(active=True).public_key)).vkey
+
+    with pytest.raises(Rejected) as rejected:
+        Witness(state, django_fetch).observe()
+    assert f"--key {new}" in str(rejected.value) and "no known key" in str(rejected.value)
+    assert state.read_bytes() == before
+
+    accepted = Witness(state, django_fetch, keys=[new]).observe()
+    assert accepted.previous is not None and accepted.size > accepted.previous
+    assert new in json.loads(state.read_text())["keys"]
+    Witness(state, django_fetch).observe()  # pinned from now on
+
+
+def test_a_witness_does_not_take_a_key_because_the_site_publishes_it(
+    site: Site, tmp_path: Path
+) -> None:
+    """Whoever controls the site controls what it publishes: a head signed by a key the
+    witness has not pinned is refused, however the site labels that key."""
+    log, state = Log(), tmp_path / "w.json"
+    before = first_use(site, log, state)
+    impostor = Log()
+    site.serve(impostor, 1)  # same tree, same origin, signed and published as active
+    status, _, message = witness(site.url, state)
+    assert status == REJECTED and "no known key" in message
+    assert state.read_bytes() == before
