@@ -62,7 +62,8 @@ CONCURRENCY = (1, 16, 64)
 # Length of each back-to-back wrk run that keeps 16 clients posting during the loaded
 # live-delivery measurement (its gaps, while the next wrk starts, are milliseconds).
 BACKGROUND_RUN_SECONDS = 3
-# The paced condition: each of the 16 clients pauses this long after each answer.
+# The paced condition: each of the 16 clients pauses after each answer, this long on average
+# (exponentially distributed, as independent people pause; bench/live/load.lua).
 PACED_DELAY_MS = 400
 
 
@@ -291,7 +292,7 @@ async def live_delivery(
         measurement: wrk runs back to back (in runs of BACKGROUND_RUN_SECONDS) until the
         last timed post is in. (A single run of fixed length ended before the timed posts
         did, and the later ones then measured a quiet machine.) `delay_ms`: each client
-        pauses this long after each answer; 0, as fast as it can."""
+        pauses this long after each answer, on average; 0, as fast as it can."""
         stop = threading.Event()
         runs: list[dict[str, Any]] = []
 
@@ -714,7 +715,7 @@ def markdown(report: dict[str, Any]) -> str:
             "loaded",
         ),
         (
-            f"16 clients posting, each pausing {live['paced_delay_ms']} ms "
+            f"16 clients posting, each pausing {live['paced_delay_ms']} ms on average "
             f"({live['paced_background']['rps']:.0f} req/s)",
             "paced",
         ),

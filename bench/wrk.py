@@ -30,7 +30,8 @@ def run_wrk(
 ) -> dict[str, Any]:
     """One wrk run against the app processes on `ports` (127.0.0.1): its JSON line, with
     `rps` and the sum of every kind of error added. `delay_ms`: each connection pauses
-    this long after each answer (a paced load); 0, as fast as it can."""
+    after each answer, this long on average (exponential think times: a paced load); 0, as
+    fast as it can."""
     env = dict(os.environ)
     env.update(
         BENCH_METHOD=method,

@@ -4,8 +4,8 @@
 --   optionally BENCH_AUTH_HEADER (the token's header instead of X-Session-Token) and
 --   BENCH_TICKETS (comma-separated; one replaces %TICKET% in the body per request:
 --   bench/peer_bench.py, whose peer names the ticket in the body, not the path);
---   BENCH_DELAY_MS (each connection pauses this long after each answer: a paced load
---   instead of as-fast-as-it-can).
+--   BENCH_DELAY_MS (each connection pauses after each answer, on average this long: a
+--   paced load instead of as-fast-as-it-can).
 -- Threads are spread over the ports as a load balancer would spread connections; the
 -- summary is printed as one JSON line (latencies in microseconds).
 local ports = {}
@@ -13,7 +13,10 @@ for p in string.gmatch(os.getenv("BENCH_PORTS"), "[^,]+") do table.insert(ports,
 local created = 0
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
 if delay_ms and delay_ms > 0 then
-  function delay() return delay_ms end
+  -- A think time drawn from an exponential distribution with that mean, as independent
+  -- people pause: a fixed pause keeps all connections in step, and they then arrive in
+  -- bursts of 16 at once.
+  function delay() return math.floor(-math.log(1 - math.random()) * delay_ms) end
 end
 
 function setup(thread)
