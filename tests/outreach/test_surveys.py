@@ -160,3 +160,26 @@ def test_a_signed_hard_bounce_or_complaint_stops_further_sends(
     send(api_as, SURVEY, django_capture_on_commit_callbacks)
     run_worker()
     assert [a for d in smtp.campaign for a in d.envelope_to] == [bob.email]
+
+
+def test_the_survey_page_refuses_numbers_in_other_digits_without_a_500(
+    api_as: Any, demo: Demo, smtp: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The page's form, not the API: a scale or choice answered with "²", "①", "٤" or
+    "--1" is refused with the page again (422), not a server error, and nothing is kept."""
+    from hisho.signing.tokens import make_token
+
+    campaign_id, _people = invited(api_as, demo, django_capture_on_commit_callbacks, run_worker, 0)
+    delivery = Delivery.objects.get(campaign_id=campaign_id, person=demo.people["alice"])
+    page = f"/outreach/surveys/{make_token('survey', delivery.pk)}/"
+    client = Client()
+    client.force_login(demo.people["alice"])
+    assert client.get(page).status_code == 200
+    for odd in ("²", "①", "٤", "--1", "1_0"):
+        answered = client.post(page, {"q0": odd, "q1": "3"})
+        assert answered.status_code == 422, (odd, answered.status_code)
+        answered = client.post(page, {"q0": "0", "q1": odd})
+        assert answered.status_code == 422, (odd, answered.status_code)
+    assert not SurveyAnswer.objects.exists()
+    assert client.post(page, {"q0": "0", "q1": "3"}).status_code == 200
+    assert SurveyAnswer.objects.count() == 2
