@@ -85,22 +85,27 @@ def fill_in_sql(entries: int) -> float:
     ref_array = [refs[p] for p in range(1, PEOPLE + 1)]
     start = timezone.now() - dt.timedelta(days=30)
     table = AuditEvent._meta.db_table
-    # The document of chain.hashed_document, canonical (keys sorted, no spaces): the
+    # The document of chain.hashed_document (version 3), canonical (keys sorted, no spaces): the
     # entry n names person (n mod 100) + 1 as its actor when n is a multiple of 10.
     sql = f"""
         INSERT INTO {table} (version, at, event, actor_id, actor_ref, target_type,
-                             target_id, target_ref, extra, extra_refs, prev_hash, leaf_hash)
-        SELECT 2, r.at, 'bench.filled', r.person, coalesce(r.ref, ''), 'desk.errand',
+                             target_id, target_ref, extra, extra_refs, prev_hash, salt,
+                             leaf_hash)
+        SELECT 3, r.at, 'bench.filled', r.person, coalesce(r.ref, ''), 'desk.errand',
                r.target, '', jsonb_build_object('n', r.n, 'kind', 'bench'), '{{}}'::jsonb, '',
+               r.salt,
                encode(sha256('\\x00'::bytea || convert_to(format(
                  '{{"actor":%%s,"at":"%%s+00:00","event":"bench.filled",'
-                 '"extra":{{"kind":"bench","n":%%s}},"target":"%%s",'
-                 '"target_type":"desk.errand","v":2}}',
+                 '"extra":{{"kind":"bench","n":%%s}},"salt":"%%s","target":"%%s",'
+                 '"target_type":"desk.errand","v":3}}',
                  coalesce('"' || r.ref || '"', 'null'),
                  to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-                 r.n, r.target), 'UTF8')), 'hex')
+                 r.n, r.salt, r.target), 'UTF8')), 'hex')
         FROM (
+          -- md5 of random(): 32 lowercase hex digits, the salt's shape (a bench needs no
+          -- cryptographic randomness, only the verifier's real work)
           SELECT n, %s::timestamptz + n * interval '1 microsecond' AS at,
+                 md5(random()::text) AS salt,
                  lpad(n::text, 8, '0') AS target,
                  CASE WHEN n %% 10 = 0 THEN n %% {PEOPLE} + 1 END AS person,
                  CASE WHEN n %% 10 = 0 THEN (%s::text[])[n %% {PEOPLE} + 1] END AS ref
@@ -133,7 +138,8 @@ def fill_in_python(entries: int) -> float:
     for n in range(entries):
         person = people[n % 100] if n % 10 == 0 else None
         entry = AuditEvent(
-            version=chain.TREE_VERSION,
+            version=chain.SALTED_VERSION,
+            salt=chain.new_salt(),
             at=now + dt.timedelta(microseconds=n),
             event="bench.filled",
             actor_id=person,

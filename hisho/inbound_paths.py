@@ -170,6 +170,7 @@ FIELDS: dict[str, Handling] = {
     "audit.AuditEvent.target_ref": NoFreeText("pseudonymous references made by the server"),
     "audit.AuditEvent.prev_hash": NoFreeText(_HASH),
     "audit.AuditEvent.leaf_hash": NoFreeText(_HASH),
+    "audit.AuditEvent.salt": NoFreeText("random bits made by the server"),
     "audit.AuditTreeHead.root_hash": NoFreeText(_HASH),
     "audit.AuditTreeHead.key_id": NoFreeText(_HASH),
     "audit.AuditTreeHead.note": NoFreeText("a signed checkpoint made by the server"),

@@ -96,7 +96,8 @@ def record_events(events: list[Event]) -> list[AuditEvent]:
     entries = []
     for event, actor_id, target_type, target_id, target_person, clean, extra_people in prepared:
         entry = AuditEvent(
-            version=chain.TREE_VERSION,
+            version=chain.SALTED_VERSION,
+            salt=chain.new_salt(),
             at=now,
             event=event,
             actor_id=actor_id,

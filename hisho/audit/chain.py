@@ -1,15 +1,20 @@
 """What an entry's leaf hash covers, and the person-id commitments.
 
     leaf_hash = SHA-256( 0x00 || canonical_json({
-        "v": 2,
+        "v": 3,
+        "salt": "<128 random bits, hex>",
         "at": "<UTC ISO 8601, microseconds>", "event": "...",
         "actor": <actor_ref or null>, "target_type": "...",
         "target": <target_ref if the target is a person, else target_id>,
         "extra": {key: <ref if the key names a person, else the value>} }) )
 
-— an RFC 6962 leaf (hisho.audit.merkle). Entries of the former hash chain (version 1)
-keep their document, which also has "seq" (their position, = leaf index + 1) and "prev"
-(the chain hash of the entry before); their chain hash was SHA-256 of the same bytes.
+— an RFC 6962 leaf (hisho.audit.merkle). The salt is why a public leaf tells nothing:
+without it, the document of an entry that names nobody (a failed sign-in) could be
+guessed — event name and microsecond — and confirmed against the leaf. It stays in the
+database (and in the one entry a customer downloads with its proof). Entries written
+before the salt (version 2) keep their document without it; entries of the former hash
+chain (version 1) also have "seq" (their position, = leaf index + 1) and "prev" (the
+chain hash of the entry before); their chain hash was SHA-256 of the same bytes.
 
 Person ids appear in the hashed document only as commitments (refs), so erasure can
 remove the plain ids from the row and the hash still checks (docs/audit.md).
@@ -21,6 +26,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import secrets
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -30,7 +36,10 @@ from hisho.signing.canonical import MAX_SAFE_INTEGER, canonical_json
 
 GENESIS = "0" * 64  # "prev" of the former chain's first entry
 CHAIN_VERSION = 1
-TREE_VERSION = 2
+TREE_VERSION = 2  # appended to the tree, no salt
+SALTED_VERSION = 3  # appended to the tree, salted: what record_event writes
+VERSIONS = (CHAIN_VERSION, TREE_VERSION, SALTED_VERSION)
+SALT_BYTES = 16
 
 # Keys of `extra` whose (integer) values are person ids: they are committed like the
 # actor. Callers naming a person in `extra` use one of these keys.
@@ -56,6 +65,15 @@ def commitment(key: bytes, user_id: int) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def new_salt() -> str:
+    return secrets.token_hex(SALT_BYTES)
+
+
+def is_salt(value: str) -> bool:
+    """What new_salt() makes: lowercase hex of SALT_BYTES bytes."""
+    return len(value) == 2 * SALT_BYTES and all(c in "0123456789abcdef" for c in value)
+
+
 def iso_at(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
@@ -64,6 +82,7 @@ class EntryFields(Protocol):
     version: int
     leaf_index: int | None
     prev_hash: str
+    salt: str
     at: dt.datetime
     event: str
     actor_ref: str
@@ -85,6 +104,8 @@ def hashed_document(entry: EntryFields) -> dict[str, Any]:
         "target": entry.target_ref or entry.target_id,
         "extra": {key: refs.get(key, value) for key, value in (entry.extra or {}).items()},
     }
+    if entry.version >= SALTED_VERSION:
+        document["salt"] = entry.salt
     if entry.version == CHAIN_VERSION:
         document["seq"] = (entry.leaf_index if entry.leaf_index is not None else -1) + 1
         document["prev"] = entry.prev_hash

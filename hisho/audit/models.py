@@ -35,8 +35,8 @@ class AuditEvent(models.Model):
     # Position in the Merkle tree (0, 1, 2, …), set once by the sequencer.
     leaf_index = models.BigIntegerField(null=True, blank=True, unique=True)
     # 1: an entry of the former hash chain (its document has "seq" and "prev");
-    # 2: appended to the tree directly.
-    version = models.PositiveSmallIntegerField(default=2)
+    # 2: appended to the tree directly; 3: appended to the tree, salted (hisho.audit.chain).
+    version = models.PositiveSmallIntegerField(default=3)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     event = models.CharField(max_length=64, db_index=True)
     # Plain ids, for queries; None / "" once the person they name was erased.
@@ -51,6 +51,10 @@ class AuditEvent(models.Model):
     extra_refs = models.JSONField(default=dict, blank=True)
     # Version 1 only: the chain hash of the entry before it (part of its document).
     prev_hash = models.CharField(max_length=64, blank=True, default="")
+    # Version 3: 128 random bits (hex) in the hashed document, so that a public leaf
+    # cannot be confirmed by guessing what an entry that names nobody says. Never served
+    # but to the customer whose access-log entry it is.
+    salt = models.CharField(max_length=32, blank=True, default="")
     # RFC 6962 leaf hash of the entry's document, hex.
     leaf_hash = models.CharField(max_length=64)
 

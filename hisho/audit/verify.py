@@ -47,6 +47,7 @@ _FIELDS = (
     "target_ref",
     "extra_refs",
     "prev_hash",
+    "salt",
     "leaf_hash",
 )
 
@@ -68,6 +69,7 @@ class _Row:
     target_ref: str
     extra_refs: Any
     prev_hash: str
+    salt: str
     leaf_hash: str
 
     def __init__(self, values: tuple[Any, ...]) -> None:
@@ -130,6 +132,17 @@ class Report:
     def add(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
+
+
+def _check_version(index: int, entry: _Row, report: Report) -> None:
+    """An entry's format: one of the three, and a salted one salted as record_event salts
+    (a salt someone chose, or none, would make its public leaf guessable again)."""
+    if entry.version not in chain.VERSIONS:
+        report.add(Problem(index, entry.pk, f"unknown entry version {entry.version}"))
+    elif entry.version == chain.SALTED_VERSION and not chain.is_salt(entry.salt):
+        report.add(Problem(index, entry.pk, "its salt is not 128 random bits"))
+    elif entry.version != chain.SALTED_VERSION and entry.salt:
+        report.add(Problem(index, entry.pk, "a salt on an entry of a version without one"))
 
 
 def _check_people(entry: Any, book: SubjectBook, report: Report) -> None:
@@ -334,6 +347,7 @@ def verify_log() -> Report:
         leaf = merkle.leaf_hash(data)
         if leaf.hex() != entry.leaf_hash:
             report.add(Problem(index, entry.pk, "its content does not match its hash"))
+        _check_version(index, entry, report)
         if entry.version == chain.CHAIN_VERSION:
             if not in_chain:
                 report.add(Problem(index, entry.pk, "a chain entry after the chain ended"))

@@ -92,6 +92,7 @@ NOT_PERSONAL: dict[str, str] = {
     "audit.AuditEvent.target_type": "model names",
     "audit.AuditEvent.prev_hash": "hash chain links",
     "audit.AuditEvent.leaf_hash": "Merkle tree leaf hashes",
+    "audit.AuditEvent.salt": "random salts of audit entries",
     "audit.AuditTreeNode.hash": "Merkle tree node hashes",
     "audit.AuditTreeHead.root_hash": "Merkle tree root hashes",
     "audit.AuditTreeHead.key_id": "signing key ids",

@@ -36,8 +36,10 @@ def test_entries_form_a_tree(demo: Demo) -> None:
     # Integrated in id (commit) order, every one with the leaf hash it was written with.
     assert [e.pk for e in entries] == sorted(e.pk for e in entries)
     for entry in entries:
-        assert entry.version == chain.TREE_VERSION and entry.prev_hash == ""
+        assert entry.version == chain.SALTED_VERSION and entry.prev_hash == ""
+        assert chain.is_salt(entry.salt)
         assert chain.leaf_hash(entry) == entry.leaf_hash
+    assert len({entry.salt for entry in entries}) == len(entries)
     assert head.size == len(entries) == integrated_size()
     assert do_write_checkpoint() is None  # nothing new: no second head
 
@@ -143,10 +145,11 @@ _values = st.one_of(
     extra=st.dictionaries(st.text(max_size=8), _values, max_size=5),
     event=st.text(min_size=1, max_size=10),
     target=st.text(max_size=10),
-    version=st.sampled_from([chain.CHAIN_VERSION, chain.TREE_VERSION]),
+    version=st.sampled_from(chain.VERSIONS),
+    salt=st.text(max_size=40),
 )
 def test_leaf_bytes_are_canonical_json_whatever_the_entry_holds(
-    extra: dict[str, Any], event: str, target: str, version: int
+    extra: dict[str, Any], event: str, target: str, version: int, salt: str
 ) -> None:
     """Whatever a row holds (also what a tamperer could put there: floats, huge
     integers, lists, keys outside ASCII, lone surrogates), the leaf covers exactly the
@@ -160,6 +163,7 @@ def test_leaf_bytes_are_canonical_json_whatever_the_entry_holds(
         version=version,
         leaf_index=3,
         prev_hash="ab" * 32,
+        salt=salt,
         at=dt.datetime(2026, 11, 30, 3, 4, 5, 678, tzinfo=dt.UTC),
         event=event,
         actor_ref="",

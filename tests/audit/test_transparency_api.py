@@ -139,6 +139,8 @@ def test_access_log_entries_carry_their_leaf_and_verify_offline(
 
     verified = verify_bundle(bundle)
     assert verified.leaf_index == index and verified.entry["event"] == "vault.staff_unsealed"
+    # The entry's salt comes with it (the leaf cannot be checked without it): hers alone.
+    assert bundle["entry"]["v"] == 3 and bundle["entry"]["salt"] == audit.salt
     path = tmp_path / "proof.json"
     path.write_text(json.dumps(bundle))
     call_command("audit-verify-proof", str(path), "--key", bundle["verifier_key"])
@@ -146,6 +148,7 @@ def test_access_log_entries_carry_their_leaf_and_verify_offline(
     # Tampered bundles fail: the entry, a proof hash, the checkpoint.
     for change in (
         lambda b: b["entry"]["extra"].update(action="read_errand"),
+        lambda b: b["entry"].update(salt="0" * 32),
         lambda b: b["hashes"].__setitem__(0, base64.b64encode(b"\0" * 32).decode()),
         lambda b: b.update(checkpoint=b["checkpoint"].replace("\n", "\n1", 1)),
         lambda b: b.update(leaf_index=b["leaf_index"] + 1),

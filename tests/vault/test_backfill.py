@@ -3,12 +3,9 @@ rows sealed by the actions, and leave no plaintext behind in the SQLite file."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.old_databases import run_on_own_sqlite
 
 SCRIPT = r"""
 import django
@@ -56,21 +53,8 @@ connection.close()
 
 
 def test_migrations_seal_existing_rows(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HISHO_", "DATABASE_URL"))}
     database = tmp_path / "old.sqlite3"
-    env.update(
-        HISHO_VAR_DIR=str(tmp_path / "var"),
-        DATABASE_URL=f"sqlite:///{database}",
-        DJANGO_SETTINGS_MODULE="hisho.settings",
-    )
-    result = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_on_own_sqlite(SCRIPT, database, tmp_path / "var")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines() == [
         "title Fix my bicycle before the vault",
