@@ -195,6 +195,9 @@ def _load_heads(report: Report) -> list[_Head]:
 
     heads: list[_Head] = []
     name = origin()
+    # Key changes go one way: a key that another replaced signs no larger head (a retired
+    # key that leaked would otherwise sign the log's future, and every head would verify).
+    signer, replaced = "", set()
     for head in AuditTreeHead.objects.order_by("size"):
         report.heads += 1
         label = f"signed tree head {head.size}"
@@ -211,6 +214,18 @@ def _load_heads(report: Report) -> list[_Head]:
         if checkpoint.size != head.size or checkpoint.root.hex() != head.root_hash:
             report.add(Problem(None, None, f"{label}: fields do not match its signed note"))
             continue
+        if head.key_id in replaced:
+            report.add(
+                Problem(
+                    None,
+                    None,
+                    f"{label}: signed by key {head.key_id} after another key had replaced it",
+                )
+            )
+        elif head.key_id != signer:
+            if signer:
+                replaced.add(signer)
+            signer = head.key_id
         heads.append(_Head(checkpoint.size, checkpoint.root, label))
     return heads
 

@@ -14,6 +14,10 @@ left as it was.
 Keys: given with `--key <vkey>`, else pinned from the log's published JSON Web Key Set
 on first use (trust on first use: compare it out of band). After that, a key the site
 publishes is never taken unasked: whoever controls the site controls what it publishes.
+Key changes go one way: once a head signed by another key is accepted (after
+`hisho rotate-signing-key`), the key that signed the heads before it is retired in this
+witness's state, and a head it signs later is rejected — a retired key that leaks cannot
+sign the log's future.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ class State:
     keys: list[note.Verifier]
     size: int
     root: bytes
+    # The key that signed the last accepted head, and the keys that signed before it.
+    signer: str = ""
+    retired: tuple[str, ...] = ()
 
 
 def why(exc: BaseException) -> str:
@@ -93,7 +100,27 @@ def parse_state(text: str) -> State:
     digest = base64.b64decode(root, validate=True)
     if len(digest) != merkle.HASH_SIZE:
         raise ValueError("a root that is not a SHA-256 hash")
-    return State(origin, [note.parse_vkey(k) for k in keys], size, digest)
+    # A state written before key changes were tracked has neither field.
+    signer, retired = data.get("signer", ""), data.get("retired", [])
+    if (
+        not isinstance(signer, str)
+        or not isinstance(retired, list)
+        or not all(isinstance(k, str) for k in retired)
+    ):
+        raise ValueError("a field of the wrong type")
+    for vkey in [signer, *retired] if signer else retired:
+        note.parse_vkey(vkey)
+    return State(
+        origin, [note.parse_vkey(k) for k in keys], size, digest, signer, tuple(sorted(retired))
+    )
+
+
+def _signed_by(signed: str, keys: list[note.Verifier]) -> bool:
+    try:
+        note.open_note(signed, keys)
+    except note.NoteError:
+        return False
+    return True
 
 
 class Witness:
@@ -120,6 +147,8 @@ class Witness:
             "keys": sorted({v.vkey for v in state.keys}),
             "size": state.size,
             "root": base64.b64encode(state.root).decode(),
+            "signer": state.signer,
+            "retired": sorted(state.retired),
             "note": signed,
         }
         try:
@@ -235,12 +264,28 @@ class Witness:
         if not known:
             known = self._published_keys(origin)
             pinned = len(known)
+        retired = state.retired if state else ()
+        current = [v for v in known if v.vkey not in retired]
         try:
-            checkpoint = note.open_checkpoint(signed, known)
+            checkpoint = note.open_checkpoint(signed, current)
+            _text, good = note.open_note(signed, current)
         except note.NoteError as exc:
-            hint = "" if pinned else self._unpinned_signer(signed, origin)
+            if _signed_by(signed, [v for v in known if v.vkey in retired]):
+                hint = (
+                    "; it is signed by a key this witness saw replaced "
+                    "(retired keys sign no new heads)"
+                )
+            else:
+                hint = "" if pinned else self._unpinned_signer(signed, origin)
             raise Rejected(f"the signed tree head does not verify: {exc}{hint}") from None
         if state is not None:
             self._check_extends(state, checkpoint)
-        self.save(State(origin, known, checkpoint.size, checkpoint.root), signed)
+        signers = sorted(v.vkey for v in good if v.name == origin)
+        signer = state.signer if state and state.signer in signers else signers[0]
+        if state and state.signer and signer != state.signer:
+            retired = (*retired, state.signer)
+        self.save(
+            State(origin, known, checkpoint.size, checkpoint.root, signer, tuple(sorted(retired))),
+            signed,
+        )
         return Outcome(checkpoint.size, state.size if state else None, pinned)
