@@ -1,20 +1,27 @@
-"""Every write of attachments (house rule 1): attaching a file, erasing a customer's files.
+"""Every write of attachments (house rule 1): attaching a file, erasing a customer's files,
+deleting sealed files no attachment names.
 
 `do_attach_file` screens the upload (hisho/attachments/screening.py: type from the
 content, images re-encoded without metadata, PDFs checked, names and PDF text through
 DLP), seals the name and the file under the errand's data key (hisho/vault/files.py),
 writes the sealed stream to the attachments storage and the row in one transaction with
 its audit event. A refused file leaves nothing behind: no row, no stored bytes.
+
+Files are not transactional: when a transaction *around* `do_attach_file` rolls back after
+it returned, or a committed erasure's file deletion fails, a sealed file stays that no row
+names. The daily retention job deletes such files (`do_delete_orphaned_files`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from hisho.accounts.models import User
 from hisho.attachments.content import (
@@ -35,6 +42,10 @@ from hisho.vault.sealing import seal
 
 # Sealed streams are spooled through memory up to this size, then a temporary file.
 SPOOL_BYTES = 1024 * 1024
+# A sealed file is stored before its row commits: younger files are never orphans yet.
+ORPHAN_AFTER = dt.timedelta(hours=1)
+# Attachment ids looked up per query when sweeping.
+SWEEP_BATCH = 500
 
 
 @transaction.atomic
@@ -114,3 +125,63 @@ def do_erase_customer_attachments(*, actor: User, customer: User) -> int:
         transaction.on_commit(_delete_stored(names), robust=True)
         record_event("attachment.erased", actor=actor, target=customer, extra={"count": len(names)})
     return int(deleted)
+
+
+def _uuid_named(text: str, suffix: str = "") -> uuid.UUID | None:
+    """The UUID `text` spells in canonical form (then `suffix`), else None."""
+    try:
+        value = uuid.UUID(text.removesuffix(suffix)) if text.endswith(suffix) else None
+    except ValueError:
+        return None
+    return value if value is not None and text == f"{value}{suffix}" else None
+
+
+def _sealed_files() -> Iterator[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(errand id, attachment id, storage name) of every file laid out as `storage_name`
+    lays them out; anything else in the storage is not ours to judge, and is left."""
+    storage = attachment_storage()
+    errand_dirs, _ = storage.listdir("")
+    for errand_dir in errand_dirs:
+        errand_id = _uuid_named(errand_dir)
+        if errand_id is None:
+            continue
+        _, files = storage.listdir(errand_dir)
+        for file_name in files:
+            attachment_id = _uuid_named(file_name, ".sealed")
+            if attachment_id is not None:
+                yield errand_id, attachment_id, f"{errand_dir}/{file_name}"
+
+
+def _orphans(batch: list[tuple[uuid.UUID, uuid.UUID, str]], older_than: dt.datetime) -> list[str]:
+    named = set(
+        Attachment.objects.filter(pk__in=[a for _e, a, _n in batch]).values_list("errand_id", "id")
+    )
+    storage = attachment_storage()
+    return [
+        name
+        for errand_id, attachment_id, name in batch
+        if (errand_id, attachment_id) not in named and storage.get_modified_time(name) < older_than
+    ]
+
+
+def do_delete_orphaned_files(now: dt.datetime | None = None) -> int:
+    """Delete the sealed files no attachment row names, once older than ORPHAN_AFTER (the
+    daily retention job; the operator at the command line). Returns how many went. Each
+    was sealed under its errand's key; deleting it is housekeeping, not erasure — an
+    erased customer's key is already shredded."""
+    older_than = (now or timezone.now()) - ORPHAN_AFTER
+    orphans: list[str] = []
+    batch: list[tuple[uuid.UUID, uuid.UUID, str]] = []
+    for found in _sealed_files():
+        batch.append(found)
+        if len(batch) == SWEEP_BATCH:
+            orphans += _orphans(batch, older_than)
+            batch = []
+    if batch:
+        orphans += _orphans(batch, older_than)
+    storage = attachment_storage()
+    for name in orphans:
+        storage.delete(name)
+    if orphans:
+        record_event("attachment.orphans_deleted", actor=None, extra={"count": len(orphans)})
+    return len(orphans)

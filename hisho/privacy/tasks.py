@@ -3,8 +3,9 @@ database backend; `hisho db_worker` runs it — `make worker`).
 
 Arguments are ids only (the task table is declared not personal in the registry).
 
-- `enforce_retention`: the connection-data retention job. It runs once a day: each run
-  enqueues the next one (`ensure_retention_scheduled`), and `hisho privacy-retention
+- `enforce_retention`: the retention job (`apply_retention`: connection data, retry
+  records, payments past their period, orphaned attachment files). It runs once a day: each
+  run enqueues the next one (`ensure_retention_scheduled`), and `hisho privacy-retention
   --schedule` starts the chain (idempotent: never two pending runs).
 - `send_policy_notices`: e-mails everyone about a newly published policy version.
 - `send_consent_confirmation`: the double opt-in link for newsletters and surveys.
@@ -33,8 +34,9 @@ from hisho.privacy.policy import current_policy
 RETENTION_EVERY = dt.timedelta(days=1)
 
 
-@task()
-def enforce_retention() -> dict[str, int]:
+def apply_retention() -> dict[str, int]:
+    """Everything the daily retention run deletes or shortens, once (the job, and
+    `hisho privacy-retention` at the command line). Each step is idempotent."""
     report = do_enforce_connection_retention()
     # Idempotency-Key records (policy.yaml: retention.idempotency; issue 14).
     expired = do_expire_idempotency_records()
@@ -42,13 +44,24 @@ def enforce_retention() -> dict[str, int]:
     from hisho.payments.actions.requests import do_delete_expired_payments
 
     payments = do_delete_expired_payments()
-    ensure_retention_scheduled()
+    # Sealed files left without their row (hisho/attachments/actions.py).
+    from hisho.attachments.actions import do_delete_orphaned_files
+
+    orphaned = do_delete_orphaned_files()
     return {
         "truncated": report.truncated,
         "deleted": report.deleted,
         "retry_records": expired,
         "payments": payments,
+        "orphaned_files": orphaned,
     }
+
+
+@task()
+def enforce_retention() -> dict[str, int]:
+    done = apply_retention()
+    ensure_retention_scheduled()
+    return done
 
 
 def ensure_retention_scheduled(now: dt.datetime | None = None) -> bool:

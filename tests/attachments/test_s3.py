@@ -71,3 +71,27 @@ def test_a_refused_file_leaves_nothing_in_the_bucket(demo: Demo, api_as: Any, bu
     refused = api_as("alice").upload(base, {"file": samples.upload("x.jpg", samples.elf_program())})
     assert refused.status_code == 422
     assert bucket.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_a_file_without_its_row_is_swept_from_the_bucket(
+    demo: Demo, api_as: Any, bucket: Any
+) -> None:
+    """The daily sweep (tests/attachments/test_orphans.py) lists a bucket as it lists a
+    directory: the row's file stays, a copy under another errand's prefix goes."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from hisho.attachments.actions import do_delete_orphaned_files
+
+    base = f"/errands/{demo.alice_errand.pk}/attachments"
+    photo = api_as("alice").upload(base, {"file": samples.upload("a.png", samples.png())})
+    assert photo.status_code == 201
+    kept = f"attachments/{demo.alice_errand.pk}/{photo.json()['id']}.sealed"
+    orphan = f"attachments/{uuid.uuid4()}/{uuid.uuid4()}.sealed"
+    bucket.put_object(Bucket=BUCKET, Key=orphan, Body=b"HSF1 left behind")
+    later = timezone.now() + dt.timedelta(hours=2)
+    assert do_delete_orphaned_files(now=later) == 1
+    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == [kept]

@@ -115,7 +115,13 @@ def test_the_daily_job_runs_in_the_worker_and_queues_the_next(run_worker: Any) -
     run_worker()
     assert not ConnectionRecord.objects.filter(pk=old.pk).exists()
     done = DBTaskResult.objects.get(task_path=enforce_retention.module_path, status="SUCCESSFUL")
-    assert done.return_value == {"truncated": 0, "deleted": 1, "retry_records": 0, "payments": 0}
+    assert done.return_value == {
+        "truncated": 0,
+        "deleted": 1,
+        "retry_records": 0,
+        "payments": 0,
+        "orphaned_files": 0,
+    }
     pending = DBTaskResult.objects.filter(task_path=enforce_retention.module_path, status="READY")
     assert pending.count() == 1
     assert pending[0].run_after > timezone.now() + dt.timedelta(hours=23)

@@ -1,6 +1,7 @@
-"""`hisho privacy-retention`: apply the connection-data retention now (shorten old IP
-addresses, delete old records); `--schedule` instead makes sure the daily job is queued
-for the worker (`hisho db_worker`). Both are safe to repeat. Prints counts only."""
+"""`hisho privacy-retention`: apply the retention now (shorten old IP addresses, delete old
+connection records, retry records, payments past their period and orphaned attachment
+files); `--schedule` instead makes sure the daily job is queued for the worker
+(`hisho db_worker`). Both are safe to repeat. Prints counts only."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from hisho.idempotency.actions import do_expire_idempotency_records
-from hisho.privacy.actions.retention import do_enforce_connection_retention
-from hisho.privacy.tasks import ensure_retention_scheduled
+from hisho.privacy.tasks import apply_retention, ensure_retention_scheduled
 
 
 class Command(BaseCommand):
@@ -29,9 +28,9 @@ class Command(BaseCommand):
                 "tasks at once, not later)."
             )
             return
-        report = do_enforce_connection_retention()
-        expired = do_expire_idempotency_records()
+        done = apply_retention()
         self.stdout.write(
-            f"Shortened {report.truncated} IP addresses; deleted {report.deleted} records"
-            f" and {expired} retry records."
+            f"Shortened {done['truncated']} IP addresses; deleted {done['deleted']} records,"
+            f" {done['retry_records']} retry records, {done['payments']} payments past their"
+            f" period and {done['orphaned_files']} orphaned attachment files."
         )
