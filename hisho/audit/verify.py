@@ -134,15 +134,27 @@ class Report:
             self.problems.append(problem)
 
 
-def _check_version(index: int, entry: _Row, report: Report) -> None:
-    """An entry's format: one of the three, and a salted one salted as record_event salts
-    (a salt someone chose, or none, would make its public leaf guessable again)."""
-    if entry.version not in chain.VERSIONS:
-        report.add(Problem(index, entry.pk, f"unknown entry version {entry.version}"))
-    elif entry.version == chain.SALTED_VERSION and not chain.is_salt(entry.salt):
-        report.add(Problem(index, entry.pk, "its salt is not 128 random bits"))
-    elif entry.version != chain.SALTED_VERSION and entry.salt:
-        report.add(Problem(index, entry.pk, "a salt on an entry of a version without one"))
+class _Versions:
+    """Each entry's format: one of the three versions, a salted entry salted as
+    record_event salts (a salt someone chose badly, or none, would make its public leaf
+    guessable again), and no unsalted entry once salting began — record_event writes
+    only salted ones since, so an unsalted entry after them was written or rewritten by
+    someone else. (A well-formed salt someone chose cannot be told from a random one.)"""
+
+    def __init__(self) -> None:
+        self.salting_began = False
+
+    def check(self, index: int | None, entry: _Row, report: Report) -> None:
+        if entry.version not in chain.VERSIONS:
+            report.add(Problem(index, entry.pk, f"unknown entry version {entry.version}"))
+        elif entry.version == chain.SALTED_VERSION:
+            self.salting_began = True
+            if not chain.is_salt(entry.salt):
+                report.add(Problem(index, entry.pk, "its salt is not 128 random bits"))
+        elif entry.salt:
+            report.add(Problem(index, entry.pk, "a salt on an entry of a version without one"))
+        elif self.salting_began:
+            report.add(Problem(index, entry.pk, "an unsalted entry after salted ones"))
 
 
 def _check_people(entry: Any, book: SubjectBook, report: Report) -> None:
@@ -336,6 +348,7 @@ def verify_log() -> Report:
     compact = merkle.CompactRange()
     nodes = _NodeCheck(report)
     erasures = _Erasures()
+    versions = _Versions()
     first_tree_leaf: int | None = None
     expected, prev_chain, in_chain = 0, chain.GENESIS, True
     rows = (
@@ -362,7 +375,7 @@ def verify_log() -> Report:
         leaf = merkle.leaf_hash(data)
         if leaf.hex() != entry.leaf_hash:
             report.add(Problem(index, entry.pk, "its content does not match its hash"))
-        _check_version(index, entry, report)
+        versions.check(index, entry, report)
         if entry.version == chain.CHAIN_VERSION:
             if not in_chain:
                 report.add(Problem(index, entry.pk, "a chain entry after the chain ended"))
@@ -421,6 +434,7 @@ def verify_log() -> Report:
         report.pending += 1
         if chain.leaf_hash(entry) != entry.leaf_hash:
             report.add(Problem(None, entry.pk, "its content does not match its hash"))
+        versions.check(None, entry, report)
         _check_people(entry, book, report)
         erasures.note(entry)
 

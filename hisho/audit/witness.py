@@ -12,12 +12,13 @@ is not what the protocol sends, an unreadable state file). Either way the state 
 left as it was.
 
 Keys: given with `--key <vkey>`, else pinned from the log's published JSON Web Key Set
-on first use (trust on first use: compare it out of band). After that, a key the site
+on first use (trust on first use: compare it out of band) — its active key; the keys it
+publishes as retired go straight to the state's retired keys. After that, a key the site
 publishes is never taken unasked: whoever controls the site controls what it publishes.
-Key changes go one way: once a head signed by another key is accepted (after
-`hisho rotate-signing-key`), the key that signed the heads before it is retired in this
-witness's state, and a head it signs later is rejected — a retired key that leaks cannot
-sign the log's future.
+Key changes go one way: once a head signed by other keys is accepted (after
+`hisho rotate-signing-key`), the keys that signed the head before it and not this one are
+retired in this witness's state, and a head only they sign is rejected — a retired key
+that leaks cannot sign the log's future.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class State:
     keys: list[note.Verifier]
     size: int
     root: bytes
-    # The key that signed the last accepted head, and the keys that signed before it.
-    signer: str = ""
+    # The keys that signed the last accepted head, and keys replaced (vkeys, canonical).
+    signers: tuple[str, ...] = ()
     retired: tuple[str, ...] = ()
 
 
@@ -100,19 +101,34 @@ def parse_state(text: str) -> State:
     digest = base64.b64decode(root, validate=True)
     if len(digest) != merkle.HASH_SIZE:
         raise ValueError("a root that is not a SHA-256 hash")
-    # A state written before key changes were tracked has neither field.
-    signer, retired = data.get("signer", ""), data.get("retired", [])
-    if (
-        not isinstance(signer, str)
-        or not isinstance(retired, list)
-        or not all(isinstance(k, str) for k in retired)
-    ):
+    verifiers = [note.parse_vkey(k) for k in keys]
+    if "signers" not in data and "retired" not in data:
+        signers, retired = _legacy_key_history(data.get("note"), verifiers)
+    else:
+        signers, retired = _vkeys(data.get("signers")), _vkeys(data.get("retired"))
+    return State(origin, verifiers, size, digest, signers, retired)
+
+
+def _vkeys(value: Any) -> tuple[str, ...]:
+    """A list of verifier keys, each in its one canonical spelling."""
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
         raise ValueError("a field of the wrong type")
-    for vkey in [signer, *retired] if signer else retired:
-        note.parse_vkey(vkey)
-    return State(
-        origin, [note.parse_vkey(k) for k in keys], size, digest, signer, tuple(sorted(retired))
-    )
+    return tuple(sorted({note.parse_vkey(k).vkey for k in value}))
+
+
+def _legacy_key_history(
+    signed: Any, keys: list[note.Verifier]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A state written before key changes were tracked: the keys that signed its last
+    head (kept with it) are current, every other key it holds is retired — it was pinned
+    while the site published it as retired, or it signed the heads before a rotation (a
+    key joins a witness's state only with the first head it signs)."""
+    if not isinstance(signed, str):
+        return (), ()
+    signers = tuple(sorted(v.vkey for v in keys if _signed_by(signed, [v])))
+    if not signers:
+        return (), ()
+    return signers, tuple(sorted({v.vkey for v in keys} - set(signers)))
 
 
 def _signed_by(signed: str, keys: list[note.Verifier]) -> bool:
@@ -147,7 +163,7 @@ class Witness:
             "keys": sorted({v.vkey for v in state.keys}),
             "size": state.size,
             "root": base64.b64encode(state.root).decode(),
-            "signer": state.signer,
+            "signers": sorted(state.signers),
             "retired": sorted(state.retired),
             "note": signed,
         }
@@ -177,19 +193,23 @@ class Witness:
         except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, too deep
             raise CouldNotCheck(f"{path.split('?')[0]} answered no JSON ({why(exc)})") from None
 
-    def _published_keys(self, origin: str) -> list[note.Verifier]:
+    def _published_keys(self, origin: str) -> tuple[list[note.Verifier], list[note.Verifier]]:
+        """The site's published Ed25519 keys: (active, retired)."""
         jwks = self._json(KEYS, self._get(KEYS))
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
         if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
             raise CouldNotCheck(f"{KEYS} is not a JSON Web Key Set")
-        out = []
+        active: list[note.Verifier] = []
+        retired: list[note.Verifier] = []
         for jwk in keys:
             if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
                 x = jwk.get("x")
                 if not isinstance(x, str) or not ED25519_X.fullmatch(x):
                     raise CouldNotCheck(f"{KEYS} holds an Ed25519 key that is no key")
-                out.append(note.Verifier(origin, base64.urlsafe_b64decode(x + "=")))
-        return out
+                key = note.Verifier(origin, base64.urlsafe_b64decode(x + "="))
+                # Anything but "retired" counts as active, as before statuses existed.
+                (retired if jwk.get("status") == "retired" else active).append(key)
+        return active, retired
 
     def _latest(self) -> tuple[str, str]:
         """The site's latest signed head, and its origin (signature not checked yet)."""
@@ -229,7 +249,7 @@ class Witness:
         compare it out of band and pass it with --key. Taking it unasked would let
         whoever controls the site choose the key."""
         try:
-            _text, good = note.open_note(signed, self._published_keys(origin))
+            _text, good = note.open_note(signed, self._published_keys(origin)[0])
         except (CouldNotCheck, note.NoteError):
             return ""
         return (
@@ -260,11 +280,13 @@ class Witness:
         if state is not None and state.origin != origin:
             raise Rejected(f"the log's origin changed from {state.origin!r} to {origin!r}")
         known = (state.keys if state else []) + self.extra_keys
+        retired = set(state.retired if state else ())
         pinned = 0
         if not known:
-            known = self._published_keys(origin)
+            known, published_retired = self._published_keys(origin)
             pinned = len(known)
-        retired = state.retired if state else ()
+            known += published_retired
+            retired |= {v.vkey for v in published_retired}
         current = [v for v in known if v.vkey not in retired]
         try:
             checkpoint = note.open_checkpoint(signed, current)
@@ -280,12 +302,18 @@ class Witness:
             raise Rejected(f"the signed tree head does not verify: {exc}{hint}") from None
         if state is not None:
             self._check_extends(state, checkpoint)
-        signers = sorted(v.vkey for v in good if v.name == origin)
-        signer = state.signer if state and state.signer in signers else signers[0]
-        if state and state.signer and signer != state.signer:
-            retired = (*retired, state.signer)
+        signers = {v.vkey for v in good if v.name == origin}
+        # The keys of the last head that did not sign this one have been replaced.
+        retired |= set(state.signers if state else ()) - signers
         self.save(
-            State(origin, known, checkpoint.size, checkpoint.root, signer, tuple(sorted(retired))),
+            State(
+                origin,
+                known,
+                checkpoint.size,
+                checkpoint.root,
+                tuple(sorted(signers)),
+                tuple(sorted(retired)),
+            ),
             signed,
         )
         return Outcome(checkpoint.size, state.size if state else None, pinned)

@@ -94,7 +94,7 @@ def test_every_entry_gets_its_own_salt(demo: Demo) -> None:
     assert len({entry.leaf_hash for entry in entries}) == 50
 
 
-def test_the_verifier_names_an_entry_with_a_missing_or_chosen_salt(
+def test_the_verifier_names_an_entry_with_a_missing_or_malformed_salt(
     demo: Demo, raw_sql: Any
 ) -> None:
     record_event("test.salted", actor=None)
@@ -116,6 +116,38 @@ def test_the_verifier_names_an_entry_with_a_missing_or_chosen_salt(
     assert "unknown entry version 9" in reasons
 
 
+def rewrite_unsalted(raw_sql: Any, entry: AuditEvent, version: int) -> None:
+    """A tamperer makes an entry guessable: no salt, and the leaf hash to match."""
+    entry.version, entry.salt = version, ""
+    raw_sql(
+        "UPDATE audit_auditevent SET version = %s, salt = '', leaf_hash = %s WHERE id = %s",
+        [version, chain.leaf_hash(entry), entry.pk],
+    )
+
+
+def reasons_for(entry: AuditEvent) -> list[str]:
+    return [p.reason for p in verify_log().problems if p.entry_id == entry.pk]
+
+
+def test_an_unsalted_entry_after_salted_ones_is_named(demo: Demo, raw_sql: Any) -> None:
+    """Passing a rewritten entry off as one of the old, unsalted version does not help:
+    record_event has written only salted entries since the first one."""
+    record_event("test.salted", actor=None)
+    victim = record_event("auth.login_failed", actor=None)
+    do_write_checkpoint()
+    rewrite_unsalted(raw_sql, victim, chain.TREE_VERSION)
+    assert "an unsalted entry after salted ones" in reasons_for(victim)
+
+
+def test_pending_entries_are_format_checked_too(demo: Demo, raw_sql: Any) -> None:
+    do_write_checkpoint()
+    pending = record_event("auth.login_failed", actor=None)
+    rewrite_unsalted(raw_sql, pending, chain.SALTED_VERSION)
+    assert reasons_for(pending) == ["its salt is not 128 random bits"]
+    rewrite_unsalted(raw_sql, pending, chain.TREE_VERSION)
+    assert reasons_for(pending) == ["an unsalted entry after salted ones"]
+
+
 @postgresql_only
 def test_postgresql_refuses_a_change_of_salt(demo: Demo) -> None:
     entry = record_event("test.salted", actor=None)
@@ -123,6 +155,20 @@ def test_postgresql_refuses_a_change_of_salt(demo: Demo) -> None:
         "UPDATE audit_auditevent SET salt = %s WHERE id = %s", ["0" * 32, entry.pk]
     )
     assert connection.vendor == "postgresql"
+
+
+@postgresql_only
+def test_postgresql_takes_salted_entries_only(demo: Demo) -> None:
+    """Even a plain INSERT, which needs no owner rights: an unsalted or badly salted
+    entry never enters the log."""
+    insert = (
+        "INSERT INTO audit_auditevent (version, salt, at, event, target_type, target_id,"
+        " extra, actor_ref, target_ref, extra_refs, prev_hash, leaf_hash)"
+        " VALUES (%s, %s, now(), 'auth.login_failed', '', '', '{}', '', '', '{}', '', %s)"
+    )
+    for version, salt in ((2, ""), (3, ""), (3, "A" * 32), (3, "0" * 31), (4, "0" * 32)):
+        assert "salted entries only" in refused(insert, [version, salt, "0" * 64])
+    assert record_event("test.salted", actor=None).version == chain.SALTED_VERSION
 
 
 MIGRATION_SCRIPT = r"""
@@ -157,6 +203,11 @@ print("kept", all(AuditEvent.objects.get(pk=k).leaf_hash == v for k, v in before
 mine = AuditEvent.objects.filter(event__in=["old.entry", "new.entry"])
 print("versions", sorted(set(mine.values_list("event", "version"))))
 print("salted", [chain.is_salt(e.salt) for e in AuditEvent.objects.filter(event="new.entry")])
+try:
+    call_command("migrate", "audit", "0004", verbosity=0)
+except RuntimeError as exc:
+    print("reverse", exc)
+print("still", AuditEvent.objects.filter(event="new.entry").values_list("version", flat=True)[0])
 connection.close()
 """
 
@@ -169,6 +220,9 @@ def test_entries_written_before_the_salt_keep_their_leaves_and_verify(tmp_path: 
         "kept True",
         "versions [('new.entry', 3), ('old.entry', 2)]",
         "salted [True]",
+        "reverse audit/0005 cannot be reversed: salted entries exist, and their leaves "
+        "could never be checked again without their salts",
+        "still 3",
     ]
 
 

@@ -1,7 +1,13 @@
 """Entries are salted (version 3): 128 random bits in every new entry's hashed document,
 so that a public leaf cannot be confirmed by guessing the document of an entry that names
 nobody (docs/audit.md, "What a public leaf hash tells"). Existing entries keep their
-version and their leaf. On PostgreSQL the append-only guard also refuses a change of salt.
+version and their leaf. On PostgreSQL the append-only guard also refuses a change of salt,
+and a new guard refuses to INSERT an entry that is not salted.
+
+Deploy with every process stopped: code from before this migration writes no salt and the
+column takes none by default (an unsalted entry written after salted ones is reported by
+`hisho audit-verify` anyway). Reversing it is refused once a salted entry exists: without
+its column the salt would be gone, and the entry's leaf could never be checked again.
 """
 
 from django.db import migrations, models
@@ -50,13 +56,47 @@ $$;
 """
 
 
-def _guard(salt_fixed):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(GUARD.replace("{salt}", "AND NEW.salt = OLD.salt" if salt_fixed else ""))
+INSERT_GUARD = r"""
+CREATE OR REPLACE FUNCTION hisho_audit_event_insert_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.version = 3 AND NEW.salt ~ '^[0-9a-f]{32}$' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the audit log takes salted entries only: INSERT refused'
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
 
-    return run
+CREATE TRIGGER hisho_audit_event_insert_guard
+    BEFORE INSERT ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION hisho_audit_event_insert_guard();
+"""
+
+DROP_INSERT_GUARD = """
+DROP TRIGGER IF EXISTS hisho_audit_event_insert_guard ON audit_auditevent;
+DROP FUNCTION IF EXISTS hisho_audit_event_insert_guard();
+"""
+
+
+def _run(schema_editor, sql):
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def guard_salts(apps, schema_editor):
+    _run(schema_editor, GUARD.replace("{salt}", "AND NEW.salt = OLD.salt") + INSERT_GUARD)
+
+
+def unguard_salts(apps, schema_editor):
+    AuditEvent = apps.get_model("audit", "AuditEvent")
+    if AuditEvent.objects.filter(version__gte=3).exists():
+        raise RuntimeError(
+            "audit/0005 cannot be reversed: salted entries exist, and their leaves could "
+            "never be checked again without their salts"
+        )
+    _run(schema_editor, DROP_INSERT_GUARD + GUARD.replace("{salt}", ""))
 
 
 class Migration(migrations.Migration):
@@ -76,5 +116,5 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveSmallIntegerField(default=3),
         ),
-        migrations.RunPython(_guard(salt_fixed=True), _guard(salt_fixed=False)),
+        migrations.RunPython(guard_salts, unguard_salts),
     ]
