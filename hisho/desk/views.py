@@ -34,6 +34,7 @@ from hisho.desk.actions import (
     do_request_other_assistant,
     least_loaded_assistant,
 )
+from hisho.desk.clocks import clocks_for
 from hisho.desk.clocks import summary as clock_summary
 from hisho.desk.content import read_content, read_messages, read_sealed
 from hisho.desk.forms import AssignForm, ErrandForm, ListForm, MessageForm, SearchForm, StatusForm
@@ -105,7 +106,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     require_role(principal, Role.ASSISTANT, Role.ADMIN, detail="The queue is for staff.")
     errands = list(triage_queue(principal)[:200])
     cards = triage_cards(errands)
-    rows = [{"errand": e, "card": cards[e.pk]} for e in errands]
+    # How long each customer has waited, in business hours (metadata only, one query).
+    clocks = clocks_for(errands)
+    rows = [{"errand": e, "card": cards[e.pk], "clocks": clocks[e.pk]} for e in errands]
     return render(request, "desk/queue.html", {"rows": rows})
 
 

@@ -135,3 +135,25 @@ def test_clocks_follow_the_real_message_times(demo: Demo) -> None:
     Message.objects.filter(pk=message.pk).update(created_at=at(24, 10))
     errand.refresh_from_db()
     assert clocks_for([errand])[errand.pk].first_response_seconds == 2 * 3600
+
+
+def test_the_queue_shows_how_long_each_customer_has_waited_in_business_hours(
+    demo: Demo, web_as: Any
+) -> None:
+    """The queue is where a customer waits longest: its page shows the same clock as the
+    errand list (business hours), not only the wall-clock time since the errand came in."""
+    from django.utils import timezone
+
+    from hisho.desk.templatetags.clocks import business_duration
+
+    errand = demo.alice_new_errand
+    Errand.objects.filter(pk=errand.pk).update(created_at=timezone.now() - dt.timedelta(days=9))
+    errand.refresh_from_db()
+
+    def waiting() -> str:
+        return f"Waiting {business_duration(clocks_for([errand])[errand.pk].waiting_seconds)}"
+
+    before = waiting()
+    page = web_as("yuki").get("/queue/").content.decode()
+    assert before in page or waiting() in page  # a minute may turn while the page renders
+    assert before != f"Waiting {9 * 24} h 00 min"  # nights, weekends and holidays do not count
