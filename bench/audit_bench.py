@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def setup(database_url: str | None) -> Path:
-    scratch = Path(tempfile.mkdtemp(prefix="hisho-audit-bench-"))
+def setup(database_url: str | None, var_dir: Path | None) -> Path:
+    scratch = var_dir or Path(tempfile.mkdtemp(prefix="hisho-audit-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
     for name in list(os.environ):
         if name.startswith(("HISHO_", "DATABASE_")):
             del os.environ[name]
@@ -175,10 +176,18 @@ def main(argv: list[str] | None = None) -> int:
         "--existing",
         action="store_true",
         help="the database already holds an integrated log (an earlier run's, kept): "
-        "time only the verifier and the proofs",
+        "time only the verifier and the proofs (with that run's --var-dir)",
+    )
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        help="keep the keys here (default: a temporary directory, removed): the log's "
+        "signing and audit keys live there, and --existing verifies only with them",
     )
     args = parser.parse_args(argv)
-    scratch = setup(args.database_url)
+    if args.existing and args.var_dir is None:
+        parser.error("--existing needs the --var-dir of the run that filled the database")
+    scratch = setup(args.database_url, args.var_dir)
     try:
         from django.db import connection
         from django.test import Client
@@ -239,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         result["inclusion_ms"] = (statistics.median(inclusion), percentile(inclusion, 99))
         result["consistency_ms"] = (statistics.median(consistency), percentile(consistency, 99))
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if args.var_dir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     print(
         f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from typing import Any, Protocol
 
@@ -69,9 +70,13 @@ def new_salt() -> str:
     return secrets.token_hex(SALT_BYTES)
 
 
+_SALT = re.compile(rf"[0-9a-f]{{{2 * SALT_BYTES}}}")
+
+
 def is_salt(value: str) -> bool:
-    """What new_salt() makes: lowercase hex of SALT_BYTES bytes."""
-    return len(value) == 2 * SALT_BYTES and all(c in "0123456789abcdef" for c in value)
+    """What new_salt() makes: lowercase hex of SALT_BYTES bytes. (The verifier asks this of
+    a million entries: one regex, not a loop per character.)"""
+    return _SALT.fullmatch(value) is not None
 
 
 def iso_at(moment: dt.datetime) -> str:
