@@ -6,6 +6,11 @@
   keeping its `Allow` header — sorted, and with `HEAD` wherever `GET` is allowed.
 
 Unknown paths under /api/ are problem+json 404s through hisho.urls.handler404.
+
+`DeepJsonGuard`, on every path: a JSON body that nests arrays or objects more than
+JSON_DEPTH_MAX deep is a 400 before any view parses it. Python's json module recurses once
+per level, so a kilobyte of "[" is a RecursionError (a 500) in every parser that does not
+catch it — allauth's headless views among them.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
+from hisho.textcheck import nests_deeper_than
 
 API_PREFIX = "/api/"
+# Deeper than any document Hisho or allauth accepts (their shapes nest three or four).
+JSON_DEPTH_MAX = 64
+ALLAUTH_PREFIX = "/_allauth/"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _allow(header: str) -> str:
@@ -54,3 +64,21 @@ class ApiHttpMiddleware:
             response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
+
+
+class DeepJsonGuard:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # allauth's headless views parse the body as JSON whatever its Content-Type says.
+        parsed_as_json = "json" in (request.content_type or "") or request.path.startswith(
+            ALLAUTH_PREFIX
+        )
+        if parsed_as_json and request.method in BODY_METHODS:
+            text = request.body.decode("utf-8", errors="replace")
+            if nests_deeper_than(text, JSON_DEPTH_MAX):
+                return problem_response(
+                    400, f"The JSON body nests deeper than {JSON_DEPTH_MAX} levels."
+                )
+        return self.get_response(request)

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After authentication: sessions' lifetime, and staff without a second factor.
     "hisho.accounts.middleware.SessionSecurityMiddleware",
+    # JSON nested too deep for any parser to survive is a 400, on every path.
+    "hisho.api_http.DeepJsonGuard",
     # Innermost: HEAD answers as GET does, 405s are problem+json with Allow
     # (hisho/api_http.py; docs/api-limits.md).
     "hisho.api_http.ApiHttpMiddleware",

@@ -49,3 +49,42 @@ def is_ascii_digits(value: str) -> bool:
     """0-9 only. `str.isdigit()` alone also says yes to "²", "①" and "٤٠", which `int()`
     then refuses (a 500) or reads (a number nobody typed)."""
     return value.isascii() and value.isdigit()
+
+
+def small_id(value: str, below: int = 2**31) -> int | None:
+    """The positive id `value` spells in ASCII digits, if it is below `below`; else None —
+    also for thousands of digits, which `int()` refuses with a ValueError (a 500) and a
+    database integer could not hold anyway."""
+    if not is_ascii_digits(value) or len(value) > len(str(below)):
+        return None
+    number = int(value)
+    return number if 0 < number < below else None
+
+
+def small_int(value: str) -> int | None:
+    """A signed integer of at most 18 ASCII digits ("-" allowed first), else None."""
+    digits = value.removeprefix("-")
+    if not is_ascii_digits(digits) or len(digits) > 18:
+        return None
+    return int(value)
+
+
+_JSON_STRING = re.compile(r'"(?>[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether JSON `text` nests arrays/objects more than `limit` deep, found without
+    parsing it (json.loads recurses once per level: "[" * 100000 exhausts the stack).
+    Linear: strings are skipped by one regex, then only brackets are counted."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False

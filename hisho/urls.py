@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 
@@ -18,6 +18,10 @@ _FAVICON = Path(__file__).resolve().parent / "static" / "hisho" / "favicon.ico"
 def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers ask for /favicon.ico whatever the page says; drawn by scripts/make_icons.py.
     return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+
+
+def no_such_path(request: HttpRequest, client: str) -> HttpResponse:
+    return problem_response(404, "No such endpoint.")
 
 
 urlpatterns = [
@@ -37,6 +41,9 @@ urlpatterns = [
     path("", include("hisho.outreach.urls")),  # unsubscribe, surveys, processor webhooks
     path("", include("hisho.notify.urls")),  # the profile's notification checkboxes
     path("accounts/", include("allauth.urls")),
+    # Nobody signs in by phone here (AccountAdapter.get_phone); allauth's phone view fails
+    # with an AttributeError (a 500) on several methods, so the path does not exist.
+    re_path(r"^_allauth/(app|browser)/v1/account/phone$", no_such_path),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -61,6 +61,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # (hisho/accounts/access.py), not a sign-in method, so allauth sees none.
         return None
 
+    def is_safe_url(self, url: str) -> bool:
+        # A `next` that is no URL at all ("http://[") makes urlparse raise ValueError: it
+        # is simply not a safe place to go (the default then applies), not a 500.
+        try:
+            return bool(super().is_safe_url(url))
+        except ValueError:
+            return False
+
     def send_account_already_exists_mail(self, email: str) -> None:
         # A new account costs one Argon2 hash; spend the same here, so the answer to a
         # taken address does not come back measurably faster (ASVS v5.0.0-6.3.8).

@@ -10,10 +10,11 @@ from django.http import HttpRequest
 
 from hisho.accounts.actions import do_set_active
 from hisho.accounts.models import User
+from hisho.admin_filters import ListedFiltersOnly
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class UserAdmin(ListedFiltersOnly):
     list_display = ("id", "email", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active")
     search_fields = ("email",)

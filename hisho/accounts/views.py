@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +30,7 @@ from hisho.accounts.principal import principal_of
 from hisho.accounts.social import connected_accounts
 from hisho.errors import ClientError, InvalidInput, NotFound
 from hisho.inbound import tell_about_cards
+from hisho.redirects import back_to
 
 
 @login_required
@@ -59,12 +59,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """The language switch in the navigation: kept on the profile of a signed-in person
     (so that e-mails follow it too), and in the language cookie for everyone."""
     code = request.POST.get("language", "")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = redirect(target)
+    response = back_to(request, request.POST.get("next", ""), "/")
     if code not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:

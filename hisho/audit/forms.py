@@ -4,25 +4,39 @@ import datetime as dt
 import re
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from hisho.audit.access import AuditFilter
 
 _EVENT = re.compile(r"^[a-z0-9_.]{0,64}$")
 _REF = re.compile(r"^[0-9a-f]{64}$")
+# Days a filter can name: a day's start and the next day's must be datetimes in every
+# time zone and database (year 1 shifted to UTC is year 0; 9999-12-31 has no next day).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+DAY_RANGE = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+LARGEST_ID = 2**63 - 1  # a database integer
 
 
 class AuditFilterForm(forms.Form):
     event = forms.CharField(
         required=False, max_length=64, help_text="e.g. errand.assigned or errand."
     )
-    person = forms.IntegerField(required=False, min_value=1, label="Person id")
+    person = forms.IntegerField(
+        required=False, min_value=1, max_value=LARGEST_ID, label="Person id"
+    )
     pseudonym = forms.CharField(required=False, max_length=64)
     target_type = forms.CharField(required=False, max_length=64)
     target_id = forms.CharField(required=False, max_length=64)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    since = forms.DateField(
+        required=False, validators=DAY_RANGE, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, validators=DAY_RANGE, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    before = forms.IntegerField(
+        required=False, min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput
+    )
 
     def clean_event(self) -> str:
         value: str = self.cleaned_data["event"].strip()

@@ -3,11 +3,12 @@ never their content, nor even the note for coordinators."""
 
 from django.contrib import admin
 
+from hisho.admin_filters import ListedFiltersOnly
 from hisho.desk.models import Errand
 
 
 @admin.register(Errand)
-class ErrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ErrandAdmin(ListedFiltersOnly):
     list_display = ("id", "status", "category", "assignee", "created_at")
     list_filter = ("status", "category")
     fields = ("id", "status", "category", "customer", "assignee", "created_at")

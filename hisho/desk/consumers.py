@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -63,6 +62,7 @@ from hisho.errors import ClientError, Conflict, Forbidden, InvalidInput, NotFoun
 from hisho.inbound import card_notice
 from hisho.inbox.actions import do_mark_read
 from hisho.notify import presence
+from hisho.textcheck import nests_deeper_than
 from hisho.vault.reads import reads_logged_once
 
 log = logging.getLogger(__name__)
@@ -147,27 +147,6 @@ def _problem(status: int, detail: str, ref: str | None, **extra: Any) -> dict[st
     }
     frame.update(extra)
     return frame
-
-
-_JSON_STRING = re.compile(r'"(?>[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
-
-
-def nests_deeper_than(text: str, limit: int) -> bool:
-    """Whether JSON `text` nests arrays/objects more than `limit` deep, found without
-    parsing it (json.loads recurses once per level: "[" * 100000 exhausts the stack).
-    Linear: strings are skipped by one regex, then only brackets are counted."""
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
-        if bracket in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 def _dumps(frame: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from hisho.outreach.mail import SURVEY, UNSUBSCRIBE
 from hisho.outreach.results import MIN_GROUP, results
 from hisho.outreach.webhooks import BadWebhook, parse
 from hisho.problems import problem_response
-from hisho.textcheck import is_ascii_digits
+from hisho.textcheck import small_int
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -76,7 +76,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             key = {"choice": "choice", "scale": "value", "text": "text"}[question["kind"]]
             value: object = raw
             if key != "text":
-                value = int(raw) if is_ascii_digits(raw.removeprefix("-")) else raw
+                number = small_int(raw)
+                value = raw if number is None else number
             answers.append({"question": index, key: value})
         try:
             do_answer_survey(actor=principal, delivery=delivery, answers=answers)

@@ -81,7 +81,10 @@ def came_from_here(request: HttpRequest) -> bool:
     showed the question while it was unanswered (Referrer-Policy: same-origin sends the
     referrer only within this site)."""
     referer = request.headers.get("Referer", "")
-    return bool(referer) and urlsplit(referer).netloc == request.get_host()
+    try:
+        return bool(referer) and urlsplit(referer).netloc == request.get_host()
+    except ValueError:  # a Referer that is no URL ("http://[") came from nowhere here
+        return False
 
 
 def needs_banner(request: HttpRequest) -> bool:

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -40,6 +39,7 @@ from hisho.privacy.models import AcknowledgedHow, ConsentHow, PolicyVersion
 from hisho.privacy.policy import LANGUAGES, Policy, current_policy
 from hisho.privacy.presentation import policy_context
 from hisho.redaction import masked_data
+from hisho.redirects import back_to
 
 SCHEMA_DIR = settings.PACKAGE_DIR / "privacy" / "schemas"
 
@@ -102,12 +102,7 @@ def schema_file(request: HttpRequest, name: str) -> FileResponse:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
+    return back_to(request, request.POST.get("next", ""), fallback)
 
 
 def cookie_settings(request: HttpRequest) -> HttpResponse:

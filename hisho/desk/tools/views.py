@@ -56,7 +56,7 @@ from hisho.desk.tools.sealed import (
 )
 from hisho.errors import ClientError, NotFound
 from hisho.inbound import tell_about_cards
-from hisho.textcheck import is_ascii_digits
+from hisho.textcheck import small_id
 
 
 class NoteForm(forms.Form):
@@ -135,8 +135,7 @@ def errand_tools(request: HttpRequest, principal: Principal, errand: Errand) -> 
 
 def label_param(request: HttpRequest) -> int | None:
     """`?label=<id>` of the errand list (anything else: no filter)."""
-    value = request.GET.get("label", "")
-    return int(value) if is_ascii_digits(value) and 0 < int(value) < 2**31 else None
+    return small_id(request.GET.get("label", ""))
 
 
 def label_filter(principal: Principal) -> list[tuple[int, str]]:
@@ -272,11 +271,14 @@ def add_note(request: HttpRequest, errand_id: str) -> HttpResponse:
 def set_labels(request: HttpRequest, errand_id: str) -> HttpResponse:
     principal = principal_of(request)
     errand = access_errand_notes(principal, errand_id)
-    try:
-        ids = [int(value) for value in request.POST.getlist("label")]
-        do_set_errand_labels(actor=principal.user, errand=errand, label_ids=ids)
-    except ValueError:
+    ids = [small_id(value) for value in request.POST.getlist("label")]
+    if None in ids:  # not an id: "٣", "-1", a number no label could have
         messages.error(request, _("Choose labels from the list."))
+        return _back(errand.pk)
+    try:
+        do_set_errand_labels(
+            actor=principal.user, errand=errand, label_ids=[i for i in ids if i is not None]
+        )
     except ClientError as exc:
         messages.error(request, exc.detail)
     return _back(errand.pk)
@@ -288,7 +290,7 @@ def _change_listed(request: HttpRequest, admin: Any) -> bool:
     kind, raw = request.POST.get("kind", ""), request.POST.get("id", "")
     if kind not in ("label_save", "label_delete", "canned_save", "canned_delete"):
         return False
-    item_id = int(raw) if is_ascii_digits(raw) and 0 < int(raw) < 2**31 else 0
+    item_id = small_id(raw) or 0
     if kind.startswith("label"):
         label = Label.objects.filter(pk=item_id).first()
         if label is None:

@@ -79,7 +79,7 @@ def _scrubbed_type(body: bytes) -> str | None:
     try:
         text = scrub("webhook", body.decode("utf-8"), max_length=WEBHOOK_MAX).text
         event = json.loads(text)
-    except (UnicodeDecodeError, InvalidInput, ValueError):
+    except (UnicodeDecodeError, InvalidInput, ValueError, RecursionError):
         return None
     return _identifier(event.get("type")) if isinstance(event, dict) else None
 

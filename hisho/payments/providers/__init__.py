@@ -103,11 +103,11 @@ def verify_webhook(provider: PaymentProvider, body: bytes, signature: str | None
         stripe.Webhook.construct_event(body, signature, provider.webhook_secret())
     except stripe.SignatureVerificationError:
         raise BadWebhook("bad_signature") from None
-    except (ValueError, UnicodeDecodeError, TypeError, KeyError, AttributeError):
+    except (ValueError, UnicodeDecodeError, TypeError, KeyError, AttributeError, RecursionError):
         raise BadWebhook("malformed") from None
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BadWebhook("malformed") from None
     if not isinstance(event, dict):
         raise BadWebhook("malformed")
