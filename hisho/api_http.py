@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
@@ -76,7 +77,11 @@ class DeepJsonGuard:
             ALLAUTH_PREFIX
         )
         if parsed_as_json and request.method in BODY_METHODS:
-            text = request.body.decode("utf-8", errors="replace")
+            try:
+                text = request.body.decode("utf-8", errors="replace")
+            except RequestDataTooBig:
+                # Too large to read at all: the view's own answer (413) says so.
+                return self.get_response(request)
             if nests_deeper_than(text, JSON_DEPTH_MAX):
                 return problem_response(
                     400, f"The JSON body nests deeper than {JSON_DEPTH_MAX} levels."
