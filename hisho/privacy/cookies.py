@@ -57,8 +57,15 @@ def remember_choice(response: HttpResponse, choice: str) -> None:
 
 def remember_asked(request: HttpRequest, response: HttpResponse) -> None:
     """After the question was shown once and the visitor moved on, remember that it was
-    asked: never on the first response, which sets no choice."""
+    asked: never on the first response, which sets no choice.
+
+    Only on a page the visitor went to (`Sec-Fetch-Mode: navigate`; browsers that send no
+    such header count as navigating). A background fetch — the installable app's service
+    worker caching its offline page as the first page loads — starts before the visitor
+    answers and can end after: its "asked" would overwrite the answer they just gave."""
     if cookie_name() in request.COOKIES or cookie_name() in response.cookies or gpc(request):
+        return
+    if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
         return
     if came_from_here(request) and response.get("Content-Type", "").startswith("text/html"):
         remember_choice(response, ASKED)

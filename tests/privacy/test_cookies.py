@@ -123,6 +123,28 @@ def test_the_gate_drops_undeclared_cookies() -> None:
     assert set(response.cookies) == {"csrftoken"}
 
 
+def test_a_background_fetch_never_overwrites_the_visitors_answer() -> None:
+    """The service worker caches the offline page while the first page loads; when that
+    fetch ends after the visitor clicked "Reject all", its response must not carry an
+    "asked" that would replace "reject" in the browser."""
+    client = Client()
+    client.get("/")
+    cached = client.get(
+        "/offline/",
+        headers={
+            "Referer": "http://testserver/sw.js",
+            "Sec-Fetch-Mode": "same-origin",
+            "Sec-Fetch-Dest": "empty",
+        },
+    )
+    assert cached.status_code == 200 and CHOICE not in cached.cookies
+    went = client.get(
+        "/privacy/",
+        headers={"Referer": "http://testserver/", "Sec-Fetch-Mode": "navigate"},
+    )
+    assert went.cookies[CHOICE].value == "asked"
+
+
 def test_the_cookie_question_is_asked_once_not_under_every_page() -> None:
     client = Client()
     first = client.get("/")
