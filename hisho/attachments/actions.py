@@ -168,20 +168,29 @@ def do_delete_orphaned_files(now: dt.datetime | None = None) -> int:
     """Delete the sealed files no attachment row names, once older than ORPHAN_AFTER (the
     daily retention job; the operator at the command line). Returns how many went. Each
     was sealed under its errand's key; deleting it is housekeeping, not erasure — an
-    erased customer's key is already shredded."""
+    erased customer's key is already shredded.
+
+    Files do not roll back, so each batch is logged *before* its files are deleted: a
+    process that dies in between leaves an entry for files still there (the next run
+    deletes and logs them again), never deleted files with no entry."""
     older_than = (now or timezone.now()) - ORPHAN_AFTER
-    orphans: list[str] = []
+    deleted = 0
     batch: list[tuple[uuid.UUID, uuid.UUID, str]] = []
     for found in _sealed_files():
         batch.append(found)
         if len(batch) == SWEEP_BATCH:
-            orphans += _orphans(batch, older_than)
+            deleted += _delete_orphans(batch, older_than)
             batch = []
     if batch:
-        orphans += _orphans(batch, older_than)
-    storage = attachment_storage()
-    for name in orphans:
-        storage.delete(name)
+        deleted += _delete_orphans(batch, older_than)
+    return deleted
+
+
+def _delete_orphans(batch: list[tuple[uuid.UUID, uuid.UUID, str]], older_than: dt.datetime) -> int:
+    orphans = _orphans(batch, older_than)
     if orphans:
         record_event("attachment.orphans_deleted", actor=None, extra={"count": len(orphans)})
+        storage = attachment_storage()
+        for name in orphans:
+            storage.delete(name)
     return len(orphans)

@@ -98,3 +98,44 @@ def test_the_daily_retention_job_deletes_them(demo: Demo, attachment_dir: Path) 
     os.utime(attachment_dir / orphan, (old, old))
     assert enforce_retention.call()["orphaned_files"] == 1
     assert stored(attachment_dir) == set()
+
+
+def test_each_batch_is_logged_before_its_files_are_deleted(
+    demo: Demo, attachment_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that dies while deleting must not leave deleted files with no entry:
+    the entry for a batch is written first, and a crash costs at most one batch."""
+    from hisho.attachments import actions
+    from hisho.attachments.content import attachment_storage
+
+    for _ in range(3):
+        attach_then_roll_back(demo)
+    monkeypatch.setattr(actions, "SWEEP_BATCH", 2)
+    storage_class = type(attachment_storage())
+    real_delete = storage_class.delete
+    logged_at_each_delete: list[list[int]] = []
+
+    def delete(self: Any, name: str) -> None:
+        logged_at_each_delete.append(
+            [
+                e.extra["count"]
+                for e in AuditEvent.objects.filter(event="attachment.orphans_deleted").order_by(
+                    "pk"
+                )
+            ]
+        )
+        if len(logged_at_each_delete) == 3:
+            raise OSError("the process dies here")
+        real_delete(self, name)
+
+    monkeypatch.setattr(storage_class, "delete", delete)
+    with pytest.raises(OSError):
+        do_delete_orphaned_files(now=later())
+    # Two files of the first batch went, each after its entry; the third file's batch
+    # was logged before the failed deletion, so no deletion is ever missing from the log.
+    assert logged_at_each_delete == [[2], [2], [2, 1]]
+    assert len(stored(attachment_dir)) == 1
+
+    monkeypatch.setattr(storage_class, "delete", real_delete)
+    assert do_delete_orphaned_files(now=later()) == 1  # the next run finishes the job
+    assert stored(attachment_dir) == set()
