@@ -46,6 +46,15 @@ def sign(event: str) -> AuditTreeHead:
     return head
 
 
+def assert_witness_refuses_the_old_key_again(state: Path, old: SigningKey, new: SigningKey) -> None:
+    """The replaced key signs a consistent, larger tree: only the key is wrong."""
+    put_back_to_work(old, new)
+    sign("test.retired_key_again")
+    with pytest.raises(Rejected) as rejected:
+        Witness(state, django_fetch).observe()
+    assert "saw replaced" in str(rejected.value)
+
+
 def vkey(key: SigningKey) -> str:
     return note.Verifier(origin(), bytes(key.public_key)).vkey
 
@@ -104,11 +113,7 @@ def test_a_witness_first_used_after_a_rotation_pins_only_the_active_key(
     saved = json.loads(state.read_text())
     assert saved["signers"] == [vkey(new)] and saved["retired"] == [vkey(old)]
 
-    put_back_to_work(old, new)
-    sign("test.retired_key_again")
-    with pytest.raises(Rejected) as rejected:
-        Witness(state, django_fetch).observe()
-    assert "saw replaced" in str(rejected.value)
+    assert_witness_refuses_the_old_key_again(state, old, new)
 
 
 def test_a_witness_state_written_before_keys_were_tracked_learns_them_from_its_head(
@@ -126,11 +131,7 @@ def test_a_witness_state_written_before_keys_were_tracked_learns_them_from_its_h
     del saved["signers"], saved["retired"]
     state.write_text(json.dumps(saved))
 
-    put_back_to_work(old, new)
-    sign("test.retired_key_again")
-    with pytest.raises(Rejected) as rejected:
-        Witness(state, django_fetch).observe()
-    assert "saw replaced" in str(rejected.value)
+    assert_witness_refuses_the_old_key_again(state, old, new)
 
 
 def test_every_key_of_a_cosigned_head_that_does_not_sign_the_next_is_retired(
