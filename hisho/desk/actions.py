@@ -90,7 +90,7 @@ def do_create_errand(
     )
     errand.cards_masked = inbound.cards_masked
     # The blind index, from the scrubbed text just sealed (hisho/search, docs/search.md).
-    do_index_errand_text(actor=actor, errand=errand, texts=[title, details])
+    do_index_errand_text(actor=actor, errand=errand, texts=[title, details], whole=True)
     record_event(
         "errand.created", actor=actor, target=errand, extra={"cards_masked": inbound.cards_masked}
     )

@@ -36,8 +36,15 @@ from hisho.desk.actions import (
 )
 from hisho.desk.clocks import clocks_for
 from hisho.desk.clocks import summary as clock_summary
-from hisho.desk.content import read_content, read_messages, read_sealed
+from hisho.desk.content import (
+    ErrandContent,
+    MessageView,
+    read_content,
+    read_messages,
+    read_sealed,
+)
 from hisho.desk.forms import AssignForm, ErrandForm, ListForm, MessageForm, SearchForm, StatusForm
+from hisho.desk.models import Errand
 from hisho.desk.tools.views import (
     errand_tools,
     label_filter,
@@ -50,6 +57,7 @@ from hisho.errors import ClientError, InvalidInput
 from hisho.inbound import tell_about_cards
 from hisho.inbox.actions import do_mark_read
 from hisho.payments.api import payment_views
+from hisho.search.actions import do_complete_errand_index
 from hisho.vault.access import assignment_history
 
 
@@ -135,6 +143,22 @@ def _form_field(field: str, form: Any) -> str | None:
     return name if name in form.fields else None
 
 
+CHAT_SHOWN = 500
+
+
+def _complete_search_index(
+    user: User, errand: Errand, content: ErrandContent, chat: list[MessageView]
+) -> None:
+    """An errand older than the private search index becomes searchable when its customer
+    or assistant opens it, from the text they have just read (docs/search.md). Only a
+    chat read whole counts, and only what opened intact is indexed."""
+    if len(chat) >= CHAT_SHOWN:
+        return  # there may be more than was read: not the whole text
+    texts = [content.title, content.details] if content.intact else []
+    texts += [message.body for message in chat if message.intact]
+    do_complete_errand_index(actor=user, errand=errand, texts=texts)
+
+
 @login_required
 def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
     principal = principal_of(request)
@@ -149,7 +173,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         context.update(
             content=read_content(principal, errand),
             sealed=read_sealed(principal, errand),
-            chat=read_messages(principal, errand, limit=500),
+            chat=read_messages(principal, errand, limit=CHAT_SHOWN),
             is_owner=errand.customer_id == user.pk,
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),
@@ -159,6 +183,7 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
             context["message_form"] = MessageForm(initial={"body": context["canned_text"]})
         if context["chat"]:  # shown: read (the unread counts of the lists)
             do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in context["chat"]))
+        _complete_search_index(user, errand, context["content"], context["chat"])
         context.update(attachments_context(principal, errand))  # files in the chat
         return render(request, "desk/errand_detail.html", context)
     context.update(triage_tools(principal, errand))

@@ -21,6 +21,10 @@ class ErrandSearchKey(models.Model):
     )
     # 32 random bytes (base64), sealed by the vault (field "search_key", KEY_FIELDS).
     sealed_key = models.BinaryField()
+    # The index holds the errand's whole text: made with the errand, or filled in when its
+    # customer or assistant last opened it (hisho.search.actions.do_complete_errand_index).
+    # False for errands older than the index, whose key was made at a later message.
+    complete = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"Search key of errand {self.pk}"
