@@ -19,6 +19,7 @@ from hisho.desk.access import holds_errand
 from hisho.desk.actions import do_post_message
 from hisho.desk.content import errand_scope
 from hisho.desk.models import OPEN_STATUSES, Errand
+from hisho.desk.models import Status as ErrandStatus
 from hisho.errors import ClientError, Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
 from hisho.payments.access import NOT_FOUND, description_place
@@ -143,6 +144,10 @@ def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Che
         raise NotFound(NOT_FOUND)
     if payment.status not in PAYABLE:
         raise Conflict(f"This payment request is {payment.status}.")
+    # A finished errand may still be paid for (the bill often comes at the end); a
+    # cancelled one is not: nothing is owed for an errand the customer called off.
+    if errand.status == ErrandStatus.CANCELLED:
+        raise Conflict("This errand is cancelled; its payment requests can no longer be paid.")
     provider = provider_for(payment.provider)
     attempt = CheckoutSession.objects.filter(payment_request=payment).count() + 1
     site = site.rstrip("/")
