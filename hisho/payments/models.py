@@ -105,6 +105,9 @@ class CheckoutSession(models.Model):
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The hosted page, so that a second "Pay" while this one can still be paid sends the
+    # customer back to it rather than opening a second page they could pay as well.
+    url = models.URLField(max_length=2048, blank=True, default="")
 
     def __str__(self) -> str:
         return f"CheckoutSession {self.pk}"

@@ -92,3 +92,28 @@ def test_a_cancelled_errands_payment_request_cannot_be_paid(
     assert response.status_code == 409
     assert "cancelled" in response.json()["detail"]
     assert reload(payment).status == "open"
+
+
+def test_a_second_pay_while_the_first_page_can_be_paid_sends_the_customer_back_to_it(
+    checkout: dict[str, Any], api_as: Any
+) -> None:
+    """Two tabs, or "Pay" again after going back: two pages would both take the money,
+    and the second payment was dropped as stale (found by attacking the flow)."""
+    from django.test import Client
+
+    from hisho.payments.models import CheckoutSession, SandboxSession
+
+    payment_id = checkout["payment"]["id"]
+    again = api_as("alice").post(f"/payment-requests/{payment_id}/checkout")
+    assert again.status_code == 200
+    assert again.json()["redirect_url"] == checkout["url"]
+    assert CheckoutSession.objects.filter(payment_request_id=payment_id).count() == 1
+    assert Client().post(f"/sandbox-pay/{checkout['session_id']}/pay/").status_code in (
+        200,
+        302,
+        303,
+    )
+    assert reload(checkout["payment"]).status == "paid"
+    assert SandboxSession.objects.filter(payment_status="paid").count() == 1
+    # Paid: no page at all.
+    assert api_as("alice").post(f"/payment-requests/{payment_id}/checkout").status_code == 409

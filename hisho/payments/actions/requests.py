@@ -123,6 +123,34 @@ def do_create_payment_request(
     return payment
 
 
+# A hosted page stays payable for 24 hours (Stripe's default; the sandbox's too); one a
+# little younger than that is sent again rather than replaced.
+RESUME_CHECKOUT_FOR = dt.timedelta(hours=23)
+
+
+def _open_checkout(payment: PaymentRequest, provider: str) -> Checkout | None:
+    """The page of the request's latest checkout, while it can still be paid: two tabs,
+    or a second "Pay" after going back, must not give the customer two pages to pay —
+    both would take the money. A failed or expired request starts a new one."""
+    if payment.status != Status.OPEN:
+        return None
+    latest = (
+        CheckoutSession.objects.filter(payment_request=payment)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if (
+        latest is None
+        or not latest.url
+        or latest.provider != provider
+        or latest.amount != payment.amount
+        or latest.currency != payment.currency
+        or latest.created_at < timezone.now() - RESUME_CHECKOUT_FOR
+    ):
+        return None
+    return Checkout(session_id=latest.session_id, url=latest.url)
+
+
 @transaction.atomic
 def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Checkout:
     """A hosted checkout for the errand's owner: the provider is told the amount, the
@@ -149,6 +177,9 @@ def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Che
     if errand.status == ErrandStatus.CANCELLED:
         raise Conflict("This errand is cancelled; its payment requests can no longer be paid.")
     provider = provider_for(payment.provider)
+    resumed = _open_checkout(payment, provider.key)
+    if resumed is not None:
+        return resumed
     attempt = CheckoutSession.objects.filter(payment_request=payment).count() + 1
     site = site.rstrip("/")
     order = CheckoutOrder(
@@ -180,6 +211,7 @@ def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Che
         provider=provider.key,
         amount=payment.amount,
         currency=payment.currency,
+        url=checkout.url,
     )
     previous = payment.status
     if payment.status != Status.OPEN:
