@@ -69,14 +69,18 @@ def small_int(value: str) -> int | None:
     return int(value)
 
 
-_JSON_STRING = re.compile(r'"(?>[^"\\]|\\.)*"', re.DOTALL)
+# A string, or one never closed: then it runs to the end of the text. Without that
+# branch a text of thousands of unclosed strings ('"' + '\\"' * 32000) made each '"'
+# scan to the end and fail, quadratic: 64 KB held a server process for 40 s.
+_JSON_STRING = re.compile(r'"(?>[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def nests_deeper_than(text: str, limit: int) -> bool:
     """Whether JSON `text` nests arrays/objects more than `limit` deep, found without
     parsing it (json.loads recurses once per level: "[" * 100000 exhausts the stack).
-    Linear: strings are skipped by one regex, then only brackets are counted."""
+    Linear: strings are skipped by one regex (every '"' starts a match that cannot fail),
+    then only brackets are counted."""
     if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0
