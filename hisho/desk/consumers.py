@@ -78,6 +78,7 @@ REF_MAX = 64
 FRAME_MAX = 64 * 1024
 DEPTH_MAX = 16
 CLOSE_TOO_BIG = 1009  # RFC 6455: "message too big"
+CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: "internal error" (a fault of ours)
 CLOSE_BAD_INPUT = 4400
 REJOIN_SECONDS = 3600
 # How many of its own posts a connection remembers, so their fan-out is not echoed back.
@@ -116,7 +117,10 @@ def origin_allowed(scope: Mapping[str, Any], origin: str) -> bool:
     to forms, so a page elsewhere cannot ride a signed-in browser's cookie."""
     if origin in settings.CSRF_TRUSTED_ORIGINS:
         return True
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # "http://[": no URL at all (it was a 500 at the handshake)
+        return False
     host = _header(scope, b"host") or ""
     domain, _port = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
@@ -151,7 +155,14 @@ def _problem(status: int, detail: str, ref: str | None, **extra: Any) -> dict[st
 
 def _dumps(frame: dict[str, Any]) -> str:
     # The API's encoder, so times and ids look exactly as in its JSON.
-    return json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate the client sent, echoed back (a field name it made up): the
+        # server cannot send it as UTF-8, so it goes escaped, as plain ASCII JSON.
+        return json.dumps(frame, cls=DjangoJSONEncoder)
+    return text
 
 
 class ErrandChatConsumer(AsyncWebsocketConsumer):
@@ -330,6 +341,39 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     # --- the event loop -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            await self._receive(text_data, bytes_data)
+        except Exception as exc:
+            await self._crashed(exc)
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        """An event from hisho.desk.live, for one of this person's errands."""
+        try:
+            await self._live_event(event)
+        except Exception as exc:
+            await self._crashed(exc)
+
+    async def _crashed(self, exc: Exception) -> None:
+        """A fault of ours: the socket closes 1011 and leaves everything it joined. An
+        exception escaping a consumer skips `disconnect`, and the person would count as
+        having the chat open (no e-mails about it) until the process restarted. The log
+        names the exception's type only: its message may hold what the client sent."""
+        log.error(
+            "websocket consumer failed (%s): errand %s, user %s",
+            type(exc).__name__,
+            self.errand_id,
+            self.user_id,
+        )
+        rejoin = getattr(self, "_rejoin", None)
+        if rejoin is not None:
+            rejoin.cancel()
+        try:
+            await self._end(CLOSE_INTERNAL_ERROR)
+        except Exception:
+            # The socket itself may be what failed; what we joined is left all the same.
+            await self._leave()
+
+    async def _receive(self, text_data: str | None, bytes_data: bytes | None) -> None:
         if self._closed:
             return
         size = len(text_data) if text_data is not None else len(bytes_data or b"")
@@ -353,13 +397,20 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             await self._send(_problem(400, "A frame is a JSON object.", None))
             return
         ref = frame.get("ref")
-        if ref is not None and not (isinstance(ref, str) and 0 < len(ref) <= REF_MAX):
+        if ref is not None and not (
+            isinstance(ref, str) and 0 < len(ref) <= REF_MAX and ref.isprintable()
+        ):
             await self._send(
                 _problem(
                     422,
                     "Invalid input.",
                     None,
-                    errors=[{"field": "ref", "message": f"A string of 1–{REF_MAX} characters."}],
+                    errors=[
+                        {
+                            "field": "ref",
+                            "message": f"A string of 1–{REF_MAX} printable characters.",
+                        }
+                    ],
                 )
             )
             return
@@ -406,8 +457,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             reply = _problem(400, exc.detail, ref)
         await self._send(reply)
 
-    async def live_event(self, event: dict[str, Any]) -> None:
-        """An event from hisho.desk.live, for one of this person's errands."""
+    async def _live_event(self, event: dict[str, Any]) -> None:
         if self._closed or event.get("errand") != str(self.errand_id):
             return
         if event.get("kind") == live.MESSAGE and event.get("message") in self._own:
