@@ -102,6 +102,10 @@ def open_note(note: str, verifiers: Iterable[Verifier]) -> tuple[str, list[Verif
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
         raise NoteError("malformed note")
+    try:
+        note.encode("utf-8")  # signatures are over UTF-8; a lone surrogate has none
+    except UnicodeEncodeError:
+        raise NoteError("malformed note") from None
     text, block = note[: split + 1], note[split + 2 :]
     if not text or not block:
         raise NoteError("malformed note")

@@ -136,7 +136,7 @@ def _position(bundle: dict[str, Any], field: str) -> int:
 def _hash(value: Any, field: str) -> bytes:
     try:
         digest = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: not ASCII
         digest = b""
     if len(digest) != merkle.HASH_SIZE:
         raise BundleError(f"malformed bundle: {field} holds no base64 SHA-256 hash")

@@ -238,7 +238,7 @@ class Witness:
             raise CouldNotCheck(f"{path.split('?')[0]} answered no list of hashes")
         try:
             return [base64.b64decode(h, validate=True) for h in hashes]
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: not ASCII
             raise CouldNotCheck(
                 f"{path.split('?')[0]} answered a hash that is not base64"
             ) from None

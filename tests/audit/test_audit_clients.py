@@ -395,3 +395,75 @@ def test_a_witness_does_not_take_a_key_because_the_site_publishes_it(
     status, _, message = witness(site.url, state)
     assert status == REJECTED and "no known key" in message
     assert state.read_bytes() == before
+
+
+# --- 4. Hostile input that printed a traceback (found by attacking the tools) ----------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("leaf_hash", "é" * 44),
+        ("hashes", ["é" * 44]),
+        ("checkpoint", "hisho.localhost/audit\n2\n\ud800\n\n\u2014 x AAAA\n"),
+    ],
+    ids=["leaf-hash-not-ascii", "path-hash-not-ascii", "checkpoint-lone-surrogate"],
+)
+def test_a_bundle_with_text_where_hashes_belong_fails_clearly(
+    field: str, value: Any, tmp_path: Path
+) -> None:
+    log = Log()
+    bundle = log.bundle()
+    bundle[field] = value
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(bundle))  # \ud800 travels as a JSON escape
+    status, out, message = verify_proof(path, "--key", log.vkey)
+    assert status == FAILED and message.startswith("FAILED") and "\n" not in message
+    assert "OK:" not in out
+
+
+def test_a_witness_cannot_check_a_url_or_redirect_that_is_no_http_url(
+    site: Site, tmp_path: Path
+) -> None:
+    state = tmp_path / "w.json"
+    status, _, message = witness("http://[", state)
+    assert status == COULD_NOT_CHECK and "URL must be" in message
+
+    class Redirecting(BaseHTTPRequestHandler):
+        location = ""
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", self.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    for location in ("http://[/x", f"ftp://127.0.0.1:{site.server.server_port}/x"):
+        Redirecting.location = location
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            status, _, message = witness(f"http://127.0.0.1:{server.server_port}", state)
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert status == COULD_NOT_CHECK and "redirected" in message, message
+        assert "\n" not in message and not state.exists()
+
+
+def test_a_consistency_proof_hash_that_is_not_ascii_cannot_be_checked(
+    site: Site, tmp_path: Path
+) -> None:
+    log, state = Log(), tmp_path / "w.json"
+    before = first_use(site, log, state)
+    site.serve(log, 2)
+    site.answers[CONSISTENCY] = (
+        200,
+        json.dumps({"from": 1, "to": 2, "hashes": ["é" * 44]}).encode(),
+    )
+    status, _, message = witness(site.url, state)
+    assert status == COULD_NOT_CHECK and "not base64" in message
+    assert state.read_bytes() == before

@@ -56,14 +56,30 @@ def read_answer(response: http.client.HTTPResponse, where: str, deadline: float)
 
 def site_url(url: str) -> str:
     """The site's base URL, checked: http(s), a host, no port that is not a number."""
-    parts = urlsplit(url.rstrip("/"))
     try:
+        parts = urlsplit(url.rstrip("/"))
         port_ok = parts.port != 0
-    except ValueError:  # a port that is not a number in 0–65535
-        port_ok = False
+    except ValueError:  # "http://[" (no URL), or a port that is not a number in 0–65535
+        raise CouldNotCheck("URL must be http(s)://host[:port]") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise CouldNotCheck("URL must be http(s)://host[:port]")
     return parts.geturl()
+
+
+class HttpRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """urllib follows a redirect to ftp:// too (and then fails on an FTP answer); the
+    witness follows http(s) only."""
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        try:
+            scheme = urlsplit(newurl).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("http", "https"):
+            raise CouldNotCheck(f"{req.full_url}: redirected to something that is not http(s)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class Command(BaseCommand):
@@ -111,10 +127,12 @@ class Command(BaseCommand):
             or Path("var") / "audit-witness" / f"{urlsplit(base).netloc.replace(':', '_')}.json"
         )
 
+        opener = urllib.request.build_opener(HttpRedirectsOnly)
+
         def fetch(path: str) -> tuple[int, bytes]:
             where, deadline = base + path.split("?")[0], time.monotonic() + timeout
             try:
-                with urllib.request.urlopen(base + path, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked above
+                with opener.open(base + path, timeout=timeout) as response:
                     return int(response.status), read_answer(response, where, deadline)
             except urllib.error.HTTPError as exc:
                 exc.close()
@@ -122,6 +140,8 @@ class Command(BaseCommand):
             except (OSError, http.client.HTTPException) as exc:
                 # URLError (refused, no such host, TLS), timeouts, a connection cut short.
                 raise CouldNotCheck(f"{where}: {why(exc, timeout)}") from None
+            except ValueError:  # a redirect to a Location that is no URL ("http://[")
+                raise CouldNotCheck(f"{where}: redirected to something that is no URL") from None
 
         try:
             witness = Witness(state, fetch, options["key"])
