@@ -165,6 +165,35 @@ def test_a_witness_gives_up_on_a_site_that_never_answers(tmp_path: Path) -> None
     assert not (tmp_path / "w.json").exists()
 
 
+def test_a_witness_gives_up_on_a_site_that_drips_its_headers(tmp_path: Path) -> None:
+    """Each read gets a byte in time, so the socket's timeout never fires; the answer as
+    a whole must still come within --timeout (it held the witness for as long as the
+    site liked)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        started = time.monotonic()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        status, _, message = witness(url, tmp_path / "w.json", timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        server.close()
+    assert status == COULD_NOT_CHECK and "no answer within 0.5 s" in message
+
+
 BAD_ANSWERS = {
     "a checkpoint that is not UTF-8": (CHECKPOINT, b"\xff\xfe\x00\x81", "UTF-8"),
     "a checkpoint size that is not ASCII": (

@@ -14,11 +14,13 @@ on 0 only.
 from __future__ import annotations
 
 import http.client
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,6 +30,7 @@ from hisho.audit.witness import CouldNotCheck, Outcome, Rejected, Witness
 
 REJECTED = 1  # what it always was
 COULD_NOT_CHECK = 2  # also argparse's status for a bad command line
+T = TypeVar("T")
 MAX_ANSWER = 1 << 20  # a checkpoint, a proof or a key set is a few kilobytes
 
 
@@ -52,6 +55,29 @@ def read_answer(response: http.client.HTTPResponse, where: str, deadline: float)
         if time.monotonic() > deadline:
             raise TimeoutError
     return b"".join(chunks)
+
+
+def within(seconds: float, work: Callable[[], T]) -> T:
+    """`work()`, or TimeoutError once `seconds` have passed. The socket's timeout bounds
+    each read only, and http.client reads the status line and headers a line at a time:
+    a site dripping its headers a byte at a time held the witness for as long as it
+    liked. The work runs in a daemon thread, which the command's exit ends."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller, as if raised there
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="audit-witness-fetch", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 def site_url(url: str) -> str:
@@ -129,7 +155,7 @@ class Command(BaseCommand):
 
         opener = urllib.request.build_opener(HttpRedirectsOnly)
 
-        def fetch(path: str) -> tuple[int, bytes]:
+        def fetch_once(path: str) -> tuple[int, bytes]:
             where, deadline = base + path.split("?")[0], time.monotonic() + timeout
             try:
                 with opener.open(base + path, timeout=timeout) as response:
@@ -142,6 +168,13 @@ class Command(BaseCommand):
                 raise CouldNotCheck(f"{where}: {why(exc, timeout)}") from None
             except ValueError:  # a redirect to a Location that is no URL ("http://[")
                 raise CouldNotCheck(f"{where}: redirected to something that is no URL") from None
+
+        def fetch(path: str) -> tuple[int, bytes]:
+            try:
+                return within(timeout, lambda: fetch_once(path))
+            except TimeoutError:
+                where = base + path.split("?")[0]
+                raise CouldNotCheck(f"{where}: no answer within {timeout:g} s") from None
 
         try:
             witness = Witness(state, fetch, options["key"])
