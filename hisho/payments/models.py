@@ -122,6 +122,10 @@ class LedgerKind(models.TextChoices):
     EXPIRED = "expired"
     REFUNDED = "refunded"
     UNLINKED = "unlinked"
+    # Money received a second time for a request already paid (a second checkout paid
+    # too): on the books, never on the request's totals, and refunded in full at once.
+    PAID_AGAIN = "paid_again"
+    PAID_AGAIN_REFUNDED = "paid_again_refunded"
 
 
 class LedgerEntry(models.Model):
@@ -137,6 +141,8 @@ class LedgerEntry(models.Model):
     status_after = models.CharField(max_length=24, choices=Status.choices)
     provider_event_id = models.CharField(max_length=255, null=True, unique=True)
     session_id = models.CharField(max_length=255, blank=True, default="")
+    # The provider's payment a PAID_AGAIN entry (and its refund) is about.
+    provider_payment_id = models.CharField(max_length=255, blank=True, default="")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -45,7 +45,7 @@ from hisho.payments.models import (
     PaymentRequest,
     Status,
 )
-from hisho.payments.providers import BadWebhook, PaymentProvider, verify_webhook
+from hisho.payments.providers import BadWebhook, PaymentProvider, provider_for, verify_webhook
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +183,10 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
         .first()
     )
     current = Status(payment.status)
+    intent = session.get("payment_intent")
+    intent = intent if isinstance(intent, str) else ""
+    if target == Status.PAID and current in PAID_ONCE and intent != payment.provider_payment_id:
+        return _paid_again(provider, payment, known, event_id, event_type, amount, intent)
     if RANK[target] <= RANK[current] or (target != Status.PAID and latest != session_id):
         return "stale"  # late or out of order: a later state stands
 
@@ -192,8 +196,7 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     if target == Status.PAID:
         payment.amount_paid = amount
         payment.paid_at = timezone.now()
-        intent = session.get("payment_intent")
-        payment.provider_payment_id = intent if isinstance(intent, str) else ""
+        payment.provider_payment_id = intent
         update += ["amount_paid", "paid_at", "provider_payment_id"]
     payment.save(update_fields=update)
     try:
@@ -218,6 +221,50 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     return "applied"
 
 
+# Paid already: a payment reported now is a second one.
+PAID_ONCE = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
+
+
+def _paid_again(
+    provider: str,
+    payment: PaymentRequest,
+    known: CheckoutSession,
+    event_id: str,
+    event_type: str,
+    amount: int,
+    intent: str,
+) -> str:
+    """Money for a request that was paid already (two checkout pages both paid, a
+    konbini voucher paid at the store after a card): it was received, so it goes on the
+    books — not on the request's totals — and is refunded in full by a job, at once."""
+    from hisho.payments.tasks import refund_paid_again
+
+    if not intent:
+        raise BadWebhook("malformed")  # nothing to refund it by
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.create(
+                payment_request=payment,
+                kind=LedgerKind.PAID_AGAIN,
+                amount=amount,
+                status_after=payment.status,
+                provider_event_id=event_id,
+                session_id=known.session_id,
+                provider_payment_id=intent,
+            )
+    except IntegrityError:
+        raise _Duplicate from None
+    record_event(
+        "payment.paid_again",
+        actor=None,
+        target=payment,
+        extra={"amount": amount, "provider": provider, "event": event_type},
+    )
+    refund_paid_again.enqueue(event_id)
+    log.warning("payments: request %s paid a second time; refunding it", payment.pk)
+    return "paid_again"
+
+
 def _apply_refund(provider: str, event_id: str, event: dict[str, Any]) -> str:
     """A refund made outside Hisho (the provider's dashboard): the charge says how much of
     it has been refunded in all; Hisho records what it did not know of yet."""
@@ -235,6 +282,10 @@ def _apply_refund(provider: str, event_id: str, event: dict[str, Any]) -> str:
         .first()
     )
     if payment is None:
+        if LedgerEntry.objects.filter(
+            kind=LedgerKind.PAID_AGAIN, provider_payment_id=intent
+        ).exists():
+            return "paid_again_refund"  # the echo of the refund of a second payment
         raise BadWebhook("unknown_request")
     if not isinstance(currency, str) or currency.upper() != payment.currency:
         raise BadWebhook("amount_mismatch")
@@ -287,3 +338,59 @@ def _target(event_type: str, payment_status: Any) -> Status | None:
             return Status.AWAITING_PAYMENT  # konbini: paid later, at the store
         return None
     return {SUCCEEDED: Status.PAID, FAILED: Status.FAILED, EXPIRED: Status.EXPIRED}.get(event_type)
+
+
+@transaction.atomic
+def do_refund_paid_again(*, actor: None = None, event_id: str) -> bool:
+    """Refund in full the second payment recorded by `event_id`, once (the provider is
+    asked with an idempotency key of that event, so a retry never refunds twice).
+    ProviderError when the provider cannot: the job fails and the entry stays without
+    its refund, for an operator to see."""
+    from hisho.privacy.recipients import recipient
+
+    paid = LedgerEntry.objects.filter(
+        provider_event_id=event_id, kind=LedgerKind.PAID_AGAIN
+    ).first()
+    if paid is None:
+        return False
+    payment = (
+        PaymentRequest.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=paid.payment_request_id)
+    )
+    if LedgerEntry.objects.filter(
+        kind=LedgerKind.PAID_AGAIN_REFUNDED, provider_payment_id=paid.provider_payment_id
+    ).exists():
+        return True
+    provider = provider_for(payment.provider)
+
+    def deliver() -> None:
+        provider.refund(
+            payment_id=paid.provider_payment_id,
+            amount=paid.amount,
+            idempotency_key=f"hisho-refund-paid-again-{event_id}",
+        )
+
+    recipient("payment_provider").disclose(
+        subject=payment.customer,
+        purpose="provide_service",
+        data=["payments"],
+        reference=f"payment_request:{payment.pk}:refund-paid-again:{paid.pk}",
+        deliver=deliver,
+    )
+    LedgerEntry.objects.create(
+        payment_request=payment,
+        kind=LedgerKind.PAID_AGAIN_REFUNDED,
+        amount=paid.amount,
+        status_after=payment.status,
+        session_id=paid.session_id,
+        provider_payment_id=paid.provider_payment_id,
+    )
+    record_event(
+        "payment.paid_again_refunded",
+        actor=actor,
+        target=payment,
+        extra={"amount": paid.amount, "provider": payment.provider},
+    )
+    _announce(payment)
+    return True
