@@ -7,6 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # The admin site (listed first, so its autodiscovery has run) keeps only Hisho's
+        # own model admins: the libraries' would let one superuser take over an account.
+        from django.contrib import admin
+
+        from hisho.admin_site import keep_only_hisho_admins
+
+        keep_only_hisho_admins(admin.site)
         # Audit events for what allauth's own pages change (MFA, providers, passwords).
         from hisho.accounts import passkeys
         from hisho.accounts.security import connect_signals

@@ -79,3 +79,40 @@ def test_the_side_panel_filters_and_the_search_still_work(demo: Demo, root: Clie
     assert root.get("/django-admin/accounts/user/?role__exact=admin").status_code == 200
     assert root.get("/django-admin/accounts/user/?is_active__exact=1&q=alice").status_code == 200
     assert root.get("/django-admin/desk/errand/?status__exact=new").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "account/emailaddress/",  # mark a new address verified on someone's account
+        "mfa/authenticator/",  # delete their second factor
+        "socialaccount/socialaccount/",  # link one's own Google account to theirs
+        "socialaccount/socialapp/",
+        "socialaccount/socialtoken/",
+        "usersessions/usersession/",  # every customer's IP address and browser
+        "django_tasks_database/dbtaskresult/",
+        "auth/group/",
+    ],
+)
+def test_the_admin_site_has_no_library_model_admins(demo: Demo, root: Client, path: str) -> None:
+    """With them one superuser took over an assistant's account from the web alone (new
+    verified e-mail address, second factor deleted, password reset) and read, as the
+    assistant, a customer's sealed phone, address and note (found by attacking as an
+    insider)."""
+    kenji = demo.people["kenji"]
+    assert root.get(f"/django-admin/{path}").status_code == 404
+    assert root.get(f"/django-admin/{path}1/change/").status_code == 404
+    assert f'href="/django-admin/{path}"' not in root.get("/django-admin/").content.decode()
+    assert root.get(f"/django-admin/accounts/user/{kenji.pk}/change/").status_code == 200
+
+
+def test_only_hisho_model_admins_are_registered() -> None:
+    from django.apps import apps
+    from django.contrib import admin
+
+    registered = {
+        m._meta.label
+        for m in apps.get_models(include_auto_created=True)
+        if admin.site.is_registered(m)
+    }
+    assert registered == {"accounts.User", "desk.Errand"}
