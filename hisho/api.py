@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -156,6 +161,18 @@ def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(TooManyFieldsSent)
 def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(400, "The request has too many fields.")
+
+
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_files(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(400, "The request has too many files.")
+
+
+# Any other request Django finds suspicious while reading it (the handlers above are
+# more specific and win): a 400 as Django itself answers, never a 500.
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(400, "Bad request.")
 
 
 @api.exception_handler(HttpError)

@@ -48,11 +48,15 @@ ORPHAN_AFTER = dt.timedelta(hours=1)
 SWEEP_BATCH = 500
 
 
-@transaction.atomic
 def do_attach_file(
     *, actor: User, errand: Errand, upload: Upload, language: str | None = None
 ) -> Attachment:
-    """Attach `upload` to `errand` (its owner or current assignee, while it is open)."""
+    """Attach `upload` to `errand` (its owner or current assignee, while it is open).
+
+    Screening (a PDF's text read, an image re-encoded: seconds for a hostile file) and
+    sealing run before the transaction, not in it: on SQLite a write transaction holds
+    the database's one write lock, and a slow upload made every other writer wait, then
+    fail. Only the row, the errand's time and the audit event are one transaction."""
     if not holds_errand(actor, errand):
         raise NotFound("No such errand.")
     if errand.status not in OPEN_STATUSES:
@@ -77,29 +81,34 @@ def do_attach_file(
     try:
         if stored != attachment.storage_name:
             raise RuntimeError("the attachments storage renamed a sealed file")
-        attachment.save(force_insert=True)
-        Errand.objects.filter(pk=errand.pk).update(updated_at=attachment.created_at)
-        record_event(
-            "attachment.added",
-            actor=actor,
-            target=errand,
-            extra={
-                "attachment_id": attachment_id,
-                "kind": screened.kind.name,
-                "size": screened.size,
-            },
-        )
-        # Open chats (the other participant's too) redraw their file list once it is
-        # stored; its push job is queued in this transaction.
-        live.files_changed(
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=errand.assignee_id,
-        )
+        _record_attachment(actor, errand, attachment, screened.kind.name)
     except BaseException:
         storage.delete(stored)
         raise
     return attachment
+
+
+@transaction.atomic
+def _record_attachment(actor: User, errand: Errand, attachment: Attachment, kind: str) -> None:
+    attachment.save(force_insert=True)
+    Errand.objects.filter(pk=errand.pk).update(updated_at=attachment.created_at)
+    record_event(
+        "attachment.added",
+        actor=actor,
+        target=errand,
+        extra={
+            "attachment_id": attachment.pk,
+            "kind": kind,
+            "size": attachment.size,
+        },
+    )
+    # Open chats (the other participant's too) redraw their file list once it is
+    # stored; its push job is queued in this transaction.
+    live.files_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=errand.assignee_id,
+    )
 
 
 def _delete_stored(names: list[str]) -> Callable[[], None]:

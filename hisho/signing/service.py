@@ -136,7 +136,8 @@ def verify_with_published_keys(document: Any, published: dict[str, Any]) -> dict
     """Verify as an outsider does: with the JSON of /.well-known/hisho-signing-keys.json
     (or a pinned copy of it) and no access to Hisho's database."""
     payload, signature = _parts(document)
-    for jwk in published.get("keys", []):
+    listed = published.get("keys") if isinstance(published, dict) else None
+    for jwk in listed if isinstance(listed, list) else []:
         if isinstance(jwk, dict) and jwk.get("kid") == signature.key_id:
             try:
                 public = Ed25519PublicKey.from_public_bytes(from_b64url(str(jwk.get("x", ""))))

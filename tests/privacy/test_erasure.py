@@ -251,3 +251,17 @@ def test_a_refused_erasure_changes_nothing(demo: Demo, monkeypatch: Any) -> None
     store().cache.clear()
     assert read_content(P(alice), demo.alice_errand).title == ALICE_TITLE
     call_command("check")  # the keys are still consistent
+
+
+def test_a_second_erasure_sent_at_once_is_a_409_not_a_500(demo: Any) -> None:
+    """Two DELETE /api/v1/me in flight with one token: both passed sign-in, the first
+    erased the account, the second found no row to lock (found by attacking the API)."""
+    from hisho.accounts.models import User
+    from hisho.errors import Conflict
+    from hisho.privacy.actions.erasure import do_erase_account
+
+    first = User.objects.get(pk=demo.people["bob"].pk)
+    second = User.objects.get(pk=demo.people["bob"].pk)
+    do_erase_account(actor=first)
+    with pytest.raises(Conflict):
+        do_erase_account(actor=second)

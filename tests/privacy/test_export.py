@@ -142,3 +142,32 @@ def test_clearing_an_optional_field_destroys_its_ciphertext(api_as: Any, demo: D
     assert stored.sealed_phone is None and stored.sealed_mailing_address is not None
     profile = verify(alice.get("/me/export").json())["profile"]
     assert profile["phone"] is None and profile["mailing_address"] == "1-1 Chiyoda"
+
+
+@pytest.mark.parametrize(
+    ("document", "keys"),
+    [
+        ('{"payload": {"a": ' + "[" * 5000 + "]" * 5000 + "}}", None),
+        ('{"payload": {}, "signature": {"alg": "Ed25519", "key_id": "x", "value": "AA"}}', "[]"),
+        ('{"payload": {}, "signature": {"alg": "Ed25519", "key_id": "x", "value": "AA"}}', "null"),
+        (
+            '{"payload": {}, "signature": {"alg": "Ed25519", "key_id": "x", "value": "AA"}}',
+            '{"keys": 5}',
+        ),
+    ],
+    ids=["nested-deep", "keys-a-list", "keys-null", "keys-not-a-list"],
+)
+def test_verify_export_answers_hostile_files_in_one_line(
+    document: str, keys: str | None, tmp_path: Path, db: None
+) -> None:
+    """They printed a traceback (a deep file, a key set that is not one), and `null` as
+    the key set fell back to this service's own keys (found by attacking the command)."""
+    path = tmp_path / "doc.json"
+    path.write_text(document)
+    args = [str(path)]
+    if keys is not None:
+        (tmp_path / "keys.json").write_text(keys)
+        args += ["--keys", str(tmp_path / "keys.json")]
+    with pytest.raises(CommandError) as refused:
+        call_command("verify-export", *args)
+    assert refused.value.returncode == 2 and "\n" not in str(refused.value)

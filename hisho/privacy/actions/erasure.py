@@ -80,7 +80,9 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         Role.CUSTOMER,
         detail="Only customers can erase their own account; staff accounts are closed by an admin.",
     )
-    user = User.objects.select_for_update().get(pk=actor.pk)
+    user = User.objects.select_for_update().filter(pk=actor.pk).first()
+    if user is None:  # a second erasure sent at once: the first holds the receipt
+        raise Conflict("This account has been erased already.")
     person_id = user.pk
     erased_at = timezone.now()
 

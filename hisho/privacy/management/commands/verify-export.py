@@ -27,7 +27,7 @@ KNOWN_TYPES = {
 def _read_json(path: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CommandError(
             f"{path}: not a readable JSON file ({type(exc).__name__})", returncode=2
         ) from None
@@ -46,6 +46,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         document = _read_json(options["file"])
         keys = _read_json(options["keys"]) if options["keys"] else None
+        if options["keys"] and not (isinstance(keys, dict) and isinstance(keys.get("keys"), list)):
+            # Not a key set (`null` among them, which fell back to this service's keys).
+            raise CommandError(
+                f'{options["keys"]}: not a JSON Web Key Set ({{"keys": [...]}})', returncode=2
+            )
         try:
             payload = verify(document, keys)
         except BadSignature as exc:
