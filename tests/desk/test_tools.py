@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 
 from hisho.accounts.actions import do_update_profile
+from hisho.audit.models import AuditEvent
 from hisho.demo import Demo
 from hisho.desk.actions import do_change_status, do_create_errand
 from hisho.desk.models import ErrandLabel, InternalNote, Rating, Status
@@ -210,6 +211,25 @@ def test_averages_show_from_five_ratings_up(demo: Demo, api_as: Any) -> None:
     assert api_as("kenji").get("/me/rating-average").json()["average"] == 3.6
     for role in ["alice", "bob", "kenji", "yuki", "partner"]:
         assert api_as(role).get("/ratings/averages").status_code == 403
+
+
+def test_one_new_rating_cannot_be_read_off_the_averages(demo: Demo, api_as: Any) -> None:
+    """Comparing (5, 3.8) with (6, 3.33) gave away that the sixth rating was one star,
+    to admins and to the assistant (found by attacking as an insider). The average moves
+    only when five new ratings are in; the audit log holds no stars."""
+    _rated_errands(demo, 5)
+    before = api_as("admin").get("/ratings/averages").json()
+    mine = api_as("kenji").get("/me/rating-average").json()
+    for n in range(1, 5):
+        _rated_errands(demo, 1)
+        assert api_as("admin").get("/ratings/averages").json() == before, n
+        assert api_as("kenji").get("/me/rating-average").json() == mine, n
+    _rated_errands(demo, 1)
+    [row] = api_as("admin").get("/ratings/averages").json()
+    assert row["ratings"] == 10
+    for entry in AuditEvent.objects.filter(event__startswith="errand.rating"):
+        assert "stars" not in entry.extra
+    assert AuditEvent.objects.filter(event="errand.rated").count() == 10
 
 
 # --- internal notes -----------------------------------------------------------------------

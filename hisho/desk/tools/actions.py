@@ -210,6 +210,8 @@ def do_rate_errand(*, actor: User, errand: Errand, stars: int, comment: str = ""
         event,
         actor=actor,
         target=errand,
-        extra={"stars": stars, "cards_masked": text.cards_masked},
+        # Not the stars: the log is read by admins, and a single rating is the customer's
+        # alone (docs/desk.md).
+        extra={"cards_masked": text.cards_masked},
     )
     return rating

@@ -17,8 +17,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count
-
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal, as_principal
 from hisho.desk.access import access_errand, is_participant
@@ -164,28 +162,38 @@ class Average:
     average: float
 
 
+def _in_blocks(stars: list[int]) -> tuple[int, float] | None:
+    """(count, average) of the first whole blocks of MIN_RATINGS ratings, oldest first;
+    None below one block. An exact running average gives each new rating away to anyone
+    who compares two readings — (5, 3.8) then (6, 3.33): the sixth was one star — so it
+    moves only when MIN_RATINGS new ratings are in."""
+    counted = len(stars) - len(stars) % MIN_RATINGS
+    if counted == 0:
+        return None
+    return counted, round(sum(stars[:counted]) / counted, 2)
+
+
 def rating_averages() -> list[Average]:
-    """Each assistant's average stars, for those with at least MIN_RATINGS ratings (for
-    admins; callers check the role). One query."""
-    rows = (
-        Rating.objects.filter(assistant__isnull=False)
-        .values("assistant")
-        .annotate(n=Count("id"), avg=Avg("stars"))
-        .filter(n__gte=MIN_RATINGS)
-        .order_by("assistant")
-    )
-    names = {
-        u.pk: u.display_name for u in User.objects.filter(pk__in=[r["assistant"] for r in rows])
-    }
+    """Each assistant's average stars over whole blocks of MIN_RATINGS ratings (for
+    admins; callers check the role). Two queries."""
+    stars: dict[int, list[int]] = {}
+    ratings = Rating.objects.filter(assistant__isnull=False).order_by("created_at", "pk")
+    for assistant_id, value in ratings.values_list("assistant_id", "stars"):
+        stars.setdefault(assistant_id, []).append(value)
+    shown = {a: block for a, given in stars.items() if (block := _in_blocks(given)) is not None}
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=list(shown))}
     return [
-        Average(r["assistant"], names.get(r["assistant"], ""), r["n"], round(float(r["avg"]), 2))
-        for r in rows
+        Average(assistant_id, names.get(assistant_id, ""), *shown[assistant_id])
+        for assistant_id in sorted(shown)
     ]
 
 
 def own_average(user: User) -> Average | None:
-    """An assistant's own average, once they have MIN_RATINGS ratings (else None)."""
-    row = Rating.objects.filter(assistant=user).aggregate(n=Count("id"), avg=Avg("stars"))
-    if row["n"] < MIN_RATINGS:
-        return None
-    return Average(user.pk, user.display_name, row["n"], round(float(row["avg"]), 2))
+    """An assistant's own average, over whole blocks of MIN_RATINGS ratings (else None)."""
+    given = list(
+        Rating.objects.filter(assistant=user)
+        .order_by("created_at", "pk")
+        .values_list("stars", flat=True)
+    )
+    block = _in_blocks(given)
+    return None if block is None else Average(user.pk, user.display_name, *block)
