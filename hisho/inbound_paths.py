@@ -234,6 +234,11 @@ FIELDS: dict[str, Handling] = {
     "payments.CheckoutSession.session_id": NoFreeText(_PROVIDER_IDS),
     "payments.LedgerEntry.provider_event_id": NoFreeText(_PROVIDER_IDS),
     "payments.LedgerEntry.session_id": NoFreeText(_PROVIDER_IDS),
+    "payments.LedgerEntry.provider_payment_id": NoFreeText(_PROVIDER_IDS),
+    "payments.CheckoutSession.url": NoFreeText(
+        "the hosted page's address: the provider's API answer (https, checked) or the "
+        "sandbox's own page on this site"
+    ),
     "payments.SandboxSession.id": NoFreeText(_SANDBOX),
     "payments.SandboxSession.client_reference_id": NoFreeText(_SANDBOX),
     "payments.SandboxSession.currency": NoFreeText(_SANDBOX),

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # Kept headers (the User-Agent) pass DLP before any code reads or stores them.
     "hisho.inbound.MaskCardsInHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # What a signed-in request is answered is never cached (static files are answered above).
+    "hisho.http_cache.NoStoreForSignedIn",
     # Outermost after static files, so it sees every cookie set inside it: only cookies
     # that policy.yaml declares necessary leave without consent (docs/privacy.md).
     "hisho.privacy.middleware.CookieGateMiddleware",
