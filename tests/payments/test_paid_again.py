@@ -89,3 +89,22 @@ def test_the_same_payment_reported_twice_is_not_a_second_payment(
     late = post_webhook(session_event("checkout.session.async_payment_succeeded", **fields))
     assert late.json()["result"] == "stale"
     assert not LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN).exists()
+
+
+def test_the_session_that_paid_reported_again_with_a_payment_id_is_not_refunded(
+    checkout: dict[str, Any],
+) -> None:
+    """Its first report named no payment; a later one of the same session does. It is
+    the same money: refunding it as a second payment would refund the only one."""
+    from tests.payments.conftest import session_event
+
+    fields = {
+        "session_id": checkout["session_id"],
+        "payment_id": checkout["payment"]["id"],
+        "amount": 5000,
+    }
+    first = session_event("checkout.session.completed", **fields, intent="")
+    assert post_webhook(first).json()["result"] == "applied"
+    late = session_event("checkout.session.async_payment_succeeded", **fields, intent="pi_late")
+    assert post_webhook(late).json()["result"] == "stale"
+    assert not LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN).exists()

@@ -185,7 +185,16 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     current = Status(payment.status)
     intent = session.get("payment_intent")
     intent = intent if isinstance(intent, str) else ""
-    if target == Status.PAID and current in PAID_ONCE and intent != payment.provider_payment_id:
+    if (
+        target == Status.PAID
+        and current in PAID_ONCE
+        and intent != payment.provider_payment_id
+        # The session that paid, reported again (its first report may have named no
+        # payment): the same money, never a second payment to refund.
+        and not LedgerEntry.objects.filter(
+            payment_request=payment, kind=LedgerKind.PAID, session_id=known.session_id
+        ).exists()
+    ):
         return _paid_again(provider, payment, known, event_id, event_type, amount, intent)
     if RANK[target] <= RANK[current] or (target != Status.PAID and latest != session_id):
         return "stale"  # late or out of order: a later state stands
