@@ -121,6 +121,18 @@ class MaskCardNumbers(logging.Filter):
         return True
 
 
+class ClientErrorsInOneLine(logging.Filter):
+    """A handler filter: what Django logs under `django.security.*` — a request it found
+    suspicious (too many fields or files, a body too large, a bad Host) and answered
+    with a 400 — is the client's doing, not a fault of ours: one line, no traceback
+    (an anonymous unsubscribe link's oversize POST wrote one to the log each time)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class MaskingExceptionReporterFilter(SafeExceptionReporterFilter):
     """Django's error reports (debug page, admin e-mails) with card numbers masked."""
 

@@ -462,12 +462,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"mask_cards": {"()": "hisho.redaction.MaskCardNumbers"}},
+    "filters": {
+        "mask_cards": {"()": "hisho.redaction.MaskCardNumbers"},
+        "client_errors_in_one_line": {"()": "hisho.redaction.ClientErrorsInOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_cards"],
+            "filters": ["client_errors_in_one_line", "mask_cards"],
         },
         # The ASGI server's access log: the request line a client wrote, so card numbers
         # in its path or query are masked, %-escapes and "+" decoded first (POLICY K9).

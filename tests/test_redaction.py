@@ -101,3 +101,25 @@ def test_the_console_mail_backend_prints_no_card(settings: object) -> None:
     assert printed.count("[card ••••1111]") >= 4
     digits = "".join(ch for ch in printed if ch.isdigit())
     assert "4111111111111111" not in digits.translate(str.maketrans("４１", "41"))
+
+
+def test_a_request_django_finds_suspicious_is_logged_in_one_line(
+    client: object, db: None, caplog: object
+) -> None:
+    """An anonymous POST of 201 fields (to the sign-in page, an unsubscribe link…) is a
+    correct 400, and was written to the log with a whole traceback each time (found by
+    attacking outreach)."""
+    import pytest
+
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    caplog.set_level(logging.ERROR, logger="django.security")  # type: ignore[attr-defined]
+    fields = {f"field{n}": "x" for n in range(201)}
+    response = client.post("/accounts/login/", fields)  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    records = [r for r in caplog.records if r.name.startswith("django.security.")]  # type: ignore[attr-defined]
+    if not records:
+        pytest.fail("Django logged nothing under django.security")
+    for record in records:
+        assert handler.filter(record)
+        line = handler.format(record)
+        assert "Traceback" not in line and "\n" not in line, line
