@@ -76,6 +76,7 @@ def ledger(limit: int = 500) -> list[LedgerEntry]:
 class MyReleases:
     releases: list[LedgerEntry]
     epsilon_total: Decimal
+    epsilon_limit: Decimal | None  # the most all releases will ever spend on them
 
 
 def my_releases(principal: Principal) -> MyReleases:
@@ -91,6 +92,11 @@ def my_releases(principal: Principal) -> MyReleases:
             for r in releases.order_by("-released_at")
         ],
         epsilon_total=total,
+        epsilon_limit=(
+            None
+            if (limit := current_policy().partner_reports.epsilon_per_person) is None
+            else as_epsilon(limit)
+        ),
     )
 
 

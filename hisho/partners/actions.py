@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from hisho.accounts.access import require_role
@@ -50,6 +51,24 @@ def _epsilon(requested: float | None) -> Decimal:
     return epsilon
 
 
+def people_at_limit(spend: Decimal, per_person: float | None) -> set[int]:
+    """Who a release of ε `spend` must leave out: those whose releases so far, plus this
+    one, would pass the policy's lifetime ε per person (an individual privacy filter,
+    Feldman and Zrnic, "Individual Privacy Accounting via a Rényi Filter", 2021: each
+    person's loss is counted only in releases that counted them, and they stop being
+    counted before it passes the limit — so the limit holds for each, whatever the
+    partners ask, and their data stops influencing anything from then on)."""
+    if per_person is None:
+        return set()
+    room = as_epsilon(per_person) - spend
+    return set(
+        ReleaseContribution.objects.values("person_id")
+        .annotate(total=Sum("release__epsilon"))
+        .filter(total__gt=room)
+        .values_list("person_id", flat=True)
+    )
+
+
 @transaction.atomic
 def do_release_report(*, actor: User, report: str, epsilon: float | None = None) -> Release:
     """Compute `report` with differential privacy (hisho.partners.dp), charge its ε to
@@ -61,13 +80,18 @@ def do_release_report(*, actor: User, report: str, epsilon: float | None = None)
     if declared is None:
         raise NotFound(NO_SUCH_REPORT)
     spend = _epsilon(epsilon)
-    # One release at a time per partner: the budget check and the charge are one step.
-    User.objects.select_for_update().filter(pk=actor.pk).first()
+    # One release at a time, across partners: the monthly budget's check and charge are
+    # one step, and so are each person's lifetime limit and the contributions that count
+    # against it (two partners at once could otherwise both spend a person's last room).
+    # Every partner's row, in one order: partners are few, and nothing locks two of them.
+    list(User.objects.select_for_update().filter(role=Role.PARTNER).order_by("pk"))
     now = timezone.now()
     budget = budget_of(actor.pk, now=now)
     if budget.epsilon_spent + spend > budget.epsilon_total:
         raise Conflict(OVER_BUDGET)
     contributions = SOURCES[declared.source](actor)
+    at_limit = people_at_limit(spend, catalogue.epsilon_per_person)
+    contributions = {p: groups for p, groups in contributions.items() if p not in at_limit}
     counts = private_counts(
         contributions,
         epsilon=float(spend),
@@ -115,6 +139,7 @@ def do_release_report(*, actor: User, report: str, epsilon: float | None = None)
             "epsilon_milli": int(spend * 1000),
             "groups": len(rows),
             "people": len(people),
+            "people_at_limit": len(at_limit),
         },
     )
     return release

@@ -79,6 +79,8 @@ class LedgerOut(Schema):
 class MyReleasesOut(Schema):
     releases: list[LedgerOut]
     epsilon_total: float
+    # No release counts you once your total would pass this (null: no limit).
+    epsilon_limit: float | None
 
 
 class OfferIn(StrictIn):
@@ -290,6 +292,7 @@ def my_releases(request: HttpRequest) -> MyReleasesOut:
     return MyReleasesOut(
         releases=[ledger_out(e) for e in mine.releases],
         epsilon_total=float(mine.epsilon_total),
+        epsilon_limit=None if mine.epsilon_limit is None else float(mine.epsilon_limit),
     )
 
 

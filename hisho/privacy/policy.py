@@ -134,6 +134,9 @@ class PartnerReports:
     max_epsilon: float
     delta: float
     reports: dict[str, PartnerReport]
+    # The most ε all releases together may spend on one person, ever (None: versions
+    # published before the limit existed).
+    epsilon_per_person: float | None = None
 
 
 NO_PARTNER_REPORTS = PartnerReports(0.0, 0.0, 0.0, 0.0, {})
@@ -415,4 +418,9 @@ def _partner_reports(document: dict[str, Any]) -> PartnerReports:
             description=_text(item.get("description"), f"{at}.description"),
             **sizes,
         )
-    return PartnerReports(total, default, largest, delta, reports)
+    per_person = (
+        _number(raw, "epsilon_per_person", where, low=largest, high=1000)
+        if "epsilon_per_person" in raw
+        else None
+    )
+    return PartnerReports(total, default, largest, delta, reports, per_person)

@@ -189,3 +189,46 @@ def test_no_partner_response_holds_a_persons_id_or_email(
         text = web_as("partner").get(page).content.decode()
         assert not any(e in text for e in emails if e != "partner@example.com"), page
         assert not any(i in text for i in errand_ids), page
+
+
+def test_no_release_spends_more_than_the_lifetime_limit_on_anyone(
+    api_as: Any, crowd: list[User], demo: Demo, monkeypatch: Any
+) -> None:
+    """The monthly budget renews over data that barely changes: a year of releases of one
+    group averaged the noise away (found by attacking the releases). Each person's
+    releases now stop counting them before their total passes `epsilon_per_person`."""
+    import dataclasses
+
+    from hisho.audit.models import AuditEvent
+    from hisho.partners import access, actions
+
+    assert current_policy().partner_reports.epsilon_per_person == 10.0
+    real = current_policy()
+    limited = dataclasses.replace(
+        real, partner_reports=dataclasses.replace(real.partner_reports, epsilon_per_person=2.5)
+    )
+    monkeypatch.setattr(actions, "current_policy", lambda: limited)
+    monkeypatch.setattr(access, "current_policy", lambda: limited)
+    partner, alice = api_as("partner"), demo.people["alice"]
+    crowd_ids = {p.pk for p in crowd} | {alice.pk}
+
+    def release(epsilon: float) -> set[int]:
+        response = partner.post(
+            "/partner/reports/customers_by_profile/releases", {"epsilon": epsilon}
+        )
+        assert response.status_code == 201, response.content
+        return set(
+            ReleaseContribution.objects.filter(release_id=response.json()["id"]).values_list(
+                "person_id", flat=True
+            )
+        )
+
+    assert release(1.0) == crowd_ids
+    assert release(1.0) == crowd_ids
+    assert release(0.5) == crowd_ids  # 2.5: exactly the limit
+    assert release(0.5) == set()  # 3.0 would pass it: nobody of the crowd is counted
+    last = AuditEvent.objects.filter(event="partner.release").order_by("-pk").first()
+    assert last is not None and last.extra["people_at_limit"] == len(crowd_ids)
+    mine = api_as("alice").get("/me/releases").json()
+    assert mine["epsilon_total"] == 2.5 and mine["epsilon_limit"] == 2.5
+    assert len(mine["releases"]) == 3
