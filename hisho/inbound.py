@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 
-from hisho.dlp import mask_cards
+from hisho.dlp import distrust_typed_masks, mask_cards
 from hisho.errors import InvalidInput
 from hisho.redaction import carries_card, mask_cards_decoded
 from hisho.textcheck import text_problem
@@ -33,7 +33,7 @@ def scrub(field: str, value: str, *, max_length: int, required: bool = False) ->
     problem = text_problem(value, max_length=max_length, required=required)
     if problem:
         raise InvalidInput(field, problem)
-    masked = mask_cards(value.strip())
+    masked = mask_cards(distrust_typed_masks(value.strip()))
     return Scrubbed(text=masked.text, cards_masked=masked.cards_masked)
 
 

@@ -17,6 +17,7 @@ detector).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Collection, Sequence
 
@@ -33,6 +34,7 @@ __all__ = [
     "Finding",
     "MaskResult",
     "card_mask",
+    "distrust_typed_masks",
     "find",
     "mask_cards",
     "redact_for_triage",
@@ -143,6 +145,33 @@ def _find(
 def card_mask(digits: str) -> str:
     """Mask shown instead of a card: only the last four digits survive."""
     return f"[card ••••{digits[-4:]}]"
+
+
+_TYPED_MASK = re.compile(r"\[card ••••([0-9]{4})\]")
+# As far as a separator run may reach (hisho.dlp.digits.separated).
+_NEAR = 8
+
+
+def distrust_typed_masks(text: str) -> str:
+    """Client text: a mask the client typed is not one of ours. The detector never reads
+    a mask's four digits into a number (so masking what it masked changes nothing), and
+    a typed one next to other digits hid a card's last group: "4242 4242 4242
+    [card ••••4242]", or four masks in a row, was stored as typed. A typed mask with a
+    digit within reach loses its digits; one quoted in prose keeps them."""
+    if "[card" not in text:
+        return text
+    skel = skeleton(text)
+    parts: list[str] = []
+    position = 0
+    for match in _TYPED_MASK.finditer(skel.text):
+        near = skel.text[max(0, match.start() - _NEAR) : match.start()]
+        near += skel.text[match.end() : match.end() + _NEAR]
+        if not any("0" <= ch <= "9" for ch in near):
+            continue
+        start, end = skel.start(match.start(1)), skel.end(match.end(1))
+        parts += [text[position:start], "••••"]
+        position = end
+    return "".join(parts) + text[position:] if parts else text
 
 
 def _digits_of(norm_span: str) -> str:

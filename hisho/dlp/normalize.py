@@ -7,12 +7,14 @@ ORIGINAL text. The skeleton is built in two steps:
    speed): every character whose NFKC form is a single ASCII character (full-width digits
    and letters, ``＠ ． ＋ （ ）``, ideographic and no-break spaces...), every decimal digit of
    any script (Arabic-Indic, Devanagari, mathematical bold...) and the dashes and long-vowel
-   marks people type between digits (``－ − – ー ｰ ‐``, folded to ``-``).
+   marks people type between digits (``－ − – ー ｰ ‐``, folded to ``-``), digits that are
+   not decimal (``⑷ ➃ ❹``) and CJK numerals (``四二〇``, ``壱弐``).
 2. Dropping every character that cannot *separate* two digits for a human reader because it
    has no width of its own: format characters (Unicode Cf: zero-width space/joiners, LRM/RLM,
    bidi embeddings and isolates, word joiner, invisible separators, soft hyphen, BOM, tags),
    combining marks (Mn, Me: accents, variation selectors, the keycap U+20E3 of ``4️⃣``,
-   enclosing circles) and control characters that are not whitespace. ``4\\u200e1111`` is
+   enclosing circles), the Hangul fillers that render as nothing, and control characters
+   that are not whitespace. ``4\\u200e1111`` is
    read ``41111``, exactly what the reader sees.
 
 Dropping characters changes indices, so the skeleton carries an offset map: ``offsets[i]``
@@ -37,6 +39,23 @@ _DASHES = (
 # character; plane 14 holds the tag characters and the variation selectors supplement.
 _SCAN_RANGES = (range(0x80, 0x20000), range(0xE0000, 0xE1000))
 _DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+# Letters that render as nothing (Hangul fillers): "4242\u31644242…" reads as one number.
+_BLANK_LETTERS = (0x115F, 0x1160, 0x3164, 0xFFA0)
+# Digits written with CJK numerals (四二四二…, 〇 and 零 for zero, the formal 壱弐参…):
+# not Unicode decimal digits, so NFKC leaves them; in Japanese text they are how
+# numbers are written out.
+_CJK_DIGITS = {
+    **dict.fromkeys("〇零", "0"),
+    **dict.fromkeys("一壱壹", "1"),
+    **dict.fromkeys("二弐貳", "2"),
+    **dict.fromkeys("三参參", "3"),
+    **dict.fromkeys("四肆", "4"),
+    **dict.fromkeys("五伍", "5"),
+    **dict.fromkeys("六陸", "6"),
+    **dict.fromkeys("七漆", "7"),
+    **dict.fromkeys("八捌", "8"),
+    **dict.fromkeys("九玖", "9"),
+}
 
 
 @functools.cache
@@ -45,9 +64,15 @@ def _table() -> dict[int, str]:
     for cp in _SCAN_RANGES[0]:
         ch = chr(cp)
         digit = unicodedata.decimal(ch, None)
+        if digit is None:
+            # Digits that are not decimal: ⑷ ⒋ 🄅 ➃ ❹ ⓸ (NFKC makes "(4)", "4." — several
+            # characters — or nothing), superscripts, circled digits.
+            digit = unicodedata.digit(ch, None)
         if digit is not None:
             table[cp] = str(digit)
             continue
+        if cp in _BLANK_LETTERS:
+            continue  # dropped by the skeleton
         if unicodedata.category(ch) in _DROPPED_CATEGORIES:
             continue  # dropped by the skeleton, never folded into something visible
         folded = unicodedata.normalize("NFKC", ch)
@@ -55,6 +80,8 @@ def _table() -> dict[int, str]:
             table[cp] = folded
     for ch in _DASHES:
         table[ord(ch)] = "-"
+    for ch, digit_text in _CJK_DIGITS.items():
+        table[ord(ch)] = digit_text
     return table
 
 
@@ -83,6 +110,7 @@ def _invisible() -> re.Pattern[str]:
     codes += [cp for cp in range(0x80, 0xA0) if not chr(cp).isspace()]
     for scan in _SCAN_RANGES:
         codes += [cp for cp in scan if unicodedata.category(chr(cp)) in _DROPPED_CATEGORIES]
+    codes += _BLANK_LETTERS
     return re.compile(_class_of(sorted(set(codes))) + "+")
 
 
@@ -101,6 +129,7 @@ def _maybe_invisible() -> re.Pattern[str]:
     codes += [
         cp for cp in range(0xA0, 0x10000) if unicodedata.category(chr(cp)) in _DROPPED_CATEGORIES
     ]
+    codes += _BLANK_LETTERS
     return re.compile(_class_of(sorted(set(codes))) + "|[\U00010000-\U0010ffff]")
 
 

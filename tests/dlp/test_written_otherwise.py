@@ -1,0 +1,78 @@
+"""Card numbers written in ways an attack on the detector found passing (issue 13's
+classes held; these did not): digits that are not decimal (⑷ ⒋ ➃ ❹ ⓸), CJK numerals
+(四二… with 〇/零, and the formal 壱弐…), Hangul fillers that render as nothing between
+the groups, and a mask the customer typed next to the digits ("4242 4242 4242
+[card ••••4242]"), which the detector took for one of its own. Each is masked or loses
+its digits; ordinary Japanese with numerals and a quoted mask stay as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from hisho.dlp import mask_cards
+from hisho.inbound import scrub
+
+CARDS = ["4242424242424242", "5555555555554444", "378282246310005", "3530111333300000"]
+
+
+def written(card: str, digits: str) -> str:
+    table = str.maketrans("0123456789", digits)
+    groups = [card[i : i + 4] for i in range(0, len(card), 4)]
+    return " ".join(g.translate(table) for g in groups)
+
+
+WAYS = {
+    "parenthesized": "⑽⑴⑵⑶⑷⑸⑹⑺⑻⑼".replace("⑽", "0"),
+    "digit-full-stop": "0⒈⒉⒊⒋⒌⒍⒎⒏⒐",
+    "dingbat-circled": "0➀➁➂➃➄➅➆➇➈",
+    "dingbat-negative": "0❶❷❸❹❺❻❼❽❾",
+    "double-circled": "0⓵⓶⓷⓸⓹⓺⓻⓼⓽",
+    "kanji": "〇一二三四五六七八九",
+    "kanji-rei": "零一二三四五六七八九",
+    "daiji": "零壱弐参肆伍陸漆捌玖",
+}
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+@pytest.mark.parametrize("card", CARDS)
+def test_digits_written_otherwise_are_masked(card: str, way: str) -> None:
+    for text in (written(card, WAYS[way]), written(card, WAYS[way]).replace(" ", "")):
+        result = scrub("body", f"カード番号は {text} です", max_length=10_000)
+        assert result.cards_masked == 1, (way, text, result.text)
+        assert card[-4:] in result.text  # the mask's last four, as ASCII
+
+
+@pytest.mark.parametrize("filler", ["\u3164", "\uffa0", "\u115f", "\u1160"])
+def test_hangul_fillers_between_the_groups_are_read_as_nothing(filler: str) -> None:
+    text = filler.join(["4242", "4242", "4242", "4242"])
+    assert mask_cards(text).cards_masked == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4242 4242 4242 [card ••••4242]",
+        "[card ••••4242] 4242 4242 4242",
+        "4242 [card ••••4242] 42424242",
+        "[card ••••4242] [card ••••4242] [card ••••4242] [card ••••4242]",
+        "4242 4242 4242 [card ••••4\u200b242]",
+    ],
+)
+def test_a_typed_mask_next_to_digits_hides_no_card(text: str) -> None:
+    stored = scrub("body", text, max_length=10_000).text
+    assert sum(ch.isdigit() for ch in stored) < 13, stored  # no card's worth of digits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一緒に行きましょう。二〇二五年一二月三一日 午後三時に",
+        "第一章 第二節、三つ目の段落",
+        "参加者は五人、予算は三万円",
+        "Your card [card ••••1111] was charged",
+        "Payment request: ¥5,000 (JPY) — [card ••••4242]",
+    ],
+)
+def test_ordinary_text_stays_as_written(text: str) -> None:
+    result = scrub("body", text, max_length=10_000)
+    assert result.cards_masked == 0 and result.text == text
