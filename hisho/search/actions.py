@@ -10,6 +10,7 @@ from functools import partial
 from django.db import transaction
 
 from hisho.accounts.models import User
+from hisho.audit.actions import record_event
 from hisho.desk.models import Errand
 from hisho.search.keys import digests, new_sealed_key, open_keys
 from hisho.search.models import ErrandSearchKey, SearchToken
@@ -91,5 +92,7 @@ def do_complete_errand_index(*, actor: User, errand: Errand, texts: Sequence[str
     if row is None or not row[0]:
         indexed = do_index_errand_text(actor=actor, errand=errand, texts=texts)
         ErrandSearchKey.objects.filter(errand_id=errand.pk).update(complete=True)
+        # A write of its own (no post or creation carries it): once per errand, a count.
+        record_event("search.index_completed", actor=actor, target=errand, extra={"words": indexed})
     transaction.on_commit(partial(complete_errands.put, cache_key, True, owner=errand.customer_id))
     return indexed

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from hisho.audit.models import AuditEvent
 from hisho.demo import Demo
 from hisho.desk import views
 from hisho.desk.actions import do_post_message
@@ -58,6 +59,8 @@ def test_the_customer_or_the_assistant_opening_it_makes_it_searchable(
         assert web_as(reader).get(f"/errands/{errand.pk}/").status_code == 200
 
     assert ErrandSearchKey.objects.get(errand=errand).complete
+    (completed,) = AuditEvent.objects.filter(event="search.index_completed")
+    assert completed.actor_id == demo.people[reader].pk and completed.extra["words"] > 0
     for handle in ("alice", "kenji"):
         for word in (OLD_WORD, NEW_WORD, "vegetarian"):
             assert search(api_as(handle), word) == [str(errand.pk)]
@@ -73,6 +76,7 @@ def test_the_customer_or_the_assistant_opening_it_makes_it_searchable(
     index_queries = [q["sql"] for q in fresh.captured_queries if '"search_' in q["sql"]]
     assert len(index_queries) == 1 and index_queries[0].startswith("SELECT")
     assert SearchToken.objects.filter(errand=errand).count() == tokens
+    assert AuditEvent.objects.filter(event="search.index_completed").count() == 1
 
 
 @pytest.mark.parametrize("reader", ["admin", "admin2", "yuki"])

@@ -132,6 +132,16 @@ def do_receive_webhook(
     return WebhookOutcome(True, result)
 
 
+def _book(payment: PaymentRequest, **fields: Any) -> None:
+    """The ledger entry of one provider event. Its event id is unique: the same event
+    applied at once by another delivery makes this one roll back (`_Duplicate`)."""
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.create(payment_request=payment, **fields)
+    except IntegrityError:
+        raise _Duplicate from None
+
+
 def _apply(provider: str, event: dict[str, Any]) -> str:
     event_id = event.get("id")
     event_type = event.get("type")
@@ -208,18 +218,14 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
         payment.provider_payment_id = intent
         update += ["amount_paid", "paid_at", "provider_payment_id"]
     payment.save(update_fields=update)
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(
-                payment_request=payment,
-                kind=_KIND[target],
-                amount=amount if target == Status.PAID else 0,
-                status_after=target,
-                provider_event_id=event_id,
-                session_id=known.session_id,
-            )
-    except IntegrityError:
-        raise _Duplicate from None
+    _book(
+        payment,
+        kind=_KIND[target],
+        amount=amount if target == Status.PAID else 0,
+        status_after=target,
+        provider_event_id=event_id,
+        session_id=known.session_id,
+    )
     record_event(
         "payment.status_changed",
         actor=None,
@@ -250,19 +256,15 @@ def _paid_again(
 
     if not intent:
         raise BadWebhook("malformed")  # nothing to refund it by
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(
-                payment_request=payment,
-                kind=LedgerKind.PAID_AGAIN,
-                amount=amount,
-                status_after=payment.status,
-                provider_event_id=event_id,
-                session_id=known.session_id,
-                provider_payment_id=intent,
-            )
-    except IntegrityError:
-        raise _Duplicate from None
+    _book(
+        payment,
+        kind=LedgerKind.PAID_AGAIN,
+        amount=amount,
+        status_after=payment.status,
+        provider_event_id=event_id,
+        session_id=known.session_id,
+        provider_payment_id=intent,
+    )
     record_event(
         "payment.paid_again",
         actor=None,
@@ -312,17 +314,13 @@ def _apply_refund(provider: str, event_id: str, event: dict[str, Any]) -> str:
         Status.REFUNDED if refunded >= payment.amount_paid else Status.PARTIALLY_REFUNDED
     )
     payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(
-                payment_request=payment,
-                kind=LedgerKind.REFUNDED,
-                amount=new,
-                status_after=payment.status,
-                provider_event_id=event_id,
-            )
-    except IntegrityError:
-        raise _Duplicate from None
+    _book(
+        payment,
+        kind=LedgerKind.REFUNDED,
+        amount=new,
+        status_after=payment.status,
+        provider_event_id=event_id,
+    )
     record_event(
         "payment.refunded",
         actor=None,
