@@ -10,9 +10,11 @@ prefix/length combination belongs to no brand (e.g. 15 digits is only Amex, pref
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from itertools import pairwise
 
 from .digits import Block, separated
-from .phones import is_international_phone
+from .lists import ends_a_chain, is_boundary, value_spans
+from .phones import is_international_phone, is_listed_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
 # purpose (UnionPay/Discover/RuPay share 62xxxx, 65xxxx, 81xxxx); any match is enough.
@@ -77,6 +79,16 @@ def luhn_valid(digits: str) -> bool:
         value = ord(ch) - 48
         total += _DOUBLED[value] if position & 1 else value
     return total % 10 == 0
+
+
+def is_japanese_barcode(digits: str) -> bool:
+    """A Japanese product's EAN-13 (GS1 Japan: 45, 49) with its check digit (weights 1, 3,
+    1, 3, …). One in ten is also a Luhn-valid Visa-13 — a length Visa no longer issues —
+    and customers sending shopping lists type them; the barcode wins."""
+    if digits[:2] not in ("45", "49"):
+        return False
+    total = sum((3 if k & 1 else 1) * (ord(ch) - 48) for k, ch in enumerate(digits[:12]))
+    return (ord(digits[12]) - 48) == -total % 10
 
 
 def luhn_check_digit(partial: str) -> str:
@@ -194,6 +206,7 @@ def _chains(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
         if (
             k == len(blocks)
             or not separated(norm, blocks[k - 1].end, blocks[k].start)
+            or ends_a_chain(norm[blocks[k - 1].end : blocks[k].start])
             or _is_mask(norm, blocks[k])
             or _is_mask(norm, blocks[k - 1])
         ):
@@ -206,17 +219,94 @@ def _chains(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
 def find_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
     """Return the (start, end) skeleton span of each card, merged, in order."""
     spans: list[tuple[int, int]] = []
+    values: list[tuple[int, int]] | None = None
     for first, last in _chains(norm, blocks):
         chain = blocks[first : last + 1]
         if sum(len(b.digits) for b in chain) >= MIN_LEN:
-            spans.extend(_cards_in_chain(norm, chain))
+            if values is None:
+                values = value_spans(norm)
+            spans.extend(_cards_in_chain(norm, chain, values))
     return spans
 
 
-def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
+class _Values:
+    """The list structure of one chain, in digit offsets (``lists.py``): which value each
+    block belongs to, and which digits belong to a time range or a date."""
+
+    def __init__(self, norm: str, chain: list[Block], values: list[tuple[int, int]]) -> None:
+        runs = [norm[a.end : b.start] for a, b in pairwise(chain)]
+        self.norm, self.chain, self.runs = norm, chain, runs
+        self._phones: dict[tuple[int, bool], bool] = {}
+        self.value: list[int] = [0]  # the value each block belongs to
+        self.heads = [0]  # the first block of each value, and one past the last block
+        for k, run in enumerate(runs):
+            before = runs[k - 1] if k else None
+            after = runs[k + 1] if k + 1 < len(runs) else None
+            if is_boundary(run, before, after):
+                self.heads.append(k + 1)
+            self.value.append(len(self.heads) - 1)
+        self.heads.append(len(chain))
+        self.taken = [0]  # digits of a time range or a date before each digit offset
+        for block in chain:
+            for index in range(block.start, block.end):
+                k = bisect_right(values, (index, len(norm) + 1)) - 1
+                inside = k >= 0 and values[k][0] <= index < values[k][1]
+                self.taken.append(self.taken[-1] + inside)
+
+    def holds_a_phone(self, first: int, last: int, cut_first: bool, cut_last: bool) -> bool:
+        """Is one of the values from block ``first``'s to block ``last``'s a phone number
+        (``phones.is_listed_phone``)? Then this is a list of phone numbers, and a reading
+        across it no card. A value the reading cuts glued digits off must be grouped as
+        a phone number is to count."""
+        for value in range(self.value[first], self.value[last] + 1):
+            cut = (value == self.value[first] and cut_first) or (
+                value == self.value[last] and cut_last
+            )
+            if (value, cut) not in self._phones:
+                blocks = self.chain[self.heads[value] : self.heads[value + 1]]
+                head = blocks[0].start
+                self._phones[value, cut] = is_listed_phone(
+                    [block.digits for block in blocks],
+                    head > 0 and self.norm[head - 1] == "+",
+                    unbroken=not cut,
+                )
+            if self._phones[value, cut]:
+                return True
+        return False
+
+    def no_card(self, s: int, e: int) -> bool:
+        return self.taken[e] > self.taken[s]
+
+    def across(self, first: int, last: int) -> bool:
+        return self.value[first] != self.value[last]
+
+    def begins_value(self, first: int, cut: bool) -> bool:
+        """Block ``first`` begins a value, or (read whole) stands apart in it after
+        whitespace."""
+        if first == 0 or self.value[first - 1] != self.value[first]:
+            return True
+        return not cut and self.runs[first - 1].isspace()
+
+    def ends_value(self, last: int, cut: bool) -> bool:
+        """Block ``last`` ends a value (but for the year of an expiry glued to it:
+        ``…111112/27``), or (read whole) stands apart in it before whitespace, as a card
+        before its expiry does (``…1111 12/27``)."""
+        if self._value_last(last):
+            return True
+        if self.runs[last] == "/" and self._value_last(last + 1):
+            return len(self.chain[last + 1].digits) in (2, 4)  # "…111112/27": the year
+        return not cut and self.runs[last].isspace()
+
+    def _value_last(self, block: int) -> bool:
+        return block == len(self.runs) or self.value[block + 1] != self.value[block]
+
+
+def _cards_in_chain(
+    norm: str, chain: list[Block], values: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Every window of the chain's digits that starts at a block start (or after a stray
     digit or two) and ends at a block end (or before an expiry, a CVV or a stray digit)
-    and is a card."""
+    and is a card — and, in a list of values, does not start or end inside one."""
     digits = "".join(b.digits for b in chain)
     position: list[int] = []  # skeleton index of each digit
     starts: list[tuple[int, int]] = []  # (start, digits of its block before it)
@@ -240,6 +330,8 @@ def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
         offset += size
     ends.sort()
     end_keys = [e for e, _ in ends]
+    block_starts = [b for b, _ in bounds]
+    structure = _Values(norm, chain, values)
     total = len(digits)
     aligned_hits: list[tuple[int, int]] = []
     inner_hits: list[tuple[int, int]] = []
@@ -256,6 +348,18 @@ def _cards_in_chain(norm: str, chain: list[Block]) -> list[tuple[int, int]]:
             if not aligned and not _inner_reading_ok(bounds, s, e, left_before, left_after):
                 continue
             if _brand_at(prefix, length) is None or not luhn_valid(digits[s:e]):
+                continue
+            if length == 13 and is_japanese_barcode(digits[s:e]):
+                continue
+            if structure.no_card(s, e):
+                continue
+            first = bisect_right(block_starts, s) - 1
+            last = bisect_right(block_starts, e - 1) - 1
+            if structure.across(first, last) and (
+                not structure.begins_value(first, left_before > 0)
+                or not structure.ends_value(last, left_after > 0)
+                or structure.holds_a_phone(first, last, left_before > 0, left_after > 0)
+            ):
                 continue
             span = (position[s], position[e - 1] + 1)
             if aligned:

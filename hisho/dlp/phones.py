@@ -112,6 +112,30 @@ def is_international_phone(candidate: str) -> bool:
     return _valid(candidate, None)
 
 
+def is_listed_phone(groups: list[str], plus: bool, *, unbroken: bool = True) -> bool:
+    """Is this value of a list (its digit groups; ``plus``: typed after "+") a phone number,
+    international or Japanese national: valid, and unbroken or grouped as its numbering
+    plan groups it (``03-6425-1100``, ``+65 8154 2623``)? The grouping matters: the groups
+    of a card typed by hand make a valid Japanese number now and then (``0950 0000 00``),
+    and so do a card's last group and the expiry and CVV glued to it (``0290827123``:
+    pass ``unbroken=False`` for a value read with glued digits cut off)."""
+    digits = "".join(groups)
+    if plus:
+        number = _built("+" + digits, None) or _parse("+" + digits, None)
+        style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    elif digits[:1] == "0":
+        number = _built(digits, "JP") or _parse(digits, "JP")
+        style = phonenumbers.PhoneNumberFormat.NATIONAL
+    else:
+        return False
+    if number is None or not phonenumbers.is_valid_number(number):
+        return False
+    if len(groups) == 1:
+        return unbroken
+    written = [len(g) for g in _DIGIT_GROUPS.findall(phonenumbers.format_number(number, style))]
+    return written == [len(g) for g in groups]
+
+
 def _parse(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(candidate, region)

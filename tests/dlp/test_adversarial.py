@@ -14,13 +14,14 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hisho.dlp import EntityType, find, mask_cards, redact_for_triage
-from hisho.dlp.cards import luhn_check_digit
+from hisho.dlp.cards import is_japanese_barcode, luhn_check_digit
 from hisho.dlp.cli import main as dlp_scan
 from hisho.dlp.normalize import skeleton
+from tests.dlp.strategies import no_digit_text as no_digit_text_of
 
 # (IIN prefixes, lengths) per brand.
 BRANDS: dict[str, tuple[list[str], list[int]]] = {
@@ -118,7 +119,7 @@ def disguised(draw: st.DrawFn) -> tuple[str, list[tuple[int, int]], str]:
 
 glued_before = st.sampled_from(["", "", "", "5", "0", "9", "12", "\u200b7"])
 glued_after = st.sampled_from(["", "", "", "1227", "12/27", "/27", "123", "0827123", "9"])
-no_digit_text = st.text(alphabet=st.characters(exclude_categories=("Nd", "No")), max_size=12)
+no_digit_text = no_digit_text_of(max_size=12)
 context = st.lists(st.one_of(st.sampled_from(WORDS), no_digit_text), max_size=4).map("".join)
 space = st.sampled_from(["", " ", "：", ": ", "\n", "\u3000"])
 
@@ -147,6 +148,9 @@ def test_every_disguised_card_is_masked(
     s2: str,
 ) -> None:
     written, digit_spans, digits = card
+    # A Visa-13 that is also a Japanese product's barcode (EAN-13 from 45 or 49 with its
+    # check digit) is read as the barcode: documented limit (docs/dlp.md).
+    assume(not is_japanese_barcode(digits))
     # Visa-13 (no longer issued) glued to digits on both sides, or to one or two digits
     # after it, is indistinguishable from an IMEI's shape: documented limit.
     if len(digits) == 13 and tail[:1].isdigit() and (stray or len(re.sub("[^0-9]", "", tail)) < 3):

@@ -9,6 +9,7 @@ from hisho.dlp import EntityType, find, mask_cards, redact_for_triage
 from hisho.dlp.cards import is_card_number, luhn_check_digit
 from hisho.dlp.mynumber import is_my_number
 from hisho.dlp.normalize import normalize, skeleton
+from tests.dlp.strategies import no_digit_text as no_digit_text_of
 
 # (IIN prefixes, lengths) per brand, as issued today.
 BRANDS: dict[str, tuple[list[str], list[int]]] = {
@@ -94,7 +95,7 @@ def written_cards(draw: st.DrawFn) -> tuple[str, str]:
 
 
 # Surrounding text without digits (digits glued to a card make a different number).
-no_digit_text = st.text(alphabet=st.characters(exclude_categories=("Nd", "No")), max_size=20)
+no_digit_text = no_digit_text_of(max_size=20)
 context = st.lists(st.one_of(st.sampled_from(WORDS), no_digit_text), max_size=4).map(
     lambda parts: "".join(parts)
 )
