@@ -331,7 +331,7 @@ def _cards_in_chain(
     ends.sort()
     end_keys = [e for e, _ in ends]
     block_starts = [b for b, _ in bounds]
-    structure = _Values(norm, chain, values)
+    structure: _Values | None = None  # built for the first reading that is a card number
     total = len(digits)
     aligned_hits: list[tuple[int, int]] = []
     inner_hits: list[tuple[int, int]] = []
@@ -351,6 +351,8 @@ def _cards_in_chain(
                 continue
             if length == 13 and is_japanese_barcode(digits[s:e]):
                 continue
+            if structure is None:
+                structure = _Values(norm, chain, values)
             if structure.no_card(s, e):
                 continue
             first = bisect_right(block_starts, s) - 1
