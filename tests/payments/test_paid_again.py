@@ -27,11 +27,9 @@ def pay(session_id: str) -> None:
     assert response.status_code in (302, 303), response.content[:300]
 
 
-def test_a_second_payment_is_booked_and_refunded_once(
-    checkout: dict[str, Any], api_as: Any
-) -> None:
-    from django_tasks_db.models import DBTaskResult
-
+def paid_twice(checkout: dict[str, Any], api_as: Any) -> tuple[str, str]:
+    """Pay the request on a second page, then on its first (the old tab): (first, second)
+    session ids."""
     payment_id, first = checkout["payment"]["id"], checkout["session_id"]
     CheckoutSession.objects.filter(pk=first).update(
         created_at=timezone.now() - dt.timedelta(hours=23, minutes=30)
@@ -39,9 +37,17 @@ def test_a_second_payment_is_booked_and_refunded_once(
     again = api_as("alice").post(f"/payment-requests/{payment_id}/checkout")
     second = again.json()["redirect_url"].rstrip("/").rsplit("/", 1)[-1]
     assert second != first
-
     pay(second)
     pay(first)  # the old tab: the provider takes the money a second time
+    return first, second
+
+
+def test_a_second_payment_is_booked_and_refunded_once(
+    checkout: dict[str, Any], api_as: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    first, second = paid_twice(checkout, api_as)
     payment = reload(checkout["payment"])
     assert (payment.status, payment.amount_paid) == ("paid", 5000)
     booked = LedgerEntry.objects.get(payment_request=payment, kind=LedgerKind.PAID_AGAIN)
@@ -108,3 +114,47 @@ def test_the_session_that_paid_reported_again_with_a_payment_id_is_not_refunded(
     late = session_event("checkout.session.async_payment_succeeded", **fields, intent="pi_late")
     assert post_webhook(late).json()["result"] == "stale"
     assert not LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN).exists()
+
+
+def test_a_refund_the_provider_cannot_make_is_tried_again_then_reported(
+    checkout: dict[str, Any], api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, a provider that was down when the job ran left the customer's second payment
+    unrefunded for good: the job failed once and nothing tried again."""
+    from django_tasks_db.models import DBTaskResult
+
+    from hisho.payments.actions.webhooks import REFUND_RETRY_AFTER
+    from hisho.payments.providers import ProviderError
+    from hisho.payments.providers.sandbox import SandboxProvider
+
+    first, _second = paid_twice(checkout, api_as)
+    booked = LedgerEntry.objects.get(kind=LedgerKind.PAID_AGAIN)
+    event_id = booked.provider_event_id
+
+    def unreachable(self: Any, **kwargs: Any) -> str:
+        raise ProviderError("unreachable")
+
+    monkeypatch.setattr(SandboxProvider, "refund", unreachable)
+    before = timezone.now()
+    assert refund_paid_again.call(event_id) is False
+    [retry] = DBTaskResult.objects.filter(
+        task_path="hisho.payments.tasks.refund_paid_again", args_kwargs__args=[event_id, 1]
+    )
+    assert retry.run_after is not None and retry.run_after >= before + REFUND_RETRY_AFTER[0]
+    [noted] = AuditEvent.objects.filter(event="payment.paid_again_refund_retry")
+    assert (noted.extra["attempt"], noted.extra["code"]) == (1, "unreachable")
+    assert not LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN_REFUNDED).exists()
+
+    # The last try fails too: no further job, and the audit log says it was not refunded.
+    last = len(REFUND_RETRY_AFTER)
+    assert refund_paid_again.call(event_id, last) is False
+    assert not DBTaskResult.objects.filter(args_kwargs__args=[event_id, last + 1]).exists()
+    [failed] = AuditEvent.objects.filter(event="payment.paid_again_refund_failed")
+    assert failed.extra["attempt"] == last + 1
+
+    # The provider is back: the queued try refunds it, once.
+    monkeypatch.undo()
+    assert refund_paid_again.call(event_id, 1) is True
+    assert refund_paid_again.call(event_id, 2) is True
+    assert SandboxSession.objects.get(pk=first).amount_refunded == 5000
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN_REFUNDED).count() == 1

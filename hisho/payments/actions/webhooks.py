@@ -23,6 +23,7 @@ applied at most once, only ever forward.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
@@ -401,3 +402,49 @@ def do_refund_paid_again(*, actor: None = None, event_id: str) -> bool:
     )
     _announce(payment)
     return True
+
+
+# When the provider cannot refund (down, timing out, refusing for now), the job tries
+# again: after 1 minute, 5, 30, then 2, 6 and 12 hours — about 21 hours in all, well inside
+# every provider's refund window. After the last try the second payment stays on the
+# ledger without its refund, and the audit log says so for an operator to act on.
+REFUND_RETRY_AFTER = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=6),
+    dt.timedelta(hours=12),
+)
+
+
+@transaction.atomic
+def do_retry_paid_again_refund(
+    *, actor: None = None, event_id: str, attempt: int, code: str
+) -> bool:
+    """The refund of a second payment failed (`code`: the provider's fixed word) on try
+    `attempt` (0 for the first): audit it and queue the next try, or give up after the
+    last. True when another try is queued."""
+    from hisho.payments.tasks import refund_paid_again
+
+    paid = LedgerEntry.objects.filter(
+        provider_event_id=event_id, kind=LedgerKind.PAID_AGAIN
+    ).first()
+    if paid is None:
+        return False
+    again = attempt < len(REFUND_RETRY_AFTER)
+    record_event(
+        "payment.paid_again_refund_retry" if again else "payment.paid_again_refund_failed",
+        actor=actor,
+        target=paid.payment_request,
+        extra={"amount": paid.amount, "attempt": attempt + 1, "code": code},
+    )
+    if again:
+        run_after = timezone.now() + REFUND_RETRY_AFTER[attempt]
+        refund_paid_again.using(run_after=run_after).enqueue(event_id, attempt + 1)
+    else:
+        log.error(
+            "payments: the second payment of request %s could not be refunded",
+            paid.payment_request_id,
+        )
+    return again
