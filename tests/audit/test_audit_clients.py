@@ -451,7 +451,7 @@ def test_a_bundle_with_text_where_hashes_belong_fails_clearly(
     assert "OK:" not in out
 
 
-def test_a_witness_cannot_check_a_url_or_redirect_that_is_no_http_url(
+def test_a_witness_follows_no_redirect_away_from_the_site_or_to_no_http_url(
     site: Site, tmp_path: Path
 ) -> None:
     state = tmp_path / "w.json"
@@ -470,7 +470,9 @@ def test_a_witness_cannot_check_a_url_or_redirect_that_is_no_http_url(
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    for location in ("http://[/x", f"ftp://127.0.0.1:{site.server.server_port}/x"):
+    port = site.server.server_port
+    # No URL, not http(s), and (before, followed) the same site under another host name.
+    for location in ("http://[/x", f"ftp://127.0.0.1:{port}/x", f"http://localhost:{port}/"):
         Redirecting.location = location
         server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -93,18 +93,24 @@ def site_url(url: str) -> str:
 
 
 class HttpRedirectsOnly(urllib.request.HTTPRedirectHandler):
-    """urllib follows a redirect to ftp:// too (and then fails on an FTP answer); the
-    witness follows http(s) only."""
+    """urllib follows a redirect to ftp:// too (and then fails on an FTP answer), to
+    another host and from https to http; the witness follows a redirect only within the
+    site it was asked to watch, never downgrading. A site that sends its witnesses
+    elsewhere — to an address inside the witness's own network, say — is not followed."""
 
     def redirect_request(
         self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> Any:
+        here = urlsplit(req.full_url)
         try:
-            scheme = urlsplit(newurl).scheme
+            there = urlsplit(newurl)
+            same_site = (there.hostname, there.port) == (here.hostname, here.port)
         except ValueError:
-            scheme = ""
-        if scheme not in ("http", "https"):
+            there, same_site = urlsplit(""), False
+        if there.scheme not in ("http", "https"):
             raise CouldNotCheck(f"{req.full_url}: redirected to something that is not http(s)")
+        if not same_site or (here.scheme == "https" and there.scheme != "https"):
+            raise CouldNotCheck(f"{req.full_url}: redirected away from the site (not followed)")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
