@@ -9,6 +9,7 @@ prefix/length combination belongs to no brand (e.g. 15 digits is only Amex, pref
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
@@ -253,12 +254,15 @@ class _Values:
                 inside = k >= 0 and values[k][0] <= index < values[k][1]
                 self.taken.append(self.taken[-1] + inside)
 
-    def holds_a_phone(self, first: int, last: int, cut_first: bool, cut_last: bool) -> bool:
+    def holds_a_phone(
+        self, first: int, last: int, cut_first: bool, cut_last: bool, *, expiry: bool
+    ) -> bool:
         """Is one of the values from block ``first``'s to block ``last``'s a phone number
         (``phones.is_listed_phone``)? Then this is a list of phone numbers, and a reading
         across it no card. A value the reading cuts glued digits off must be grouped as
-        a phone number is to count."""
-        for value in range(self.value[first], self.value[last] + 1):
+        a phone number is to count, and a last value whose rest is the card's ``expiry``
+        does not (``…0493 = 12/2027`` is no Saitama number 0493-12-2027)."""
+        for value in range(self.value[first], self.value[last] + 1 - expiry):
             cut = (value == self.value[first] and cut_first) or (
                 value == self.value[last] and cut_last
             )
@@ -281,24 +285,69 @@ class _Values:
         return self.value[first] != self.value[last]
 
     def begins_value(self, first: int, cut: bool) -> bool:
-        """Block ``first`` begins a value, or (read whole) stands apart in it after
-        whitespace."""
+        """May a reading across values begin at block ``first``? Where a value begins (a
+        stray digit may be cut off there); or, read whole, after anything but the tight
+        join inside a phone number, a date or a code (``03-9519-6503``: not at ``9519``)
+        or the colon of a time (``10:30``: not at ``30``). So a list number or a label
+        before the card stays outside it: ``1. 4111、…``, ``カード1：4111、…``."""
         if first == 0 or self.value[first - 1] != self.value[first]:
             return True
-        return not cut and self.runs[first - 1].isspace()
+        if cut:
+            return False
+        run = self.runs[first - 1]
+        if run in _TIGHT_JOINS:
+            return False
+        return run != ":" or not self._time_at(first - 1)
 
-    def ends_value(self, last: int, cut: bool) -> bool:
-        """Block ``last`` ends a value (but for the year of an expiry glued to it:
-        ``…111112/27``), or (read whole) stands apart in it before whitespace, as a card
-        before its expiry does (``…1111 12/27``)."""
+    def ends_value(self, last: int, end: int, cut: bool) -> str | None:
+        """May a reading across values end in block ``last`` (at skeleton index ``end``)?
+        "end" where a value ends; "expiry" where what follows in the value is an expiry,
+        perhaps with a CVV (``…111112/27 123``, ``…1111（12/27）``, ``…1111/12/27``);
+        "apart", read whole, before anything but a tight join or the colon of a time
+        (``03-4683-7683``: not at ``4683``; ``…, 10:30``: not at ``10``); else None."""
         if self._value_last(last):
-            return True
-        if self.runs[last] == "/" and self._value_last(last + 1):
-            return len(self.chain[last + 1].digits) in (2, 4)  # "…111112/27": the year
-        return not cut and self.runs[last].isspace()
+            return "end"
+        rest = self.norm[end : self.chain[self.heads[self.value[last] + 1] - 1].end]
+        if _expiry_tail(rest):
+            return "expiry"
+        if cut or self.runs[last] in _TIGHT_JOINS:
+            return None
+        return "apart" if self.runs[last] != ":" or not self._time_at(last) else None
+
+    def _time_at(self, hour: int) -> bool:
+        """Are blocks ``hour`` and ``hour + 1`` (joined by ":") a time of day?"""
+        before, after = self.chain[hour].digits, self.chain[hour + 1].digits
+        return len(before) <= 2 and int(before) <= 24 and _MINUTES.fullmatch(after) is not None
 
     def _value_last(self, block: int) -> bool:
         return block == len(self.runs) or self.value[block + 1] != self.value[block]
+
+
+# A single hyphen, dot or slash binds the groups of one token: a phone number, a date, a
+# product or tracking code. A reading across list values never begins or ends at one.
+_TIGHT_JOINS = frozenset("-./")
+_MINUTES = re.compile(r"[0-5][0-9]")
+# What may follow a card inside its value: its expiry — month and year in either order
+# (``12/27``, ``1227``, ``2027/12``, ``27-12``, ``2027年12月`` reads ``2027 12``) — perhaps
+# with a CVV or a day after it; a CVV alone after a slash (``…1111/123``); the year alone
+# (``…1111-2027年12月``: the chain ends at 年); or one or two stray digits. At most seven
+# digits, nine with a four-digit year: the rest of a phone or
+# tracking number is longer (``03-|1234-5678``) or is a CVV-like group after a hyphen
+# (``03-4683-|7683``, ``1142-2831-|545``), which is not taken.
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:20[2-4][0-9]|[2-4][0-9])"
+_EXPIRY_TAIL = re.compile(
+    rf"[^0-9]{{0,3}}(?:(?:{_MONTH}[^0-9]{{0,3}}{_YEAR}|{_YEAR}[^0-9]{{0,3}}{_MONTH})"
+    rf"(?:[^0-9]{{0,3}}[0-9]{{2,4}})?|(?<=/)[0-9]{{3,4}}|20[2-4][0-9]|[0-9]{{1,2}})[^0-9]{{0,3}}"
+)
+_LONG_YEAR = re.compile(r"(?<![0-9])20[2-4][0-9](?![0-9])")
+
+
+def _expiry_tail(rest: str) -> bool:
+    if _EXPIRY_TAIL.fullmatch(rest) is None:
+        return False
+    digits = sum(ch.isdigit() for ch in rest)
+    return digits <= 7 or (digits <= 9 and _LONG_YEAR.search(rest) is not None)
 
 
 def _cards_in_chain(
@@ -357,12 +406,16 @@ def _cards_in_chain(
                 continue
             first = bisect_right(block_starts, s) - 1
             last = bisect_right(block_starts, e - 1) - 1
-            if structure.across(first, last) and (
-                not structure.begins_value(first, left_before > 0)
-                or not structure.ends_value(last, left_after > 0)
-                or structure.holds_a_phone(first, last, left_before > 0, left_after > 0)
-            ):
-                continue
+            if structure.across(first, last):
+                ending = structure.ends_value(last, position[e - 1] + 1, left_after > 0)
+                if (
+                    ending is None
+                    or not structure.begins_value(first, left_before > 0)
+                    or structure.holds_a_phone(
+                        first, last, left_before > 0, left_after > 0, expiry=ending == "expiry"
+                    )
+                ):
+                    continue
             span = (position[s], position[e - 1] + 1)
             if aligned:
                 if not _typed_as_phone(norm, span[0], span[1]):

@@ -15,8 +15,10 @@ tells a list from a card typed by hand:
   must begin where a value begins and end where a value ends (``cards.py``);
 * **currency signs** end a chain: nobody types ``$`` or ``¥`` between the groups of a card;
 * **values that are no card**: a time range (``10:00-11:30``, ``9:15〜10:00``, the end after
-  the start) and a full date with a four-digit year (``2026/07/07``, ``18.05.2025``). A
-  reading that takes any digit of one is not a card. Hiding a card this way means writing
+  the start) and a full date with a four-digit year (``2026/07/07``, ``18.05.2025``) that
+  does not follow digits and one separator (in ``4111 1111 1111 2028/12/27`` the "date"
+  is a card's last group and its expiry). A reading that takes any digit of one is not a
+  card. Hiding a card this way means writing
   its digits as valid times or dates on purpose, which is encoding, not typing
   (docs/dlp.md lists it with the other encodings that pass).
 
@@ -42,7 +44,7 @@ _YEAR = r"(?:19|20)[0-9]{2}"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _DATE = re.compile(
-    rf"(?<![0-9])(?<![0-9][-/.])(?:{_YEAR}(?P<s1>[-/.]){_MONTH}(?P=s1){_DAY}"
+    rf"(?<![0-9])(?<![0-9][^0-9])(?:{_YEAR}(?P<s1>[-/.])(?P<md>{_MONTH}(?P=s1){_DAY})"
     rf"|{_DAY}(?P<s2>[-/.]){_MONTH}(?P=s2){_YEAR})(?![0-9]|[-/.][0-9])"
 )
 
@@ -56,7 +58,11 @@ def value_spans(norm: str) -> list[tuple[int, int]]:
         end = int(match["h2"]) * 60 + int(match["m2"])
         if end > start:
             spans.append(match.span())
-    spans.extend(match.span() for match in _DATE.finditer(norm))
+    # Of a year-first date, the month and the day: the "year" may be a card's last group
+    # and the rest its expiry ("4316, 4801, 7000, 2039/12/27").
+    spans.extend(
+        match.span("md") if match["md"] else match.span() for match in _DATE.finditer(norm)
+    )
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

@@ -123,7 +123,7 @@ def is_listed_phone(groups: list[str], plus: bool, *, unbroken: bool = True) -> 
     if plus:
         number = _built("+" + digits, None) or _parse("+" + digits, None)
         style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    elif digits[:1] == "0":
+    elif digits[:1] == "0" and digits[1:2] not in ("", "0"):  # "00…" dials abroad
         number = _built(digits, "JP") or _parse(digits, "JP")
         style = phonenumbers.PhoneNumberFormat.NATIONAL
     else:

@@ -85,7 +85,40 @@ STILL_CARDS = [
     "4111\n1111\n1111\n1111",
     "4111; 1111; 1111; 1111\n03-1234-5678",
     "カード番号は4111・1111・1111・1111です",
+    # Found by attacking the first version of the list rules (each was missed then):
+    "1. 4111, 1111, 1111, 1111",  # a list number before it
+    "カード1：4111、1111、1111、1111",
+    "(1)4111・1111・1111・1111",
+    "6/12: 4111, 1111, 1111, 1111",
+    "4111、1111、1111、1111（12/27）",  # its expiry after it, in brackets or after a mark
+    "4111\n1111\n1111\n1111 (12/27)",
+    "4111、1111、1111、1111 - 12/27",
+    "4111、1111、1111、1111/12/27",
+    "4111、1111、1111、1111/123",
+    "4111・1111・1111・111112/27 123",  # an expiry glued on, then a CVV
+    "4111、1111、1111、11111227 123",
+    "4111, 1111, 1111, 1111：2027年12月まで",
+    "4111、1111、1111、1111：03-1234-5678",  # a phone number after a colon
+    "4111-1111-1111 1111/12/27",  # mixed separators and an expiry
+    "090-1234-5678\n4111 | 1111 | 1111 | 1111 = 12/2027",
 ]
+
+# A card whose groups and expiry look like something else: each was missed by the first
+# version of the list rules.
+OTHER_CARDS = [
+    ("5171・0066_1371－2677", "5171006613712677"),  # "0066 1371 2677" is no Japanese number
+    ("4316, 4801, 7000, 2039/12/27", "4316480170002039"),  # "2039/12/27" is no date
+    ("4111 1111 1111 2028/12/27", "4111111111112028"),
+    ("5130 | 7081 | 4898 | 0493 = 12/2027", "5130708148980493"),  # nor 0493-12-2027
+]
+
+
+@pytest.mark.parametrize(("text", "card"), OTHER_CARDS)
+def test_a_card_that_looks_like_a_phone_or_a_date_in_part_is_masked(text: str, card: str) -> None:
+    assert is_card_number(card)
+    masked = mask_cards(text).text
+    assert f"[card ••••{card[-4:]}]" in masked, masked
+    assert card[:8] not in "".join(ch for ch in masked if ch.isdigit())
 
 
 @pytest.mark.parametrize("text", STILL_CARDS)
