@@ -220,3 +220,22 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"Rating {self.pk}"
+
+
+class RatingAverage(models.Model):
+    """What admins and the assistant see of the assistant's ratings: the count and the sum
+    of stars as they stood at the last snapshot. A snapshot is taken once `pending` — the
+    ratings given *or changed* since — reaches MIN_RATINGS (`hisho.desk.tools.actions`).
+    Computing the average live gave away one customer's change of rating: the average
+    moved by exactly the stars they took back or added, at the time the audit log shows
+    their `errand.rating_changed`."""
+
+    assistant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    ratings = models.PositiveIntegerField(default=0)
+    total_stars = models.PositiveIntegerField(default=0)
+    pending = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Rating average of {self.assistant_id}"

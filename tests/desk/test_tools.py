@@ -232,6 +232,46 @@ def test_one_new_rating_cannot_be_read_off_the_averages(demo: Demo, api_as: Any)
     assert AuditEvent.objects.filter(event="errand.rated").count() == 10
 
 
+def test_a_changed_rating_cannot_be_read_off_the_averages(demo: Demo, api_as: Any) -> None:
+    """Before, the averages were computed live: a customer changing a 5 to a 1 moved them
+    at once by exactly four stars over the count, at the time the audit log showed their
+    `errand.rating_changed` — to admins and to the assistant. A change now counts like a
+    new rating: the average is taken again once five have been given or changed."""
+    from hisho.desk.models import Rating
+
+    _rated_errands(demo, 5)  # 3, 4, 5, 3, 4
+    before = api_as("admin").get("/ratings/averages").json()
+    mine = api_as("kenji").get("/me/rating-average").json()
+    assert [(r["ratings"], r["average"]) for r in before] == [(5, 3.8)]
+    alice = demo.people["alice"]
+    five = Rating.objects.get(stars=5).errand
+    for n, stars in enumerate([1, 2, 1, 3], start=1):
+        do_rate_errand(actor=alice, errand=five, stars=stars)
+        assert api_as("admin").get("/ratings/averages").json() == before, n
+        assert api_as("kenji").get("/me/rating-average").json() == mine, n
+    _rated_errands(demo, 1)  # the fifth since: 3 stars more
+    [row] = api_as("admin").get("/ratings/averages").json()
+    assert (row["ratings"], row["average"]) == (6, round((3 + 4 + 3 + 3 + 4 + 3) / 6, 2))
+    assert api_as("kenji").get("/me/rating-average").json()["average"] == row["average"]
+    for entry in AuditEvent.objects.filter(event="errand.rating_changed"):
+        assert "stars" not in entry.extra
+
+
+def test_the_migration_starts_each_snapshot_where_the_shown_average_stood(demo: Demo) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from hisho.desk.models import RatingAverage
+
+    migration = importlib.import_module("hisho.desk.migrations.0006_rating_average")
+    _rated_errands(demo, 7)  # 3, 4, 5, 3, 4, 5, 3: shown as (5, 3.8), two pending
+    RatingAverage.objects.all().delete()  # the database as it was before the migration
+    migration.take_first_snapshots(apps, None)
+    average = RatingAverage.objects.get(assistant=demo.people["kenji"])
+    assert (average.ratings, average.total_stars, average.pending) == (5, 19, 2)
+
+
 # --- internal notes -----------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -20,10 +21,17 @@ from hisho.desk.models import (
     InternalNote,
     Label,
     Rating,
+    RatingAverage,
     Status,
 )
 from hisho.desk.tools import canned
-from hisho.desk.tools.sealed import NOTE_MAX, RATING_COMMENT_MAX, seal_note, seal_rating_comment
+from hisho.desk.tools.sealed import (
+    MIN_RATINGS,
+    NOTE_MAX,
+    RATING_COMMENT_MAX,
+    seal_note,
+    seal_rating_comment,
+)
 from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import scrub
 
@@ -181,6 +189,22 @@ def do_add_internal_note(*, actor: User, errand: Errand, body: str) -> InternalN
 
 
 @transaction.atomic
+def _count_rating(assistant_id: int) -> None:
+    """One rating given or changed for this assistant: their shown average (a snapshot)
+    is taken again once MIN_RATINGS of these are in, so that no single rating — new or
+    changed — can be read off the difference between two readings."""
+    RatingAverage.objects.get_or_create(assistant_id=assistant_id)
+    average = RatingAverage.objects.select_for_update().get(assistant_id=assistant_id)
+    average.pending += 1
+    if average.pending >= MIN_RATINGS:
+        now = Rating.objects.filter(assistant_id=assistant_id).aggregate(
+            ratings=Count("pk"), total=Sum("stars")
+        )
+        average.ratings, average.total_stars = now["ratings"], now["total"] or 0
+        average.pending = 0
+    average.save(update_fields=["ratings", "total_stars", "pending"])
+
+
 def do_rate_errand(*, actor: User, errand: Errand, stars: int, comment: str = "") -> Rating:
     """The customer rates their done errand 1–5, with an optional comment (sealed, for
     them alone). One rating per errand: rating again replaces it."""
@@ -199,12 +223,16 @@ def do_rate_errand(*, actor: User, errand: Errand, stars: int, comment: str = ""
             errand=errand, assistant_id=errand.assignee_id, stars=stars, sealed_comment=sealed
         )
         event = "errand.rated"
+        changed = {rating.assistant_id}
     else:
+        changed = {rating.assistant_id, errand.assignee_id}
         rating.stars = stars
         rating.sealed_comment = sealed
         rating.assistant_id = errand.assignee_id
         rating.save(update_fields=["stars", "sealed_comment", "assistant", "updated_at"])
         event = "errand.rating_changed"
+    for assistant_id in sorted(a for a in changed if a is not None):
+        _count_rating(assistant_id)
     rating.cards_masked = text.cards_masked
     record_event(
         event,

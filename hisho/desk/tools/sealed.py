@@ -21,7 +21,7 @@ from hisho.accounts.models import Role, User
 from hisho.accounts.principal import Principal, as_principal
 from hisho.desk.access import access_errand, is_participant
 from hisho.desk.content import errand_scope
-from hisho.desk.models import Errand, InternalNote, Rating
+from hisho.desk.models import Errand, InternalNote, Rating, RatingAverage
 from hisho.errors import NotFound
 from hisho.vault.models import AccessAction
 from hisho.vault.sealing import Place, seal, unseal
@@ -162,38 +162,30 @@ class Average:
     average: float
 
 
-def _in_blocks(stars: list[int]) -> tuple[int, float] | None:
-    """(count, average) of the first whole blocks of MIN_RATINGS ratings, oldest first;
-    None below one block. An exact running average gives each new rating away to anyone
-    who compares two readings — (5, 3.8) then (6, 3.33): the sixth was one star — so it
-    moves only when MIN_RATINGS new ratings are in."""
-    counted = len(stars) - len(stars) % MIN_RATINGS
-    if counted == 0:
+def _shown(average: RatingAverage | None) -> tuple[int, float] | None:
+    """(count, average) of the assistant's last snapshot (RatingAverage), None below
+    MIN_RATINGS. An exact running average gives each new rating away to anyone who
+    compares two readings — (5, 3.8) then (6, 3.33): the sixth was one star — and a live
+    one each changed rating (the average moved by the stars taken back); the snapshot is
+    taken again only once MIN_RATINGS ratings have been given or changed."""
+    if average is None or average.ratings < MIN_RATINGS:
         return None
-    return counted, round(sum(stars[:counted]) / counted, 2)
+    return average.ratings, round(average.total_stars / average.ratings, 2)
 
 
 def rating_averages() -> list[Average]:
-    """Each assistant's average stars over whole blocks of MIN_RATINGS ratings (for
-    admins; callers check the role). Two queries."""
-    stars: dict[int, list[int]] = {}
-    ratings = Rating.objects.filter(assistant__isnull=False).order_by("created_at", "pk")
-    for assistant_id, value in ratings.values_list("assistant_id", "stars"):
-        stars.setdefault(assistant_id, []).append(value)
-    shown = {a: block for a, given in stars.items() if (block := _in_blocks(given)) is not None}
-    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=list(shown))}
+    """Each assistant's average stars at their last snapshot (for admins; callers check
+    the role). One query."""
+    averages = RatingAverage.objects.filter(ratings__gte=MIN_RATINGS).select_related("assistant")
+    shown = [(average, _shown(average)) for average in averages.order_by("assistant_id")]
     return [
-        Average(assistant_id, names.get(assistant_id, ""), *shown[assistant_id])
-        for assistant_id in sorted(shown)
+        Average(average.assistant_id, average.assistant.display_name, *block)
+        for average, block in shown
+        if block is not None
     ]
 
 
 def own_average(user: User) -> Average | None:
-    """An assistant's own average, over whole blocks of MIN_RATINGS ratings (else None)."""
-    given = list(
-        Rating.objects.filter(assistant=user)
-        .order_by("created_at", "pk")
-        .values_list("stars", flat=True)
-    )
-    block = _in_blocks(given)
+    """An assistant's own average at their last snapshot (else None)."""
+    block = _shown(RatingAverage.objects.filter(assistant=user).first())
     return None if block is None else Average(user.pk, user.display_name, *block)
