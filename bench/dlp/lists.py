@@ -75,11 +75,12 @@ def date(rng: random.Random) -> str:
 
 def international_phone(rng: random.Random) -> str:
     return phonenumbers.format_number(
-        _valid_number(rng, rng.choice(REGIONS)), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        valid_number(rng, rng.choice(REGIONS)), phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
 
 
-def _valid_number(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
+def valid_number(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
+    """A random valid mobile or fixed-line number of ``region``."""
     kind = rng.choice(
         [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
     )

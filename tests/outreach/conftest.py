@@ -82,3 +82,31 @@ def text_of(message: Parsed) -> str:
     assert body is not None
     content: str = body.get_content()
     return content
+
+
+@pytest.fixture
+def newsletter_links(
+    api_as: Any,
+    smtp: Mailbox,
+    run_worker: Any,  # noqa: F811 - the fixture imported above
+    django_capture_on_commit_callbacks: Any,
+) -> Any:
+    """A function: confirm a person's newsletter consent, send them a newsletter and
+    return the (https, mailto) of its List-Unsubscribe. The mailbox is left empty."""
+    from tests.outreach.test_outreach import (
+        NEWSLETTER,
+        confirm_newsletter,
+        send,
+        unsubscribe_links,
+    )
+
+    def sent_to(person: Any) -> tuple[str, str]:
+        confirm_newsletter(person)
+        smtp.clear()
+        send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
+        run_worker()
+        [message] = smtp.to(person.email)
+        smtp.clear()
+        return unsubscribe_links(message)
+
+    return sent_to

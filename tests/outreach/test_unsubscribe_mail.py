@@ -15,7 +15,6 @@ from django.core.management import call_command
 from hisho.demo import Demo
 from hisho.privacy.consents import has_consent
 from tests.outreach.conftest import Mailbox
-from tests.outreach.test_outreach import NEWSLETTER, confirm_newsletter, send, unsubscribe_links
 
 pytestmark = pytest.mark.django_db
 
@@ -36,21 +35,10 @@ def pipe(raw: bytes) -> None:
 
 
 def test_an_unsubscribe_email_withdraws_the_consent(
-    api_as: Any,
-    demo: Demo,
-    smtp: Mailbox,
-    run_worker: Any,
-    django_capture_on_commit_callbacks: Any,
-    settings: Any,
-    caplog: Any,
+    demo: Demo, smtp: Mailbox, newsletter_links: Any, settings: Any, caplog: Any
 ) -> None:
     alice = demo.people["alice"]
-    confirm_newsletter(alice)
-    smtp.clear()
-    send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
-    run_worker()
-    [message] = smtp.to(alice.email)
-    _, mailto = unsubscribe_links(message)
+    _, mailto = newsletter_links(alice)
     request = mail_from_link(mailto, sender="someone.else@example.org")
     assert request["To"] == settings.HISHO_UNSUBSCRIBE_EMAIL
     token = request["Subject"].split()[-1]
@@ -78,18 +66,10 @@ def test_an_unsubscribe_email_withdraws_the_consent(
 
 
 def test_a_mail_program_that_moves_the_request_into_the_text_is_understood(
-    api_as: Any,
-    demo: Demo,
-    smtp: Mailbox,
-    run_worker: Any,
-    django_capture_on_commit_callbacks: Any,
+    demo: Demo, newsletter_links: Any
 ) -> None:
     alice = demo.people["alice"]
-    confirm_newsletter(alice)
-    send(api_as, NEWSLETTER, django_capture_on_commit_callbacks)
-    run_worker()
-    [message] = smtp.to(alice.email)
-    _, mailto = unsubscribe_links(message)
+    _, mailto = newsletter_links(alice)
     request = mail_from_link(mailto, sender=alice.email)
     moved = EmailMessage()
     moved["Subject"] = "(no subject)"
