@@ -154,7 +154,24 @@ def read_messages(
     queryset = Message.objects.filter(errand=errand).select_related("author").order_by("id")
     if after is not None:
         queryset = queryset.filter(id__gt=after)
-    messages = list(queryset[:limit])
+    return _opened(reader, errand, list(queryset[:limit]))
+
+
+def read_latest_messages(
+    reader: Principal | GrantReader, errand: Errand, *, limit: int, before: int | None = None
+) -> tuple[list[MessageView], bool]:
+    """The latest `limit` messages (of those before message id `before`), oldest first,
+    and whether there are older ones: what a chat page shows."""
+    queryset = Message.objects.filter(errand=errand).select_related("author").order_by("-id")
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    latest = list(queryset[: limit + 1])
+    return _opened(reader, errand, latest[:limit][::-1]), len(latest) > limit
+
+
+def _opened(
+    reader: Principal | GrantReader, errand: Errand, messages: list[Message]
+) -> list[MessageView]:
     bodies = unseal(
         reader,
         errand_scope(errand),

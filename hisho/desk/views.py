@@ -40,7 +40,7 @@ from hisho.desk.content import (
     ErrandContent,
     MessageView,
     read_content,
-    read_messages,
+    read_latest_messages,
     read_sealed,
 )
 from hisho.desk.forms import AssignForm, ErrandForm, ListForm, MessageForm, SearchForm, StatusForm
@@ -58,6 +58,7 @@ from hisho.inbound import tell_about_cards
 from hisho.inbox.actions import do_mark_read
 from hisho.payments.api import payment_views
 from hisho.search.actions import do_complete_errand_index
+from hisho.textcheck import small_id
 from hisho.vault.access import assignment_history
 
 
@@ -151,9 +152,7 @@ def _complete_search_index(
 ) -> None:
     """An errand older than the private search index becomes searchable when its customer
     or assistant opens it, from the text they have just read (docs/search.md). Only a
-    chat read whole counts, and only what opened intact is indexed."""
-    if len(chat) >= CHAT_SHOWN:
-        return  # there may be more than was read: not the whole text
+    chat read whole counts (the caller knows), and only what opened intact is indexed."""
     texts = [content.title, content.details] if content.intact else []
     texts += [message.body for message in chat if message.intact]
     do_complete_errand_index(actor=user, errand=errand, texts=texts)
@@ -170,10 +169,17 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         "message_form": MessageForm(),
     }
     if is_participant(principal, errand):
+        # The latest messages (a long chat used to show its oldest 500, never the newest),
+        # or, following "Earlier messages", those before a message.
+        before = small_id(request.GET.get("before", ""))
+        content, sealed = read_content(principal, errand), read_sealed(principal, errand)
+        chat, older = read_latest_messages(principal, errand, limit=CHAT_SHOWN, before=before)
         context.update(
-            content=read_content(principal, errand),
-            sealed=read_sealed(principal, errand),
-            chat=read_messages(principal, errand, limit=CHAT_SHOWN),
+            content=content,
+            sealed=sealed,
+            chat=chat,
+            earlier=chat[0].id if older else None,
+            showing_earlier=before is not None,
             is_owner=errand.customer_id == user.pk,
             handlers=assignment_history(principal, errand),
             payments=payment_views(principal, errand),
@@ -181,9 +187,10 @@ def errand_detail(request: HttpRequest, errand_id: str) -> HttpResponse:
         context.update(errand_tools(request, principal, errand))
         if context.get("canned_text") is not None:
             context["message_form"] = MessageForm(initial={"body": context["canned_text"]})
-        if context["chat"]:  # shown: read (the unread counts of the lists)
-            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in context["chat"]))
-        _complete_search_index(user, errand, context["content"], context["chat"])
+        if chat:  # shown: read (the unread counts of the lists)
+            do_mark_read(actor=user, errand=errand, up_to=max(m.id for m in chat))
+        if not older and before is None:  # the whole chat was read
+            _complete_search_index(user, errand, context["content"], chat)
         context.update(attachments_context(principal, errand))  # files in the chat
         return render(request, "desk/errand_detail.html", context)
     context.update(triage_tools(principal, errand))

@@ -9,7 +9,7 @@ import pytest
 
 from hisho.demo import Demo
 from hisho.desk.actions import do_change_status, do_create_errand, do_post_message
-from hisho.desk.models import Errand
+from hisho.desk.models import Errand, Message
 
 
 def listed(client: Any, **params: Any) -> list[dict[str, Any]]:
@@ -121,3 +121,32 @@ def test_staff_see_response_times(demo: Demo, web_as: Any, api_as: Any) -> None:
     for handle in ("alice", "kenji", "partner"):
         assert api_as(handle).get("/response-times").status_code == 403
     assert api_as("admin").get("/response-times", days=0).status_code in (400, 422)
+
+
+def test_a_long_chat_opens_on_its_latest_messages(
+    demo: Demo, api_as: Any, web_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat longer than the page shows opened on its *oldest* messages: the newest never
+    appeared without JavaScript, and opening the page marked only the oldest as read."""
+    from hisho.desk import views
+
+    errand, kenji = demo.alice_errand, demo.people["kenji"]
+    for n in range(5):
+        do_post_message(actor=kenji, errand=errand, body=f"Update number {n}")
+    shown = Message.objects.filter(errand=errand).count() - 2
+    monkeypatch.setattr(views, "CHAT_SHOWN", shown)
+    page = web_as("alice").get(f"/errands/{errand.pk}/").content.decode()
+    assert "Update number 4" in page and "Update number 0" in page
+    assert 'data-testid="earlier-messages"' in page and "latest-messages" not in page
+    assert unread_of(api_as("alice"), errand) == 0  # the newest were shown, so read
+
+    ids = list(Message.objects.filter(errand=errand).order_by("id").values_list("id", flat=True))
+    first_shown = ids[2]
+    assert f"?before={first_shown}#live-chat" in page
+    earlier = web_as("alice").get(f"/errands/{errand.pk}/?before={first_shown}").content.decode()
+    assert f'data-id="{ids[0]}"' in earlier and f'data-id="{ids[1]}"' in earlier
+    assert f'data-id="{ids[2]}"' not in earlier and 'data-testid="earlier-messages"' not in earlier
+    assert 'data-testid="latest-messages"' in earlier
+    # A "before" that is no id is ignored, not a 500.
+    for bad in ("x", "9" * 40, "-1", "٣"):
+        assert web_as("alice").get(f"/errands/{errand.pk}/?before={bad}").status_code == 200
