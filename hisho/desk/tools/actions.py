@@ -188,7 +188,6 @@ def do_add_internal_note(*, actor: User, errand: Errand, body: str) -> InternalN
     return note
 
 
-@transaction.atomic
 def _count_rating(assistant_id: int) -> None:
     """One rating given or changed for this assistant: their shown average (a snapshot)
     is taken again once MIN_RATINGS of these are in, so that no single rating — new or
@@ -205,6 +204,7 @@ def _count_rating(assistant_id: int) -> None:
     average.save(update_fields=["ratings", "total_stars", "pending"])
 
 
+@transaction.atomic
 def do_rate_errand(*, actor: User, errand: Errand, stars: int, comment: str = "") -> Rating:
     """The customer rates their done errand 1–5, with an optional comment (sealed, for
     them alone). One rating per errand: rating again replaces it."""
