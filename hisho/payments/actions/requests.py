@@ -229,14 +229,34 @@ def do_start_checkout(*, actor: User, payment: PaymentRequest, site: str) -> Che
     return checkout
 
 
+def refund_at_provider(
+    payment: PaymentRequest, *, payment_id: str, amount: int, idempotency_key: str, reference: str
+) -> None:
+    """Ask the request's provider to refund `amount` yen of its payment `payment_id`, with
+    an idempotency key, recorded as a disclosure to the provider on the customer's "My
+    data" (`reference`). ProviderError when the provider cannot."""
+    from hisho.privacy.recipients import recipient
+
+    provider = provider_for(payment.provider)
+
+    def deliver() -> None:
+        provider.refund(payment_id=payment_id, amount=amount, idempotency_key=idempotency_key)
+
+    recipient("payment_provider").disclose(
+        subject=payment.customer,
+        purpose="provide_service",
+        data=["payments"],
+        reference=reference,
+        deliver=deliver,
+    )
+
+
 @transaction.atomic
 def do_refund_payment(
     *, actor: User, payment: PaymentRequest, amount: int | None = None
 ) -> PaymentRequest:
     """Refund all (default) or part of what was paid: the errand's current assignee or an
     admin. Never more than was paid and not yet refunded."""
-    from hisho.privacy.recipients import recipient
-
     payment = (
         PaymentRequest.objects.select_for_update(of=("self",))
         .select_related("errand", "customer")
@@ -262,22 +282,13 @@ def do_refund_payment(
         # A conflict with what was paid so far (the request's state), not a malformed amount.
         raise Conflict(f"At most {remaining} yen can be refunded: more was never paid.")
     attempt = LedgerEntry.objects.filter(payment_request=payment, kind=LedgerKind.REFUNDED).count()
-    provider = provider_for(payment.provider)
-
-    def deliver() -> None:
-        provider.refund(
+    try:
+        refund_at_provider(
+            payment,
             payment_id=payment.provider_payment_id,
             amount=amount,
             idempotency_key=f"hisho-refund-{payment.pk}-{attempt + 1}",
-        )
-
-    try:
-        recipient("payment_provider").disclose(
-            subject=payment.customer,
-            purpose="provide_service",
-            data=["payments"],
             reference=f"payment_request:{payment.pk}:refund:{attempt + 1}",
-            deliver=deliver,
         )
     except ProviderError as exc:
         if exc.code == "amount_too_large":

@@ -36,7 +36,7 @@ from django.utils import timezone
 from hisho.audit.actions import record_event
 from hisho.errors import InvalidInput
 from hisho.inbound import scrub
-from hisho.payments.actions.requests import _announce
+from hisho.payments.actions.requests import _announce, refund_at_provider
 from hisho.payments.models import (
     RANK,
     REFUNDABLE,
@@ -46,7 +46,7 @@ from hisho.payments.models import (
     PaymentRequest,
     Status,
 )
-from hisho.payments.providers import BadWebhook, PaymentProvider, provider_for, verify_webhook
+from hisho.payments.providers import BadWebhook, PaymentProvider, verify_webhook
 
 log = logging.getLogger(__name__)
 
@@ -352,10 +352,8 @@ def _target(event_type: str, payment_status: Any) -> Status | None:
 def do_refund_paid_again(*, actor: None = None, event_id: str) -> bool:
     """Refund in full the second payment recorded by `event_id`, once (the provider is
     asked with an idempotency key of that event, so a retry never refunds twice).
-    ProviderError when the provider cannot: the job fails and the entry stays without
-    its refund, for an operator to see."""
-    from hisho.privacy.recipients import recipient
-
+    ProviderError when the provider cannot: the job tries again later
+    (`do_retry_paid_again_refund`)."""
     paid = LedgerEntry.objects.filter(
         provider_event_id=event_id, kind=LedgerKind.PAID_AGAIN
     ).first()
@@ -370,21 +368,12 @@ def do_refund_paid_again(*, actor: None = None, event_id: str) -> bool:
         kind=LedgerKind.PAID_AGAIN_REFUNDED, provider_payment_id=paid.provider_payment_id
     ).exists():
         return True
-    provider = provider_for(payment.provider)
-
-    def deliver() -> None:
-        provider.refund(
-            payment_id=paid.provider_payment_id,
-            amount=paid.amount,
-            idempotency_key=f"hisho-refund-paid-again-{event_id}",
-        )
-
-    recipient("payment_provider").disclose(
-        subject=payment.customer,
-        purpose="provide_service",
-        data=["payments"],
+    refund_at_provider(
+        payment,
+        payment_id=paid.provider_payment_id,
+        amount=paid.amount,
+        idempotency_key=f"hisho-refund-paid-again-{event_id}",
         reference=f"payment_request:{payment.pk}:refund-paid-again:{paid.pk}",
-        deliver=deliver,
     )
     LedgerEntry.objects.create(
         payment_request=payment,
