@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
 from .digits import Block, separated
-from .lists import ends_a_chain, is_boundary, value_spans
+from .lists import TIGHT_JOINS, ends_a_chain, is_boundary, value_spans
 from .phones import is_international_phone, is_listed_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
@@ -295,7 +295,7 @@ class _Values:
         if cut:
             return False
         run = self.runs[first - 1]
-        if run in _TIGHT_JOINS:
+        if run in TIGHT_JOINS:
             return False
         return run != ":" or not self._time_at(first - 1)
 
@@ -310,7 +310,7 @@ class _Values:
         rest = self.norm[end : self.chain[self.heads[self.value[last] + 1] - 1].end]
         if _expiry_tail(rest):
             return "expiry"
-        if cut or self.runs[last] in _TIGHT_JOINS:
+        if cut or self.runs[last] in TIGHT_JOINS:
             return None
         return "apart" if self.runs[last] != ":" or not self._time_at(last) else None
 
@@ -323,9 +323,6 @@ class _Values:
         return block == len(self.runs) or self.value[block + 1] != self.value[block]
 
 
-# A single hyphen, dot or slash binds the groups of one token: a phone number, a date, a
-# product or tracking code. A reading across list values never begins or ends at one.
-_TIGHT_JOINS = frozenset("-./")
 _MINUTES = re.compile(r"[0-5][0-9]")
 # What may follow a card inside its value: its expiry — month and year in either order
 # (``12/27``, ``1227``, ``2027/12``, ``27-12``, ``2027年12月`` reads ``2027 12``) — perhaps

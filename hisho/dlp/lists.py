@@ -32,7 +32,11 @@ import unicodedata
 
 # A list mark in a separator run (the skeleton has folded "，；｜" to ",;|").
 _LIST_MARKS = frozenset(",、;。|・\n\r")
-_TIGHT_MARKS = frozenset("-.:/")
+# A single hyphen, dot or slash binds the groups of one token: a phone number, a date, a
+# product or tracking code (cards.py: a reading across list values never begins or ends at
+# one). With the colon of a time, they make a value "tightly punctuated".
+TIGHT_JOINS = frozenset("-./")
+_TIGHT_MARKS = TIGHT_JOINS | {":"}
 
 _HOUR = r"(?:[01]?[0-9]|2[0-3])"
 _MINUTE = r"[0-5][0-9]"

@@ -147,6 +147,11 @@ def test_a_long_chat_opens_on_its_latest_messages(
     assert f'data-id="{ids[0]}"' in earlier and f'data-id="{ids[1]}"' in earlier
     assert f'data-id="{ids[2]}"' not in earlier and 'data-testid="earlier-messages"' not in earlier
     assert 'data-testid="latest-messages"' in earlier
+    # Nobody else sees the chat through it: the same 404 as for the errand.
+    for other in ("bob", "yuki", "admin"):
+        response = web_as(other).get(f"/errands/{errand.pk}/?before={first_shown}")
+        assert response.status_code in (404, 200), other
+        assert "Update number" not in response.content.decode(), other
     # A "before" that is no id is ignored, not a 500.
     for bad in ("x", "9" * 40, "-1", "٣"):
         assert web_as("alice").get(f"/errands/{errand.pk}/?before={bad}").status_code == 200

@@ -192,8 +192,7 @@ def _count_rating(assistant_id: int) -> None:
     """One rating given or changed for this assistant: their shown average (a snapshot)
     is taken again once MIN_RATINGS of these are in, so that no single rating — new or
     changed — can be read off the difference between two readings."""
-    RatingAverage.objects.get_or_create(assistant_id=assistant_id)
-    average = RatingAverage.objects.select_for_update().get(assistant_id=assistant_id)
+    average, _ = RatingAverage.objects.select_for_update().get_or_create(assistant_id=assistant_id)
     average.pending += 1
     if average.pending >= MIN_RATINGS:
         now = Rating.objects.filter(assistant_id=assistant_id).aggregate(
