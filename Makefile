@@ -105,6 +105,8 @@ fuzz: setup-dev
 # docs/dlp.md come from these commands.
 bench: setup-bench setup-peer
 	$(BIN)/python -m bench.dlp.evaluate
+	$(BIN)/python -m bench.dlp.lists
+	$(BIN)/python -m bench.dlp.cards_in_lists
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/attachments_bench.py --rounds 10
 	$(BIN)/python bench/privacy_bench.py

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
 from .digits import Block, separated
-from .lists import TIGHT_JOINS, ends_a_chain, is_boundary, value_spans
+from .lists import TIGHT_JOINS, ends_a_chain, is_boundary, is_tight, value_spans
 from .phones import is_international_phone, is_listed_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
@@ -72,6 +72,14 @@ _FIRST_GROUP = 4
 _GROUP_MAX = 6
 _INNER_MIN_LEN = 14
 _MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
+# A card typed one group per list item ("4903\n0789\n7541\n9215") may be glued, by a
+# tight join or by nothing, to the value before or after it ("6/12-4903", "…\n7493" +
+# "22/04/2025"): a group of 4 cut off the end of the block before it, of 4 or 5 (Amex's
+# last) off the start of the block after it. Read only where every item between them is
+# one group of _LISTED_GROUP_MIN to _GROUP_MAX digits (_Values.one_group_each).
+_LISTED_FIRST = 4
+_LISTED_LAST = (4, 5)
+_LISTED_GROUP_MIN = 3
 
 
 def luhn_valid(digits: str) -> bool:
@@ -284,6 +292,33 @@ class _Values:
     def across(self, first: int, last: int) -> bool:
         return self.value[first] != self.value[last]
 
+    def one_group_each(
+        self, first: int, last: int, parts: list[int], cut_first: bool, cut_last: bool
+    ) -> bool:
+        """Is the reading from block ``first`` to block ``last`` a card typed one group per
+        list item, each block a value of its own giving it _LISTED_GROUP_MIN to _GROUP_MAX
+        digits (``parts``)? Then its first and last groups may be glued to the values
+        around it (``6/12-4903\n0789\n7541\n9215``, ``…、7221-10:00-11:30``) — unless one
+        of those is a phone number (``03-1234-5678、…``: a list of phone numbers)."""
+        return (
+            last - first >= 2
+            and not any(is_tight(run) for run in self.runs[first:last])
+            and all(_LISTED_GROUP_MIN <= part <= _GROUP_MAX for part in parts)
+            and not self.holds_a_phone(first, last, cut_first, cut_last, expiry=False)
+        )
+
+    def typed_across(
+        self, first: int, last: int, end: int, cut_first: bool, cut_last: bool
+    ) -> bool:
+        """May a reading across values begin at block ``first`` and end in block ``last``
+        (at skeleton index ``end``), taking no phone number on the way?"""
+        ending = self.ends_value(last, end, cut_last)
+        return (
+            ending is not None
+            and self.begins_value(first, cut_first)
+            and not self.holds_a_phone(first, last, cut_first, cut_last, expiry=ending == "expiry")
+        )
+
     def begins_value(self, first: int, cut: bool) -> bool:
         """May a reading across values begin at block ``first``? Where a value begins (a
         stray digit may be cut off there); or, read whole, after anything but the tight
@@ -355,43 +390,52 @@ def _cards_in_chain(
     and is a card — and, in a list of values, does not start or end inside one."""
     digits = "".join(b.digits for b in chain)
     position: list[int] = []  # skeleton index of each digit
-    starts: list[tuple[int, int]] = []  # (start, digits of its block before it)
-    ends: list[tuple[int, int]] = []  # (end, digits of its block left after it)
+    # (start, digits of its block before it, only as a listed group's start)
+    starts: list[tuple[int, int, bool]] = []
+    ends: list[tuple[int, int, bool]] = []  # (end, digits of its block after it, listed only)
     bounds: list[tuple[int, int]] = []  # (start, end) of each block in ``digits``
     offset = 0
     for block in chain:
         size = len(block.digits)
         bounds.append((offset, offset + size))
         position.extend(range(block.start, block.end))
-        starts.append((offset, 0))
+        starts.append((offset, 0, False))
         # A stray digit is cut off a card's first group of 4, or off a whole-card run
         # ("541111111111111111"); never off "2024|0212" in the middle of an order number.
         starts.extend(
-            (offset + k, k)
+            (offset + k, k, False)
             for k in _STRAY_BEFORE
             if 0 < size - k <= _GROUP_MAX or size - k >= MIN_LEN
         )
-        ends.append((offset + size, 0))
-        ends.extend((offset + size - m, m) for m in _glued_after(norm, block))
+        if size > _LISTED_FIRST:
+            starts.append((offset + size - _LISTED_FIRST, size - _LISTED_FIRST, True))
+        ends.append((offset + size, 0, False))
+        ends.extend((offset + size - m, m, False) for m in _glued_after(norm, block))
+        ends.extend((offset + g, size - g, True) for g in _LISTED_LAST if size > g)
         offset += size
     ends.sort()
-    end_keys = [e for e, _ in ends]
+    end_keys = [e for e, _, _ in ends]
     block_starts = [b for b, _ in bounds]
     structure: _Values | None = None  # built for the first reading that is a card number
     total = len(digits)
     aligned_hits: list[tuple[int, int]] = []
     inner_hits: list[tuple[int, int]] = []
-    for s, left_before in starts:
+    for s, left_before, listed_start in starts:
         if total - s < MIN_LEN or digits[s] not in _FIRST_DIGITS:
             continue
         prefix = int(digits[s : s + 6])
         k = bisect_left(end_keys, s + MIN_LEN)
         while k < len(ends) and ends[k][0] - s <= MAX_LEN:
-            e, left_after = ends[k]
+            e, left_after, listed_end = ends[k]
             k += 1
+            listed_only = listed_start or listed_end
             aligned = left_before == 0 and left_after == 0
             length = e - s
-            if not aligned and not _inner_reading_ok(bounds, s, e, left_before, left_after):
+            if (
+                not aligned
+                and not listed_only
+                and not _inner_reading_ok(bounds, s, e, left_before, left_after)
+            ):
                 continue
             if _brand_at(prefix, length) is None or not luhn_valid(digits[s:e]):
                 continue
@@ -403,15 +447,19 @@ def _cards_in_chain(
                 continue
             first = bisect_right(block_starts, s) - 1
             last = bisect_right(block_starts, e - 1) - 1
-            if structure.across(first, last):
-                ending = structure.ends_value(last, position[e - 1] + 1, left_after > 0)
-                if (
-                    ending is None
-                    or not structure.begins_value(first, left_before > 0)
-                    or structure.holds_a_phone(
-                        first, last, left_before > 0, left_after > 0, expiry=ending == "expiry"
-                    )
-                ):
+            cut_first, cut_last = left_before > 0, left_after > 0
+            if (listed_only or structure.across(first, last)) and not (
+                not listed_only
+                and structure.typed_across(first, last, position[e - 1] + 1, cut_first, cut_last)
+            ):
+                # Read as one group per list item: only whole blocks, or the groups cut
+                # off a block for that reading (never a stray digit or an expiry).
+                if (cut_first and not listed_start) or (cut_last and not listed_end):
+                    continue
+                parts = [
+                    min(b_end, e) - max(b_start, s) for b_start, b_end in bounds[first : last + 1]
+                ]
+                if not structure.one_group_each(first, last, parts, cut_first, cut_last):
                     continue
             span = (position[s], position[e - 1] + 1)
             if aligned:

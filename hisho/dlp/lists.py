@@ -12,7 +12,9 @@ tells a list from a card typed by hand:
   or a line break), a ``+`` that starts an international number after another mark, or
   whitespace between two tightly punctuated values (``03-1234-5678 06-…``). A card may
   still be typed across them (``4111、1111、1111、1111``), but a reading that crosses one
-  must begin where a value begins and end where a value ends (``cards.py``);
+  must begin where a value begins and end where a value ends (``cards.py``) — unless
+  it is one group per item, which may be glued to the values around it
+  (``6/12-4903\n0789\n7541\n9215``: ``cards._Values.one_group_each``);
 * **currency signs** end a chain: nobody types ``$`` or ``¥`` between the groups of a card;
 * **values that are no card**: a time range (``10:00-11:30``, ``9:15〜10:00``, the end after
   the start) and a full date with a four-digit year (``2026/07/07``, ``18.05.2025``) that
@@ -83,7 +85,8 @@ def ends_a_chain(run: str) -> bool:
     return any(ch == "〒" or unicodedata.category(ch) == "Sc" for ch in run)
 
 
-def _tight(run: str | None) -> bool:
+def is_tight(run: str | None) -> bool:
+    """A lone hyphen, dot, slash or colon: the join inside a phone number, date or time."""
     return run is not None and len(run) == 1 and run in _TIGHT_MARKS
 
 
@@ -97,4 +100,4 @@ def is_boundary(run: str, before: str | None, after: str | None) -> bool:
         return True  # " / " between values; "/" alone joins a date or an expiry
     if len(run) > 1 and run.endswith("+"):
         return True  # "+49 30 274464 +61 412 …": the "+" starts the next number
-    return run.isspace() and _tight(before) and _tight(after)
+    return run.isspace() and is_tight(before) and is_tight(after)
