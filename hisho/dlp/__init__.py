@@ -27,6 +27,7 @@ from .emails import find_emails
 from .mynumber import find_my_numbers
 from .normalize import Skeleton, skeleton
 from .phones import find_phones
+from .spelled import digits_of, find_written_cards
 from .types import EntityType, Finding, MaskResult
 
 __all__ = [
@@ -65,6 +66,17 @@ def _mark(blocks: list[Block], starts: list[int], taken: list[bool], start: int,
     while k < len(blocks) and blocks[k].start < end:
         taken[k] = True
         k += 1
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering ``spans``: a card is never half-masked."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -108,13 +120,14 @@ def _find(
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
-    if "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
+    written = find_written_cards(norm, blocks)
+    if not written and "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
         return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
     findings: list[tuple[EntityType, int, int]] = []
 
     starts = [b.start for b in blocks]
-    card_spans = find_cards(norm, blocks)
+    card_spans = _union(find_cards(norm, blocks) + written)
     for start, end in card_spans:
         _mark(blocks, starts, taken, start, end)
     findings.extend((EntityType.CREDIT_CARD, s, e) for s, e in card_spans)
@@ -174,10 +187,6 @@ def distrust_typed_masks(text: str) -> str:
     return "".join(parts) + text[position:] if parts else text
 
 
-def _digits_of(norm_span: str) -> str:
-    return "".join(ch for ch in norm_span if "0" <= ch <= "9")
-
-
 def mask_cards(text: str) -> MaskResult:
     """Replace every card number by :func:`card_mask`. No card: the same string object."""
     if not text:
@@ -206,7 +215,7 @@ def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, in
     for kind, start, end in findings:
         parts.append(text[position : skel.start(start)])
         if kind is EntityType.CREDIT_CARD:
-            parts.append(card_mask(_digits_of(skel.text[start:end])))
+            parts.append(card_mask(digits_of(skel.text[start:end])))
         else:
             parts.append(_PLACEHOLDERS[kind])
         position = skel.end(end)

@@ -52,3 +52,38 @@ def test_phone_library_calls_grow_linearly(monkeypatch: pytest.MonkeyPatch) -> N
 def test_long_word_without_at_sign_is_cheap() -> None:
     # A local-part-first e-mail regex is quadratic here; ours jumps from "@" to "@".
     assert find("a" * 200_000 + "@example.com")[0].end == 200_012
+
+
+@pytest.mark.parametrize(
+    "vocabulary",
+    [
+        ["one", "two", "four", "oh", ",", "-"],  # digits spelled out, nothing else
+        ["よん", "に", "いち", "・", "x"],
+        ["4242", "x", "and", "4242", "1."],  # groups joined by words, numbered lines
+        ["1. 4242\n", "2. 4242\n", "3. 4242\n"],
+    ],
+)
+def test_cards_written_with_words_cost_a_bounded_number_of_checks_per_token(
+    vocabulary: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hisho.dlp import spelled
+
+    calls = 0
+    real_is_card = spelled._is_card
+
+    def counting(digits: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return real_is_card(digits)
+
+    monkeypatch.setattr(spelled, "_is_card", counting)
+    counts = []
+    for size in (5_000, 20_000):
+        calls = 0
+        rng = random.Random(size)
+        text = " ".join(rng.choice(vocabulary) for _ in range(size))
+        mask_cards(text)
+        # Each window starts at a token and ends within 19 digits of it.
+        assert calls <= 19 * size
+        counts.append(calls)
+    assert counts[1] <= 5 * max(counts[0], 1)

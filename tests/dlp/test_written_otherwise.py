@@ -76,3 +76,68 @@ def test_a_typed_mask_next_to_digits_hides_no_card(text: str) -> None:
 def test_ordinary_text_stays_as_written(text: str) -> None:
     result = scrub("body", text, max_length=10_000)
     assert result.cards_masked == 0 and result.text == text
+
+
+# Cards written with words (hisho/dlp/spelled.py): an attack on the detector found each of
+# these ways passing; digits are letters there, and a letter always ends a number for the
+# card detector.
+ENGLISH = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+KANA = ["ぜろ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう"]
+KATAKANA = ["ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュウ"]
+
+
+def groups(card: str) -> list[str]:
+    sizes = (4, 6, 5) if len(card) == 15 else (4, 4, 4, 4)
+    out, at = [], 0
+    for size in sizes:
+        out.append(card[at : at + size])
+        at += size
+    return out
+
+
+def spelled(card: str, words: list[str], within: str, between: str) -> str:
+    return between.join(within.join(words[int(d)] for d in group) for group in groups(card))
+
+
+WRITTEN = {
+    "english words": lambda c: spelled(c, ENGLISH, " ", ", "),
+    "English words, capitalised": lambda c: spelled(c, [w.title() for w in ENGLISH], " ", " - "),
+    "hiragana": lambda c: spelled(c, KANA, "", " "),
+    "katakana": lambda c: spelled(c, KATAKANA, "・", "、"),
+    "one group spelled out": lambda c: " ".join(
+        [" ".join(ENGLISH[int(d)] for d in groups(c)[0]), *groups(c)[1:]]
+    ),
+    "x between the groups": lambda c: "x".join(groups(c)),
+    "and between the groups": lambda c: " and ".join(groups(c)),
+    "と between the groups": lambda c: "と".join(groups(c)),
+    "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
+    "a numbered list in brackets": lambda c: "\n".join(
+        f"({k}) {g}" for k, g in enumerate(groups(c), 1)
+    ),
+}
+
+
+@pytest.mark.parametrize("way", sorted(WRITTEN))
+@pytest.mark.parametrize("card", CARDS)
+def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
+    text = f"My card: {WRITTEN[way](card)} thanks"
+    result = scrub("body", text, max_length=10_000)
+    assert result.cards_masked == 1, (way, text, result.text)
+    assert f"[card ••••{card[-4:]}]" in result.text, result.text
+    assert mask_cards(result.text).text == result.text  # masking again changes nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one two three four five six seven eight nine ten, and one two three again",
+        "We need one or two rooms, four nights, two adults and one child",
+        "1200 to 1300 to 1400 to 1500 to 1600",  # a stretch of it is Luhn-valid
+        "Can you reschedule order 9243*5515*2491*2664 to 2026-06-13T10:15:00 9:45?",
+        "しにくいことを、ごくまれにしか言わない。にしきごい、いちにさんし。",
+        "1. 4242\n3. 4242\n4. 4242\n5. 4242",  # numbered, but the numbers skip
+    ],
+)
+def test_words_and_numbers_that_are_no_card_stay_as_written(text: str) -> None:
+    result = scrub("body", text, max_length=10_000)
+    assert result.cards_masked == 0 and result.text == text, result.text
