@@ -1,4 +1,4 @@
-"""Cards written with words: digits spelled out, or a word between the groups.
+"""Cards written with words: digits spelled out, a word between the groups, a numbered list.
 
 The card detector (``cards.py``) reads chains of digit blocks joined by separators, and a
 letter always ends a number there (a word between two numbers makes them two numbers). A
@@ -7,7 +7,9 @@ customer hiding a card from it writes letters on purpose:
 * **digits spelled out**, in English or in Japanese kana, perhaps mixed with digits:
   ``four two four two, four two four two, …``, ``よんにーよんにー…``, ``4242 four two four two …``;
 * **a word between the groups**: ``4242x4242x4242x4242``, ``4242 and 4242 and 4242 and
-  4242``, ``4242と4242と4242と4242``.
+  4242``, ``4242と4242と4242と4242``;
+* **a numbered list**, one group per line: ``1. 4242\n2. 4242\n3. 4242\n4. 4242`` (the
+  card detector reads the line numbers as digits of the chain).
 
 Here a *run* is a sequence of tokens — a digit block, or a number word standing for one
 digit — with nothing or a short separator run between them, or a short joining word
@@ -28,18 +30,19 @@ import re
 from itertools import pairwise
 
 from .cards import MAX_LEN, MIN_LEN, brand_of, is_japanese_barcode, luhn_valid
-from .digits import Block, separated
+from .digits import SEPARATOR_MAX, Block, separated
 
 _ENGLISH = {
     "zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
     "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
 # Kana readings of the digits (hiragana and katakana). The long forms of reading a number
-# aloud (にー, ごー) need no entry: the skeleton folds "ー" to "-", a separator.
+# aloud (にー, ごー, きゅー) need no entry of their own: the skeleton folds "ー" to "-", a
+# separator, which leaves "に", "ご" and "きゅ".
 _KANA = {
     "ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "に": "2", "さん": "3",
     "よん": "4", "し": "4", "ご": "5", "ろく": "6", "なな": "7", "しち": "7",
-    "はち": "8", "きゅう": "9", "く": "9",
+    "はち": "8", "きゅう": "9", "きゅ": "9", "く": "9",
 }  # fmt: skip
 _KATAKANA_SHIFT = ord("ア") - ord("あ")
 
@@ -61,7 +64,7 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 # A word between two groups of digits: one to five Latin letters ("x", "and", "then") or
-# one or two kana or kanji ("と", "の", "ー"), perhaps with a space on either side.
+# one or two kana or kanji ("と", "の", "から"), perhaps with a space on either side.
 _JOINING_WORD = re.compile(r"[ ]?(?:[A-Za-z]{1,5}|[\u3041-\u30ff\u4e00-\u9fff]{1,2})[ ]?")
 _GROUP_MIN, _GROUP_MAX = 3, 6
 # The first test of a text: three number words in a row (a card written with words spells
@@ -69,7 +72,7 @@ _GROUP_MIN, _GROUP_MAX = 3, 6
 # text in lower case: with IGNORECASE the regex took five times as long, more than the rest
 # of the detector on ordinary text.
 _WORD = rf"(?:{'|'.join(sorted(_WORDS, key=len, reverse=True))})"
-_THREE_WORDS = re.compile(rf"{_WORD}(?:[^\w]{{0,3}}{_WORD}){{2}}")
+_THREE_WORDS = re.compile(rf"{_WORD}(?:[^\w]{{0,{SEPARATOR_MAX}}}{_WORD}){{2}}")
 
 
 _MASK = re.compile(r"\[card ••••[0-9]{4}\]")
