@@ -103,6 +103,9 @@ WRITTEN = {
     "english words": lambda c: spelled(c, ENGLISH, " ", ", "),
     "English words, capitalised": lambda c: spelled(c, [w.title() for w in ENGLISH], " ", " - "),
     "hiragana": lambda c: spelled(c, KANA, "", " "),
+    "hiragana read aloud (にー, ごー, きゅー)": lambda c: spelled(
+        c, [{"に": "にー", "ご": "ごー", "きゅう": "きゅー"}.get(k, k) for k in KANA], "", "、"
+    ),
     "katakana": lambda c: spelled(c, KATAKANA, "・", "、"),
     "one group spelled out": lambda c: " ".join(
         [" ".join(ENGLISH[int(d)] for d in groups(c)[0]), *groups(c)[1:]]
