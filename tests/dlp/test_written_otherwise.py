@@ -12,7 +12,13 @@ import pytest
 from hisho.dlp import mask_cards
 from hisho.inbound import scrub
 
-CARDS = ["4242424242424242", "5555555555554444", "378282246310005", "3530111333300000"]
+CARDS = [
+    "4242424242424242",
+    "5555555555554444",
+    "378282246310005",
+    "3530111333300000",
+    "4929592959295920",  # 9, 2 and 5: read aloud as きゅー, にー, ごー
+]
 
 
 def written(card: str, digits: str) -> str:
