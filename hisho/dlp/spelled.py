@@ -27,6 +27,7 @@ bounded (at most 19 digits), so the work stays linear.
 from __future__ import annotations
 
 import re
+import unicodedata
 from itertools import pairwise
 
 from .cards import MAX_LEN, MIN_LEN, brand_of, is_japanese_barcode, luhn_valid
@@ -51,10 +52,24 @@ def _katakana(word: str) -> str:
     return "".join(chr(ord(ch) + _KATAKANA_SHIFT) if "ぁ" <= ch <= "ゖ" else ch for ch in word)
 
 
+# Half-width katakana (ｷｭｳ): NFKC folds them to full width, but the skeleton keeps them
+# as typed (it folds only to ASCII). Voiced kana are a base and a separate ﾞ mark (ｺﾞ).
+_HALF_WIDTH = {unicodedata.normalize("NFKC", chr(cp)): chr(cp) for cp in range(0xFF66, 0xFF9E)}
+
+
+def _half_width(word: str) -> str:
+    out = []
+    for ch in word:
+        base = unicodedata.normalize("NFD", ch)
+        out.append(_HALF_WIDTH[base[0]] + ("\uff9e" if len(base) > 1 else ""))
+    return "".join(out)
+
+
 _WORDS: dict[str, str] = {
     **_ENGLISH,
     **_KANA,
     **{_katakana(word): digit for word, digit in _KANA.items()},
+    **{_half_width(_katakana(word)): digit for word, digit in _KANA.items()},
 }
 _JAPANESE_WORDS = sorted((w for w in _WORDS if w not in _ENGLISH), key=len, reverse=True)
 _TOKEN = re.compile(
@@ -64,15 +79,27 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 # A word between two groups of digits: one to five Latin letters ("x", "and", "then") or
-# one or two kana or kanji ("と", "の", "から"), perhaps with a space on either side.
-_JOINING_WORD = re.compile(r"[ ]?(?:[A-Za-z]{1,5}|[\u3041-\u30ff\u4e00-\u9fff]{1,2})[ ]?")
+# one to three kana ("と", "から", "そして"), perhaps with punctuation and space around it
+# (", and ", "と、", "-x-"). Not kanji: "2700円か3800円か…" is a price list (a counter and a
+# particle).
+_JOINING_WORD = re.compile(r"[^\w]{0,3}(?:[A-Za-z]{1,5}|[\u3041-\u30ff]{1,3})[^\w]{0,3}")
+_JOIN_PUNCTUATION = re.compile(r"[^\w]")
+# Words that join the last two items of a list ("4242, 4242, 4242 and 4242"): a window may
+# hold them with list separators, as a list of numbers joined by commas alone.
+_LAST_ITEM = frozenset({"and", "と", "や"})
 _GROUP_MIN, _GROUP_MAX = 3, 6
 # The first test of a text: three number words in a row (a card written with words spells
 # at least one of its groups out, and no group has fewer than three digits). It runs on the
 # text in lower case: with IGNORECASE the regex took five times as long, more than the rest
 # of the detector on ordinary text.
 _WORD = rf"(?:{'|'.join(sorted(_WORDS, key=len, reverse=True))})"
-_THREE_WORDS = re.compile(rf"{_WORD}(?:[^\w]{{0,{SEPARATOR_MAX}}}{_WORD}){{2}}")
+_SEPARATOR = rf"[^\w]{{0,{SEPARATOR_MAX}}}"
+_THREE_WORDS = re.compile(rf"{_WORD}(?:{_SEPARATOR}{_WORD}){{2}}")
+# ... or one or two number words between digits ("4 two 4 2", "4two4two").
+_WORDS_BETWEEN_DIGITS = re.compile(rf"[0-9]{_SEPARATOR}(?:{_WORD}{_SEPARATOR}){{1,2}}[0-9]")
+# Kana that are also particles and everyday syllables (に, し, く, ご: "田中さんにご確認") read as
+# digits only among three or more number words in a row.
+_PARTICLES = frozenset(w for w in _WORDS if len(w) == 1 and not w.isascii())
 
 
 _MASK = re.compile(r"\[card ••••[0-9]{4}\]")
@@ -81,11 +108,12 @@ _FEWEST = MIN_LEN
 
 
 class _Token:
-    __slots__ = ("digits", "end", "join", "start", "word")
+    __slots__ = ("digits", "end", "join", "particle", "start", "word")
 
     def __init__(self, start: int, end: int, digits: str, *, word: bool) -> None:
         self.start, self.end, self.digits, self.word = start, end, digits, word
         self.join = ""  # the word joining it to the token before it, if one does
+        self.particle = False  # a one-kana number word (に, し, く, ご)
 
 
 def _tokens(norm: str) -> list[_Token]:
@@ -98,8 +126,34 @@ def _tokens(norm: str) -> list[_Token]:
         if match.lastgroup == "digits":
             tokens.append(_Token(start, end, match.group(), word=False))
         else:
-            tokens.append(_Token(start, end, _WORDS[match.group().lower()], word=True))
-    return tokens
+            token = _Token(start, end, _WORDS[match.group().lower()], word=True)
+            token.particle = match.group() in _PARTICLES
+            tokens.append(token)
+    return _without_lone_particles(norm, tokens)
+
+
+def _without_lone_particles(norm: str, tokens: list[_Token]) -> list[_Token]:
+    """Drop the one-kana number words that are not among three or more number words in a
+    row: there they are particles ("5528に7345に…" is joined by a word, not a digit)."""
+    kept: list[_Token] = []
+    k = 0
+    while k < len(tokens):
+        end = k + 1  # one past the last number word of the row starting at k
+        if tokens[k].word:
+            while (
+                end < len(tokens)
+                and tokens[end].word
+                and _adjacent(norm, tokens[end - 1], tokens[end])
+            ):
+                end += 1
+        row = tokens[k:end]
+        kept.extend(t for t in row if not t.particle or end - k >= 3)
+        k = end
+    return kept
+
+
+def _adjacent(norm: str, before: _Token, after: _Token) -> bool:
+    return before.end == after.start or separated(norm, before.end, after.start)
 
 
 def _runs(norm: str, tokens: list[_Token]) -> list[list[_Token]]:
@@ -109,7 +163,7 @@ def _runs(norm: str, tokens: list[_Token]) -> list[list[_Token]]:
         if run:
             before = run[-1]
             gap_start, gap_end = before.end, token.start
-            if gap_start == gap_end or separated(norm, gap_start, gap_end):
+            if _adjacent(norm, before, token):
                 run.append(token)
                 continue
             if (
@@ -119,7 +173,7 @@ def _runs(norm: str, tokens: list[_Token]) -> list[list[_Token]]:
                 and _GROUP_MIN <= len(token.digits) <= _GROUP_MAX
                 and _JOINING_WORD.fullmatch(norm, gap_start, gap_end) is not None
             ):
-                token.join = norm[gap_start:gap_end].strip().casefold()
+                token.join = _JOIN_PUNCTUATION.sub("", norm[gap_start:gap_end]).casefold()
                 run.append(token)
                 continue
             if sum(len(t.digits) for t in run) >= _FEWEST:
@@ -142,11 +196,12 @@ def _joined(norm: str, blocks: list[Block]) -> bool:
     )
 
 
-# One line of a numbered list holding one group: "1. 4242", "(2) 4242", "3）4242", at the
-# start of the line or after a colon ("Card: 1. 4242"), perhaps with words after it.
+# One line of a numbered list holding one group: "1. 4242", "(2) 4242", "3）4242", "#4 4242",
+# "5 - 4242", "① 4242" (the skeleton reads ① as 1), at the start of the line or after a colon
+# ("Card: 1. 4242"), perhaps with words after it.
 _NUMBERED_LINE = re.compile(
-    r"(?:^|[:：])[ \t]*[(（]?(?P<n>[0-9]{1,2})[.)）:：、][ \t]*(?P<group>[0-9]{3,6})"
-    r"(?![0-9])[^0-9\n]*$",
+    r"(?:^|[:：])[ \t]*(?:[-(（#][ \t]*)?(?P<n>[0-9]{1,2})(?:[.)）:：、]|[ \t]+[-:][ \t]|[ \t])"
+    r"[ \t]*(?P<group>[0-9]{3,6})(?![0-9])[^0-9\n]*$",
     re.MULTILINE,
 )
 
@@ -180,7 +235,14 @@ def _numbered_cards(norm: str) -> list[tuple[int, int]]:
         for lines in lists
         if MIN_LEN <= sum(len(line["group"]) for line in lines) <= MAX_LEN
         and _is_card("".join(line["group"] for line in lines))
+        and not _round([line["group"] for line in lines])
     ]
+
+
+def _round(groups: list[str]) -> bool:
+    """Every group a round number: a list of prices or rooms ("1. 4920\n2. 3800…", "6450
+    or 9400 or 5300 or 5400"), not a card (one card in 10,000 has such groups)."""
+    return all(group.endswith("0") for group in groups)
 
 
 def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
@@ -189,7 +251,12 @@ def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if "\n" in norm and sum(len(block.digits) for block in blocks) >= MIN_LEN:
         spans += _numbered_cards(norm)
-    if not _joined(norm, blocks) and _THREE_WORDS.search(norm.lower()) is None:
+    lower = norm.lower()
+    if (
+        not _joined(norm, blocks)
+        and _THREE_WORDS.search(lower) is None
+        and (not blocks or _WORDS_BETWEEN_DIGITS.search(lower) is None)
+    ):
         return spans
     for run in _runs(norm, _tokens(norm)):
         for first in range(len(run)):
@@ -210,13 +277,26 @@ def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
                     break
                 # Words between groups: the same word between every two of them and all
                 # the groups so joined, as a person types a card that way ("4242 and 4242
-                # and …"); "9243*5515*2491*2664 to 2026-06-13" is an order number and a
-                # date, and "1200 to 1300 to 1400 to 1500 to 1600" a stretch of a list.
+                # and …"), or a list of groups with "and" before the last ("4242, 4242,
+                # 4242 and 4242"); "9243*5515*2491*2664 to 2026-06-13" is an order number
+                # and a date, and "1200 to 1300 to 1400 to 1500 to 1600" a stretch of a list.
                 whole = not (run[first].join or (last + 1 < len(run) and run[last + 1].join))
+                as_typed = (
+                    whole
+                    and len(joins) == 1
+                    and (
+                        not plain
+                        or (
+                            token.join in _LAST_ITEM
+                            and not any(t.join for t in run[first + 1 : last])
+                        )
+                    )
+                )
                 if (
-                    (worded if not joins else len(joins) == 1 and not plain and whole)
+                    (as_typed if joins else worded)
                     and len(digits) >= MIN_LEN
                     and _is_card(digits)
+                    and not (joins and _round([t.digits for t in run[first : last + 1]]))
                 ):
                     spans.append((run[first].start, token.end))
     return spans

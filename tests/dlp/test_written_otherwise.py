@@ -7,6 +7,8 @@ its digits; ordinary Japanese with numerals and a quoted mask stay as written.""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from hisho.dlp import mask_cards
@@ -119,11 +121,41 @@ WRITTEN = {
     "x between the groups": lambda c: "x".join(groups(c)),
     "and between the groups": lambda c: " and ".join(groups(c)),
     "と between the groups": lambda c: "と".join(groups(c)),
+    "a comma and the word": lambda c: ", and ".join(groups(c)),
+    "the word and a comma (と、)": lambda c: "と、".join(groups(c)),
+    "two spaces around the word": lambda c: "  and  ".join(groups(c)),
+    "the word between dashes": lambda c: "-x-".join(groups(c)),
+    "three kana (そして)": lambda c: "そして".join(groups(c)),
+    "a kana that is also a digit (に)": lambda c: "に".join(groups(c)),
+    "a list with and before the last": lambda c: (
+        ", ".join(groups(c)[:-1]) + " and " + groups(c)[-1]
+    ),
+    "half-width katakana": lambda c: spelled(c, [_half_width(k) for k in KATAKANA], "", " "),
+    "one digit of each group a word": lambda c: "  ".join(
+        " ".join([g[0], ENGLISH[int(g[1])], *g[2:]]) for g in groups(c)
+    ),
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
+    "a numbered list, circled (①)": lambda c: "\n".join(
+        f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
+    ),
+    "a numbered list with #": lambda c: "\n".join(f"#{k} {g}" for k, g in enumerate(groups(c), 1)),
+    "a numbered list with a dash": lambda c: "\n".join(
+        f"{k} - {g}" for k, g in enumerate(groups(c), 1)
+    ),
     "a numbered list in brackets": lambda c: "\n".join(
         f"({k}) {g}" for k, g in enumerate(groups(c), 1)
     ),
 }
+
+
+def _half_width(katakana: str) -> str:
+    """ｷｭｳ for キュウ, ｺﾞ for ゴ: half-width katakana as typed on older keyboards."""
+    return unicodedata.normalize("NFKC", katakana).translate(_TO_HALF_WIDTH)
+
+
+_TO_HALF_WIDTH = {
+    ord(unicodedata.normalize("NFKC", chr(cp))): chr(cp) for cp in range(0xFF66, 0xFF9E)
+} | {ord(k): _b + "\uff9e" for k, _b in [("ゼ", "ｾ"), ("ゴ", "ｺ")]}
 
 
 @pytest.mark.parametrize("way", sorted(WRITTEN))
@@ -145,6 +177,11 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         "Can you reschedule order 9243*5515*2491*2664 to 2026-06-13T10:15:00 9:45?",
         "しにくいことを、ごくまれにしか言わない。にしきごい、いちにさんし。",
         "1. 4242\n3. 4242\n4. 4242\n5. 4242",  # numbered, but the numbers skip
+        # Round numbers joined by a word: prices and rooms, though Luhn-valid.
+        "Is the plan 6450 or 9400 or 5300 or 5400 yen?",
+        "2700円か3800円か4950円か9560円のプランがあります",  # a counter (円) and か: no word
+        # に and ご are particles here, not digits: the phone numbers stay a list.
+        "田中さんにご確認いただきました。070-5015-3582、090-5425-9664にご連絡ください",
     ],
 )
 def test_words_and_numbers_that_are_no_card_stay_as_written(text: str) -> None:
