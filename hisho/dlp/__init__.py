@@ -24,6 +24,7 @@ from collections.abc import Collection, Sequence
 from .cards import find_cards
 from .digits import Block, find_blocks
 from .emails import find_emails
+from .lookalikes import fold, fold_span
 from .mynumber import find_my_numbers
 from .normalize import Skeleton, skeleton
 from .phones import find_phones
@@ -66,6 +67,21 @@ def _mark(blocks: list[Block], starts: list[int], taken: list[bool], start: int,
     while k < len(blocks) and blocks[k].start < end:
         taken[k] = True
         k += 1
+
+
+def _cards_with_lookalikes(norm: str) -> list[tuple[int, int]]:
+    """Cards read with look-alike letters as digits (``lookalikes.py``) that take one."""
+    result = fold(norm)
+    if result is None:
+        return []
+    folded, letters = result
+    folded_blocks = find_blocks(folded)
+    return [
+        (start, end)
+        for start, end in find_cards(folded, folded_blocks)
+        + find_written_cards(folded, folded_blocks)
+        if bisect_left(letters, end) > bisect_left(letters, start)
+    ]
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -120,7 +136,7 @@ def _find(
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
-    written = find_written_cards(norm, blocks)
+    written = find_written_cards(norm, blocks) + _cards_with_lookalikes(norm)
     if not written and "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
         return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
@@ -215,7 +231,7 @@ def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, in
     for kind, start, end in findings:
         parts.append(text[position : skel.start(start)])
         if kind is EntityType.CREDIT_CARD:
-            parts.append(card_mask(digits_of(skel.text[start:end])))
+            parts.append(card_mask(digits_of(fold_span(skel.text[start:end]))))
         else:
             parts.append(_PLACEHOLDERS[kind])
         position = skel.end(end)

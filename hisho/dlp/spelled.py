@@ -97,6 +97,10 @@ _SEPARATOR = rf"[^\w]{{0,{SEPARATOR_MAX}}}"
 _THREE_WORDS = re.compile(rf"{_WORD}(?:{_SEPARATOR}{_WORD}){{2}}")
 # ... or one or two number words between digits ("4 two 4 2", "4two4two").
 _WORDS_BETWEEN_DIGITS = re.compile(rf"[0-9]{_SEPARATOR}(?:{_WORD}{_SEPARATOR}){{1,2}}[0-9]")
+# What both need, and the only one of the three searches that runs on most texts: a number
+# word followed by another or by a digit. (The two above take 2 and 3.4 µs a message on the
+# standard corpus, this one 1.8.)
+_WORD_THEN_MORE = re.compile(rf"{_WORD}{_SEPARATOR}(?:{_WORD}|[0-9])")
 # Kana that are also particles and everyday syllables (に, し, く, ご: "田中さんにご確認") read as
 # digits only among three or more number words in a row.
 _PARTICLES = frozenset(w for w in _WORDS if len(w) == 1 and not w.isascii())
@@ -252,10 +256,9 @@ def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
     if "\n" in norm and sum(len(block.digits) for block in blocks) >= MIN_LEN:
         spans += _numbered_cards(norm)
     lower = norm.lower()
-    if (
-        not _joined(norm, blocks)
-        and _THREE_WORDS.search(lower) is None
-        and (not blocks or _WORDS_BETWEEN_DIGITS.search(lower) is None)
+    if not _joined(norm, blocks) and not (
+        _WORD_THEN_MORE.search(lower)
+        and (_THREE_WORDS.search(lower) or (blocks and _WORDS_BETWEEN_DIGITS.search(lower)))
     ):
         return spans
     for run in _runs(norm, _tokens(norm)):

@@ -134,6 +134,12 @@ WRITTEN = {
     "one digit of each group a word": lambda c: "  ".join(
         " ".join([g[0], ENGLISH[int(g[1])], *g[2:]]) for g in groups(c)
     ),
+    "look-alike letters (O l Z S B) throughout": lambda c: " ".join(groups(c)).translate(
+        str.maketrans("01258", "OlZSB")
+    ),
+    "look-alike letters (o I) in the last group": lambda c: " ".join(
+        [*groups(c)[:-1], groups(c)[-1].translate(str.maketrans("01", "oI"))]
+    ),
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
     "a numbered list, circled (①)": lambda c: "\n".join(
         f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
@@ -177,6 +183,9 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         "Can you reschedule order 9243*5515*2491*2664 to 2026-06-13T10:15:00 9:45?",
         "しにくいことを、ごくまれにしか言わない。にしきごい、いちにさんし。",
         "1. 4242\n3. 4242\n4. 4242\n5. 4242",  # numbered, but the numbers skip
+        # Words of look-alike letters stay words; so do codes with a letter that is none.
+        "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
+        "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
         # Round numbers joined by a word: prices and rooms, though Luhn-valid.
         "Is the plan 6450 or 9400 or 5300 or 5400 yen?",
         "2700円か3800円か4950円か9560円のプランがあります",  # a counter (円) and か: no word

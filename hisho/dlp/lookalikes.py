@@ -1,0 +1,75 @@
+"""Letters typed for digits: ``4111 1lll 1lll 1111``, ``4O42 4242 …``, ``S555 …``.
+
+A customer hiding a card from the detector can type a letter that looks like a digit —
+``O`` or ``o`` for 0, ``l`` or ``I`` for 1, ``Z`` for 2, ``S`` for 5, ``B`` for 8 — and a
+letter ends a number for the card detector. Here a *token* (a run of ASCII letters and
+digits) is read as a number when it is made only of digits and such letters and holds a
+digit (``1lll``, ``4O42``), or, made only of such letters, has 3–6 of them (a group's
+size) and stands next to such a token or to digits across a separator run (``4111 1111
+1111 llll``). The card detector then reads the folded text, and a card it finds there
+counts only if it takes a folded letter (the rest it has found already). Words are never
+folded: a token with any other letter (``Oslo``, ``lOl``-less ``Boston``) stays a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .digits import separated
+
+_DIGIT_FOR = str.maketrans("OolIZSB", "0011258")
+_FOLDABLE = frozenset("0123456789OolIZSB")
+_LETTERS = "OolIZSB"
+_GROUP_MIN, _GROUP_MAX = 3, 6
+# The cheap first test: a look-alike letter next to a digit, or a token of 3-6 of them.
+_HINT = re.compile(
+    rf"[0-9][{_LETTERS}]|[{_LETTERS}][0-9]"
+    rf"|(?<![A-Za-z0-9])[{_LETTERS}]{{{_GROUP_MIN},{_GROUP_MAX}}}(?![A-Za-z0-9])"
+)
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+
+
+def fold(norm: str) -> tuple[str, list[int]] | None:
+    """``norm`` with the look-alike letters of number tokens read as digits, and the
+    indices of the letters folded; None when there is nothing to fold."""
+    if _HINT.search(norm) is None:
+        return None
+    tokens = list(_TOKEN.finditer(norm))
+    # 2: digits only; 1: digits and look-alikes; 0: look-alikes only, a group's size;
+    # -1: anything else (a word).
+    kinds: list[int] = []
+    for token in tokens:
+        text = token.group()
+        if text.isdigit():
+            kinds.append(2)
+        elif not set(text) <= _FOLDABLE:
+            kinds.append(-1)
+        elif any(ch.isdigit() for ch in text):
+            kinds.append(1)
+        else:
+            kinds.append(0 if _GROUP_MIN <= len(text) <= _GROUP_MAX else -1)
+    # A token of look-alikes only is a group when a separator run joins it to a token of
+    # digits, directly or through other such groups ("4111 llll llll llll"): one pass
+    # each way.
+    number = [kind > 0 for kind in kinds]
+    for order in (range(1, len(tokens)), range(len(tokens) - 2, -1, -1)):
+        for k in order:
+            near = k - 1 if order.step == 1 else k + 1
+            if kinds[k] == 0 and not number[k] and number[near]:
+                first, second = (near, k) if near < k else (k, near)
+                number[k] = separated(norm, tokens[first].end(), tokens[second].start())
+    chars = list(norm)
+    folded: list[int] = []
+    for k, token in enumerate(tokens):
+        if number[k] and kinds[k] < 2:
+            for index in range(token.start(), token.end()):
+                if not chars[index].isdigit():
+                    chars[index] = chars[index].translate(_DIGIT_FOR)
+                    folded.append(index)
+    return ("".join(chars), folded) if folded else None
+
+
+def fold_span(span: str) -> str:
+    """A card's span with its look-alike letters read as digits (for the mask's last four)."""
+    result = fold(span)
+    return span if result is None else result[0]
