@@ -72,12 +72,16 @@ _WORDS: dict[str, str] = {
     **{_half_width(_katakana(word)): digit for word, digit in _KANA.items()},
 }
 _JAPANESE_WORDS = sorted((w for w in _WORDS if w not in _ENGLISH), key=len, reverse=True)
+_ENGLISH_WORD = rf"(?:{'|'.join(sorted(_ENGLISH, key=len, reverse=True))})"
+# English number words are whole words, or a word made of them only ("fourtwofourtwo"):
+# no number word begins another, so the split is unique.
 _TOKEN = re.compile(
     r"(?P<digits>[0-9]+)"
-    rf"|(?<![A-Za-z])(?P<english>{'|'.join(sorted(_ENGLISH, key=len, reverse=True))})(?![A-Za-z])"
+    rf"|(?<![A-Za-z])(?P<english>{_ENGLISH_WORD}+)(?![A-Za-z])"
     rf"|(?P<kana>{'|'.join(_JAPANESE_WORDS)})",
     re.IGNORECASE,
 )
+_ENGLISH_SPLIT = re.compile(_ENGLISH_WORD, re.IGNORECASE)
 # A word between two groups of digits: one to five Latin letters ("x", "and", "then") or
 # one to three kana ("と", "から", "そして"), perhaps with punctuation and space around it
 # (", and ", "と、", "-x-"). Not kanji: "2700円か3800円か…" is a price list (a counter and a
@@ -129,6 +133,16 @@ def _tokens(norm: str) -> list[_Token]:
             continue  # a mask's four digits are never read into a number
         if match.lastgroup == "digits":
             tokens.append(_Token(start, end, match.group(), word=False))
+        elif match.lastgroup == "english":
+            tokens.extend(
+                _Token(
+                    start + part.start(),
+                    start + part.end(),
+                    _WORDS[part.group().lower()],
+                    word=True,
+                )
+                for part in _ENGLISH_SPLIT.finditer(match.group())
+            )
         else:
             token = _Token(start, end, _WORDS[match.group().lower()], word=True)
             token.particle = match.group() in _PARTICLES
@@ -209,6 +223,13 @@ _NUMBERED_LINE = re.compile(
     re.MULTILINE,
 )
 
+# One line of a labelled list holding one group: "first: 4242", "Group A = 4242", "下4桁：4242",
+# at the start of the line or after a colon ("Card: first: 4242"), perhaps with words after it.
+_LABELLED_LINE = re.compile(
+    r"(?:^|[:：])[ \t]*[^\W\d_][^\n:：=]{0,15}[:：=][ \t]*(?P<group>[0-9]{3,6})(?![0-9])[^0-9\n]*$",
+    re.MULTILINE,
+)
+
 
 def _is_card(digits: str) -> bool:
     return (
@@ -218,18 +239,19 @@ def _is_card(digits: str) -> bool:
     )
 
 
-def _numbered_cards(norm: str) -> list[tuple[int, int]]:
-    """A card typed one group per line of a numbered list (``1. 4242\n2. 4242\n…``): the
-    lines follow each other, their numbers count up by one, and the whole list is the card
-    (a list of ten prices holds some Luhn-valid stretch one time in five). The numbers are
-    not read into the card."""
+def _listed_cards(norm: str, line_pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """A card typed one group per line of a numbered list (``1. 4242\n2. 4242\n…``) or a
+    labelled one (``first: 4242\nsecond: 4242\n…``): the lines follow each other (the
+    numbers count up by one) and the whole list is the card (a list of ten prices holds
+    some Luhn-valid stretch one time in five). Numbers and labels are not read into it."""
+    numbered = "n" in line_pattern.groupindex
     lists: list[list[re.Match[str]]] = []
-    for line in _NUMBERED_LINE.finditer(norm):
+    for line in line_pattern.finditer(norm):
         previous = lists[-1][-1] if lists else None
         if (
             previous is not None
             and norm.count("\n", previous.end(), line.start()) == 1
-            and int(line["n"]) == int(previous["n"]) + 1
+            and (not numbered or int(line["n"]) == int(previous["n"]) + 1)
         ):
             lists[-1].append(line)
         else:
@@ -254,7 +276,7 @@ def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
     order, not merged. ``blocks``: the text's digit blocks (``digits.find_blocks``)."""
     spans: list[tuple[int, int]] = []
     if "\n" in norm and sum(len(block.digits) for block in blocks) >= MIN_LEN:
-        spans += _numbered_cards(norm)
+        spans += _listed_cards(norm, _NUMBERED_LINE) + _listed_cards(norm, _LABELLED_LINE)
     lower = norm.lower()
     if not _joined(norm, blocks) and not (
         _WORD_THEN_MORE.search(lower)

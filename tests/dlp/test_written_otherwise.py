@@ -140,6 +140,15 @@ WRITTEN = {
     "look-alike letters (o I) in the last group": lambda c: " ".join(
         [*groups(c)[:-1], groups(c)[-1].translate(str.maketrans("01", "oI"))]
     ),
+    "English words glued together": lambda c: " ".join(
+        "".join(ENGLISH[int(d)] for d in g) for g in groups(c)
+    ),
+    "labelled lines": lambda c: "\n".join(
+        f"{label}: {g}" for label, g in zip(["first", "second", "third", "fourth"], groups(c))
+    ),
+    "labelled lines in Japanese": lambda c: "\n".join(
+        f"{label}：{g}" for label, g in zip(["上4桁", "次", "次の4桁", "下4桁"], groups(c))
+    ),
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
     "a numbered list, circled (①)": lambda c: "\n".join(
         f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
@@ -186,6 +195,7 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         # Words of look-alike letters stay words; so do codes with a letter that is none.
         "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
         "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
+        "Check-in: 1500\nRoom: 1203\nAdults: 2",  # labelled lines, too few digits
         # Round numbers joined by a word: prices and rooms, though Luhn-valid.
         "Is the plan 6450 or 9400 or 5300 or 5400 yen?",
         "2700円か3800円か4950円か9560円のプランがあります",  # a counter (円) and か: no word
