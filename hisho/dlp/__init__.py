@@ -84,6 +84,18 @@ def _cards_with_lookalikes(norm: str) -> list[tuple[int, int]]:
     ]
 
 
+def _cards_shown_reversed(norm: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cards in the parts of the text a right-to-left override shows reversed."""
+    cards: list[tuple[int, int]] = []
+    for start, end in spans:
+        shown = norm[start:end][::-1]
+        cards.extend(
+            (end - card_end, end - card_start)
+            for card_start, card_end in find_cards(shown, find_blocks(shown))
+        )
+    return cards
+
+
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted, disjoint spans covering ``spans``: a card is never half-masked."""
     merged: list[tuple[int, int]] = []
@@ -118,7 +130,9 @@ def find(
     skel = skeleton(text)
     return [
         Finding(kind, skel.start(start), skel.end(end))
-        for kind, start, end in _find(skel.text, wanted, regions)
+        for kind, start, end in _find(
+            skel.text, wanted, regions, reversed_spans=skel.reversed_spans
+        )
     ]
 
 
@@ -128,15 +142,22 @@ def _find(
     regions: Sequence[str] = (),
     *,
     cautious: bool = False,
+    reversed_spans: Sequence[tuple[int, int]] = (),
 ) -> list[tuple[EntityType, int, int]]:
     """Findings as (type, start, end) in skeleton coordinates. ``cautious`` (redaction):
-    a bare 12-digit number that is a My Number or a parcel number counts as a My Number."""
+    a bare 12-digit number that is a My Number or a parcel number counts as a My Number.
+    ``reversed_spans``: parts of ``norm`` shown right to left (``Skeleton.reversed_spans``),
+    where cards are also looked for as they are seen."""
     # Run every detector that precedes a wanted one, so results never depend on ``types``.
     last_needed = max(_PRECEDENCE.index(t) for t in wanted)
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
-    written = find_written_cards(norm, blocks) + _cards_with_lookalikes(norm)
+    written = (
+        find_written_cards(norm, blocks)
+        + _cards_with_lookalikes(norm)
+        + _cards_shown_reversed(norm, reversed_spans)
+    )
     if not written and "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
         return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
@@ -208,7 +229,7 @@ def mask_cards(text: str) -> MaskResult:
     if not text:
         return MaskResult(text, 0)
     skel = skeleton(text)
-    cards = _find(skel.text, _CARDS_ONLY)
+    cards = _find(skel.text, _CARDS_ONLY, reversed_spans=skel.reversed_spans)
     if not cards:
         return MaskResult(text, 0)
     return MaskResult(_replace(text, skel, cards), len(cards))
@@ -219,7 +240,7 @@ def redact_for_triage(text: str, *, regions: Sequence[str] = ()) -> str:
     if not text:
         return text
     skel = skeleton(text)
-    findings = _find(skel.text, _ALL, regions, cautious=True)
+    findings = _find(skel.text, _ALL, regions, cautious=True, reversed_spans=skel.reversed_spans)
     if not findings:
         return text
     return _replace(text, skel, findings)
@@ -231,7 +252,14 @@ def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, in
     for kind, start, end in findings:
         parts.append(text[position : skel.start(start)])
         if kind is EntityType.CREDIT_CARD:
-            parts.append(card_mask(digits_of(fold_span(skel.text[start:end]))))
+            digits = digits_of(fold_span(skel.text[start:end]))
+            if any(a <= start and end <= b for a, b in skel.reversed_spans):
+                # Shown right to left: the mask names the last four digits the reader saw,
+                # and is itself shown left to right (an override of its own, popped).
+                pops = "\u202c" * (1 + text.count("\u202c", skel.start(start), skel.end(end)))
+                parts.append(f"\u202d{card_mask(digits[::-1])}{pops}")
+            else:
+                parts.append(card_mask(digits))
         else:
             parts.append(_PLACEHOLDERS[kind])
         position = skel.end(end)

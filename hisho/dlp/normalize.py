@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 
 # Dashes and long-vowel marks that Japanese IMEs and word processors put between digits
@@ -152,6 +153,10 @@ class Skeleton:
 
     text: str
     offsets: list[int] | None
+    # Skeleton spans displayed in reverse: what follows a right-to-left override (U+202E)
+    # up to its pop (U+202C) or the end of the line. "\u202e1111111111111114" shows as a
+    # card; the skeleton has dropped the override, so detectors are told where it was.
+    reversed_spans: tuple[tuple[int, int], ...] = ()
 
     def start(self, i: int) -> int:
         """Original index of the skeleton character ``i``."""
@@ -163,7 +168,24 @@ class Skeleton:
         return i if self.offsets is None else self.offsets[i]
 
 
+_OVERRIDDEN = re.compile("\u202e([^\u202c\n]*)")
+
+
 def skeleton(text: str) -> Skeleton:
+    skel = _skeleton(text)
+    if "\u202e" not in text:
+        return skel
+    spans = []
+    for match in _OVERRIDDEN.finditer(text):
+        start, end = match.span(1)
+        if skel.offsets is not None:  # original index -> skeleton index
+            start, end = bisect_left(skel.offsets, start), bisect_left(skel.offsets, end)
+        if end > start:
+            spans.append((start, end))
+    return Skeleton(skel.text, skel.offsets, tuple(spans))
+
+
+def _skeleton(text: str) -> Skeleton:
     norm = normalize(text)
     if _maybe_invisible().search(norm) is None:
         return Skeleton(norm, None)

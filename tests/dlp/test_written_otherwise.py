@@ -149,6 +149,8 @@ WRITTEN = {
     "labelled lines in Japanese": lambda c: "\n".join(
         f"{label}：{g}" for label, g in zip(["上4桁", "次", "次の4桁", "下4桁"], groups(c))
     ),
+    "shown reversed by a right-to-left override": lambda c: "\u202e" + c[::-1] + "\u202c",
+    "shown reversed to the end of the line": lambda c: "\u202e" + " ".join(groups(c))[::-1],
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
     "a numbered list, circled (①)": lambda c: "\n".join(
         f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
@@ -196,6 +198,7 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
         "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
         "Check-in: 1500\nRoom: 1203\nAdults: 2",  # labelled lines, too few digits
+        "\u202eアリガトウ\u202c 4111 1111",  # an override with no card in it
         # Round numbers joined by a word: prices and rooms, though Luhn-valid.
         "Is the plan 6450 or 9400 or 5300 or 5400 yen?",
         "2700円か3800円か4950円か9560円のプランがあります",  # a counter (円) and か: no word
