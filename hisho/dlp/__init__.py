@@ -13,6 +13,11 @@ overlap, precedence is CREDIT_CARD > EMAIL_ADDRESS > JP_MY_NUMBER > PHONE_NUMBER
 detector only sees what the ones before it left, which means ``find(text, types)`` always
 equals ``find(text)`` filtered to ``types`` (and ``mask_cards`` only needs to run the card
 detector).
+
+Cards are also read where a customer wrote them with letters on purpose: digits spelled
+out, a word between the groups, one group per numbered or labelled line (``spelled.py``),
+look-alike letters for digits (``lookalikes.py``), and shown reversed by a right-to-left
+override (``Skeleton.reversed_spans``).
 """
 
 from __future__ import annotations
