@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Collection, Sequence
 
-from .cards import find_cards
+from .cards import find_cards, is_card_number
 from .digits import Block, find_blocks
 from .emails import find_emails
 from .lookalikes import fold, fold_span
@@ -203,30 +203,43 @@ def card_mask(digits: str) -> str:
 
 
 _TYPED_MASK = re.compile(r"\[card ••••([0-9]{4})\]")
-# As far as a separator run may reach (hisho.dlp.digits.separated).
-_NEAR = 8
 
 
 def distrust_typed_masks(text: str) -> str:
     """Client text: a mask the client typed is not one of ours. The detector never reads
     a mask's four digits into a number (so masking what it masked changes nothing), and
     a typed one next to other digits hid a card's last group: "4242 4242 4242
-    [card ••••4242]", or four masks in a row, was stored as typed. A typed mask with a
-    digit within reach loses its digits; one quoted in prose keeps them."""
+    [card ••••4242]", or four masks in a row, was stored as typed. A typed mask whose four
+    digits, read as a group where it stands, would complete a card — digits, words,
+    look-alike letters, however far a separator run reaches — loses its digits; one quoted
+    in prose keeps them."""
     if "[card" not in text:
         return text
     skel = skeleton(text)
+    masks = list(_TYPED_MASK.finditer(skel.text))
+    if not masks:
+        return text
+    # The text as it would read if each typed mask were its four digits, in place.
+    chars = list(skel.text)
+    for match in masks:
+        for index in range(match.start(), match.end()):
+            if not match.start(1) <= index < match.end(1):
+                chars[index] = " "
+    cards = _cards_in("".join(chars), skel.reversed_spans)
     parts: list[str] = []
     position = 0
-    for match in _TYPED_MASK.finditer(skel.text):
-        near = skel.text[max(0, match.start() - _NEAR) : match.start()]
-        near += skel.text[match.end() : match.end() + _NEAR]
-        if not any("0" <= ch <= "9" for ch in near):
+    for match in masks:
+        if not _overlaps(match.start(1), match.end(1), cards):
             continue
         start, end = skel.start(match.start(1)), skel.end(match.end(1))
         parts += [text[position:start], "••••"]
         position = end
     return "".join(parts) + text[position:] if parts else text
+
+
+def _cards_in(norm: str, reversed_spans: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Sorted, disjoint skeleton spans of the cards in ``norm`` (a skeleton's text)."""
+    return [(s, e) for _, s, e in _find(norm, _CARDS_ONLY, reversed_spans=reversed_spans)]
 
 
 def mask_cards(text: str) -> MaskResult:
@@ -258,9 +271,13 @@ def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, in
         parts.append(text[position : skel.start(start)])
         if kind is EntityType.CREDIT_CARD:
             digits = digits_of(fold_span(skel.text[start:end]))
-            if any(a <= start and end <= b for a, b in skel.reversed_spans):
-                # Shown right to left: the mask names the last four digits the reader saw,
-                # and is itself shown left to right (an override of its own, popped).
+            if (
+                any(a <= start and end <= b for a, b in skel.reversed_spans)
+                and not is_card_number(digits)
+                and is_card_number(digits[::-1])
+            ):
+                # Read only as shown right to left: the mask names the last four digits the
+                # reader saw, and is itself shown left to right (an override of its own).
                 pops = "\u202c" * (1 + text.count("\u202c", skel.start(start), skel.end(end)))
                 parts.append(f"\u202d{card_mask(digits[::-1])}{pops}")
             else:

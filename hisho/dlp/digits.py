@@ -20,7 +20,7 @@ _BLOCK = re.compile(r"[0-9]+")
 # Japanese: "-.,/:|*_~・、。〜／" ...), i.e. anything that is neither a letter nor a digit.
 # Letters (Latin, kana, kanji) always end a number. The skeleton has already dropped the
 # characters with no width (format characters, combining marks, variation selectors).
-SEPARATOR_MAX = 8
+SEPARATOR_MAX = 24
 _SEPARATOR_RUN = re.compile(rf"(?:[^\w]|_){{1,{SEPARATOR_MAX}}}")
 
 
