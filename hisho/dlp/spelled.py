@@ -230,6 +230,50 @@ _LABELLED_LINE = re.compile(
     re.MULTILINE,
 )
 
+# One numbered item of a line: "1. 4242", "(2) 4242", "#3 4242", "G4: 4242", "part5=4242".
+# The regex starts at the number (a digit: the search skips to one quickly); what stands
+# before it — a bracket, "#", or a label of up to six letters — is checked in _item_start.
+_INLINE_ITEM = re.compile(
+    r"(?<![0-9])(?P<n>[0-9]{1,2})[.)）:：=、]?[ \t]*(?P<group>[0-9]{3,6})(?![0-9])"
+)
+_ITEM_LABEL = 6
+
+
+def _numbered_items(norm: str, blocks: list[Block]) -> bool:
+    """Three numbers of one or two digits, each just before a group: what a line of
+    numbered items needs, tested on the blocks (the item regex costs more)."""
+    items = 0
+    for number, group in pairwise(blocks):
+        if (
+            len(number.digits) <= 2
+            and _GROUP_MIN <= len(group.digits) <= _GROUP_MAX
+            and group.start - number.end <= 3
+            and not any(ch.isalpha() for ch in norm[number.end : group.start])
+        ):
+            items += 1
+            if items == 3:
+                return True
+    return False
+
+
+def _item_start(norm: str, number: int) -> int | None:
+    """Where the item whose number begins at ``number`` begins, or None when a word or a
+    number runs into it."""
+    start = number
+    if start > 0 and norm[start - 1] in "(（#":
+        start -= 1
+    label = start
+    while (
+        label > 0
+        and number - label <= _ITEM_LABEL
+        and norm[label - 1].isascii()
+        and norm[label - 1].isalpha()
+    ):
+        label -= 1
+    if label > 0 and (norm[label - 1].isalnum() or norm[label - 1] == "_"):
+        return None
+    return label
+
 
 def _is_card(digits: str) -> bool:
     return (
@@ -241,16 +285,26 @@ def _is_card(digits: str) -> bool:
 
 def _listed_cards(norm: str, line_pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """A card typed one group per line of a numbered list (``1. 4242\n2. 4242\n…``) or a
-    labelled one (``first: 4242\nsecond: 4242\n…``): the lines follow each other (the
-    numbers count up by one) and the whole list is the card (a list of ten prices holds
-    some Luhn-valid stretch one time in five). Numbers and labels are not read into it."""
+    labelled one (``first: 4242\nsecond: 4242\n…``), or one group per numbered item on a
+    line (``1. 4242 2. 4242 …``, ``G1: 4242 G2: 4242 …``): the lines follow each other (the
+    items, with a separator run between them), the numbers count up by one, and the whole
+    list is the card (a list of ten prices holds some Luhn-valid stretch one time in
+    five). Numbers and labels are not read into it."""
     numbered = "n" in line_pattern.groupindex
+    inline = line_pattern is _INLINE_ITEM
     lists: list[list[re.Match[str]]] = []
     for line in line_pattern.finditer(norm):
+        start = _item_start(norm, line.start()) if inline else line.start()
+        if start is None:
+            continue
         previous = lists[-1][-1] if lists else None
         if (
             previous is not None
-            and norm.count("\n", previous.end(), line.start()) == 1
+            and (
+                separated(norm, previous.end(), start)
+                if inline
+                else norm.count("\n", previous.end(), start) == 1
+            )
             and (not numbered or int(line["n"]) == int(previous["n"]) + 1)
         ):
             lists[-1].append(line)
@@ -277,6 +331,8 @@ def find_written_cards(norm: str, blocks: list[Block]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if "\n" in norm and sum(len(block.digits) for block in blocks) >= MIN_LEN:
         spans += _listed_cards(norm, _NUMBERED_LINE) + _listed_cards(norm, _LABELLED_LINE)
+    if _numbered_items(norm, blocks):
+        spans += _listed_cards(norm, _INLINE_ITEM)
     lower = norm.lower()
     if not _joined(norm, blocks) and not (
         _WORD_THEN_MORE.search(lower)

@@ -164,6 +164,12 @@ WRITTEN = {
     ),
     "shown reversed by a right-to-left override": lambda c: "\u202e" + c[::-1] + "\u202c",
     "shown reversed to the end of the line": lambda c: "\u202e" + " ".join(groups(c))[::-1],
+    "numbered items on one line": lambda c: " ".join(
+        f"{k}. {g}" for k, g in enumerate(groups(c), 1)
+    ),
+    "labelled items on one line": lambda c: ", ".join(
+        f"G{k}: {g}" for k, g in enumerate(groups(c), 1)
+    ),
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
     "a numbered list, circled (①)": lambda c: "\n".join(
         f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
@@ -215,6 +221,7 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
         "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
         "Check-in: 1500\nRoom: 1203\nAdults: 2",  # labelled lines, too few digits
+        "Day 1: 1500 Day 2: 1730 Day 3: 0930 Day 4: 1245",  # a word between the items
         "\u202eアリガトウ\u202c 4111 1111",  # an override with no card in it
         # Round numbers joined by a word: prices and rooms, though Luhn-valid.
         "Is the plan 6450 or 9400 or 5300 or 5400 yen?",
