@@ -20,6 +20,10 @@ _BLOCK = re.compile(r"[0-9]+")
 # Japanese: "-.,/:|*_~・、。〜／" ...), i.e. anything that is neither a letter nor a digit.
 # Letters (Latin, kana, kanji) always end a number. The skeleton has already dropped the
 # characters with no width (format characters, combining marks, variation selectors).
+# How long "short" is: a row of nine emoji, nine spaces or nine line breaks between the
+# groups still reads as one number (eight was the limit until an attack used nine); the
+# lists of ordinary values that longer runs join are told apart by lists.py, and a typed
+# mask's reach follows it (distrust_typed_masks reads the mask where it stands).
 SEPARATOR_MAX = 24
 _SEPARATOR_RUN = re.compile(rf"(?:[^\w]|_){{1,{SEPARATOR_MAX}}}")
 
