@@ -219,17 +219,23 @@ def distrust_typed_masks(text: str) -> str:
     masks = list(_TYPED_MASK.finditer(skel.text))
     if not masks:
         return text
-    # The text as it would read if each typed mask were its four digits, in place.
-    chars = list(skel.text)
+    # The text as it would read if each typed mask were its four digits, and where those
+    # digits stand in it.
+    pieces: list[str] = []
+    digits_at: list[tuple[int, int]] = []
+    position = length = 0
     for match in masks:
-        for index in range(match.start(), match.end()):
-            if not match.start(1) <= index < match.end(1):
-                chars[index] = " "
-    cards = _cards_in("".join(chars), skel.reversed_spans)
+        pieces += [skel.text[position : match.start()], match[1]]
+        length += match.start() - position
+        digits_at.append((length, length + 4))
+        length += 4
+        position = match.end()
+    pieces.append(skel.text[position:])
+    cards = _cards_in("".join(pieces))
     parts: list[str] = []
     position = 0
-    for match in masks:
-        if not _overlaps(match.start(1), match.end(1), cards):
+    for match, (digits_start, digits_end) in zip(masks, digits_at, strict=True):
+        if not _overlaps(digits_start, digits_end, cards):
             continue
         start, end = skel.start(match.start(1)), skel.end(match.end(1))
         parts += [text[position:start], "••••"]
@@ -237,9 +243,9 @@ def distrust_typed_masks(text: str) -> str:
     return "".join(parts) + text[position:] if parts else text
 
 
-def _cards_in(norm: str, reversed_spans: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def _cards_in(norm: str) -> list[tuple[int, int]]:
     """Sorted, disjoint skeleton spans of the cards in ``norm`` (a skeleton's text)."""
-    return [(s, e) for _, s, e in _find(norm, _CARDS_ONLY, reversed_spans=reversed_spans)]
+    return [(s, e) for _, s, e in _find(norm, _CARDS_ONLY)]
 
 
 def mask_cards(text: str) -> MaskResult:

@@ -80,6 +80,9 @@ _MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
 _LISTED_FIRST = 4
 _LISTED_LAST = (4, 5)
 _LISTED_GROUP_MIN = 3
+# Separator runs up to this long may differ within a reading (digits.SEPARATOR_MAX allows
+# longer ones, the same between every two groups: _Values.evenly_apart).
+_SHORT_RUN = 8
 
 
 def luhn_valid(digits: str) -> bool:
@@ -289,6 +292,14 @@ class _Values:
     def no_card(self, s: int, e: int) -> bool:
         return self.taken[e] > self.taken[s]
 
+    def evenly_apart(self, first: int, last: int) -> bool:
+        """A reading with a separator run longer than _SHORT_RUN between its blocks must
+        have the same run between all of them, as a person spacing a card out types it
+        (``4242         4242         …``, a row of emoji): a padded table or a list of
+        times with lines between them has runs of many lengths."""
+        runs = self.runs[first:last]
+        return all(len(run) <= _SHORT_RUN for run in runs) or len(set(runs)) == 1
+
     def across(self, first: int, last: int) -> bool:
         return self.value[first] != self.value[last]
 
@@ -447,6 +458,8 @@ def _cards_in_chain(
                 continue
             first = bisect_right(block_starts, s) - 1
             last = bisect_right(block_starts, e - 1) - 1
+            if not structure.evenly_apart(first, last):
+                continue
             cut_first, cut_last = left_before > 0, left_after > 0
             if (listed_only or structure.across(first, last)) and not (
                 not listed_only

@@ -20,6 +20,7 @@ from .digits import separated
 _DIGIT_FOR = str.maketrans("OolIZSB", "0011258")
 _FOLDABLE = frozenset("0123456789OolIZSB")
 _LETTERS = "OolIZSB"
+_ONES_AND_ZEROS = frozenset("OolI")
 _GROUP_MIN, _GROUP_MAX = 3, 6
 # The cheap first test: a look-alike letter next to a digit, or a token of 3-6 of them.
 _HINT = re.compile(
@@ -35,8 +36,8 @@ def fold(norm: str) -> tuple[str, list[int]] | None:
     if _HINT.search(norm) is None:
         return None
     tokens = list(_TOKEN.finditer(norm))
-    # 2: digits only; 1: digits and look-alikes; 0: look-alikes only, a group's size;
-    # -1: anything else (a word).
+    # 2: digits only; 1: digits and look-alikes, a look-alike after a digit; 0: a group's
+    # size of the look-alikes for 1 and 0 only; -1: anything else (a word, or a code).
     kinds: list[int] = []
     for token in tokens:
         text = token.group()
@@ -45,9 +46,27 @@ def fold(norm: str) -> tuple[str, list[int]] | None:
         elif not set(text) <= _FOLDABLE:
             kinds.append(-1)
         elif any(ch.isdigit() for ch in text):
-            kinds.append(1)
+            # The letters for 1 and 0 anywhere (4lll, lll3, 4O42). The others (Z, S, B)
+            # only among two or more digits (those letters counted) and not before them:
+            # a letter before the
+            # digits is a code's prefix — seats, lockers, exits, models (S24, SB9587, B3,
+            # Z6II, B2B) — and a hider puts them among the digits (42Z2, 45S5).
+            letters = {ch for ch in text if not ch.isdigit()}
+            after_a_digit = text.lstrip(_LETTERS)
+            prefix = text[: len(text) - len(after_a_digit)]
+            among_digits = any(ch in _LETTERS for ch in after_a_digit)
+            digits = sum(ch.isdigit() or ch in _ONES_AND_ZEROS for ch in text)
+            kinds.append(
+                1
+                if letters <= _ONES_AND_ZEROS
+                or (among_digits and digits >= 2 and not set(prefix) - _ONES_AND_ZEROS)
+                else -1
+            )
         else:
-            kinds.append(0 if _GROUP_MIN <= len(text) <= _GROUP_MAX else -1)
+            # Words of such letters (SOS, IBIS, BOSS, ZOO) stay words; a group typed with
+            # the letters for 1 and 0 (llll, IIII, lOlO) is none.
+            ones_and_zeros = set(text) <= _ONES_AND_ZEROS
+            kinds.append(0 if ones_and_zeros and _GROUP_MIN <= len(text) <= _GROUP_MAX else -1)
     # A token of look-alikes only is a group when a separator run joins it to a token of
     # digits, directly or through other such groups ("4111 llll llll llll"): one pass
     # each way.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from itertools import pairwise
 
 from .cards import MAX_LEN, MIN_LEN, brand_of, is_japanese_barcode, luhn_valid
@@ -79,9 +80,9 @@ _TOKEN = re.compile(
     r"(?P<digits>[0-9]+)"
     rf"|(?<![A-Za-z])(?P<english>{_ENGLISH_WORD}+)(?![A-Za-z])"
     rf"|(?P<kana>{'|'.join(_JAPANESE_WORDS)})",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # not Unicode case folding: "fıve" is no "five" (no KeyError)
 )
-_ENGLISH_SPLIT = re.compile(_ENGLISH_WORD, re.IGNORECASE)
+_ENGLISH_SPLIT = re.compile(_ENGLISH_WORD, re.IGNORECASE | re.ASCII)
 # A word between two groups of digits: one to five Latin letters ("x", "and", "then") or
 # one to three kana ("と", "から", "そして"), perhaps with punctuation and space around it
 # (", and ", "と、", "-x-"). Not kanji: "2700円か3800円か…" is a price list (a counter and a
@@ -97,7 +98,7 @@ _GROUP_MIN, _GROUP_MAX = 3, 6
 # text in lower case: with IGNORECASE the regex took five times as long, more than the rest
 # of the detector on ordinary text.
 _WORD = rf"(?:{'|'.join(sorted(_WORDS, key=len, reverse=True))})"
-_SEPARATOR = rf"[^\w]{{0,{SEPARATOR_MAX}}}"
+_SEPARATOR = rf"(?:[^\w]|_){{0,{SEPARATOR_MAX}}}"  # as digits.separated: "_" separates
 _THREE_WORDS = re.compile(rf"{_WORD}(?:{_SEPARATOR}{_WORD}){{2}}")
 # ... or one or two number words between digits ("4 two 4 2", "4two4two").
 _WORDS_BETWEEN_DIGITS = re.compile(rf"[0-9]{_SEPARATOR}(?:{_WORD}{_SEPARATOR}){{1,2}}[0-9]")
@@ -126,10 +127,12 @@ class _Token:
 
 def _tokens(norm: str) -> list[_Token]:
     masks = [m.span() for m in _MASK.finditer(norm)] if "[card" in norm else []
+    mask_starts = [m_start for m_start, _ in masks]
     tokens: list[_Token] = []
     for match in _TOKEN.finditer(norm):
         start, end = match.span()
-        if any(m_start <= start < m_end for m_start, m_end in masks):
+        k = bisect_right(mask_starts, start) - 1
+        if k >= 0 and start < masks[k][1]:
             continue  # a mask's four digits are never read into a number
         if match.lastgroup == "digits":
             tokens.append(_Token(start, end, match.group(), word=False))

@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from hisho.dlp import mask_cards
+from hisho.dlp import distrust_typed_masks, find, mask_cards, redact_for_triage
 from hisho.inbound import scrub
 
 CARDS = [
@@ -64,7 +64,8 @@ def test_hangul_fillers_between_the_groups_are_read_as_nothing(filler: str) -> N
         "4242 [card ••••4242] 42424242",
         "[card ••••4242] [card ••••4242] [card ••••4242] [card ••••4242]",
         "4242 4242 4242 [card ••••4\u200b242]",
-        "4242 4242 4242" + " " * 12 + "[card ••••4242]",  # as far as a separator reaches
+        (" " * 12).join(["4242", "4242", "4242", "[card ••••4242]"]),  # spaced evenly
+        "4242 and 4242 and 4242 and [card ••••4242]",  # joined by a word
         "four two four two four two four two four two four two [card ••••4242]",
         "4242 4242 424l [card ••••4242]",  # a look-alike letter before it
     ],
@@ -145,8 +146,11 @@ WRITTEN = {
     "one digit of each group a word": lambda c: "  ".join(
         " ".join([g[0], ENGLISH[int(g[1])], *g[2:]]) for g in groups(c)
     ),
-    "look-alike letters (O l Z S B) throughout": lambda c: " ".join(groups(c)).translate(
-        str.maketrans("01258", "OlZSB")
+    "look-alike letters for 0 and 1 throughout": lambda c: " ".join(groups(c)).translate(
+        str.maketrans("01", "Ol")
+    ),
+    "look-alike letters for 2, 5 and 8 after two digits": lambda c: " ".join(
+        g[:2] + g[2:].translate(str.maketrans("258", "ZSB")) for g in groups(c)
     ),
     "look-alike letters (o I) in the last group": lambda c: " ".join(
         [*groups(c)[:-1], groups(c)[-1].translate(str.maketrans("01", "oI"))]
@@ -220,6 +224,12 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         # Words of look-alike letters stay words; so do codes with a letter that is none.
         "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
         "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
+        "Lockers S9941, S4469, OS7041, SB9587",  # a letter before the digits: a code
+        # Long separator runs of different lengths: a table, not a card spaced out.
+        f"Room 4030 {'🎉' * 11} 81743 {'✨' * 10} 6424 {'🙏' * 13} 3805",
+        "Booking 216260" + "\n" * 11 + "34406" + "\n" * 9 + "5515" + "\n" * 12 + "7401",
+        "Z50 69980 / Z1O 70800 / Z8 239980 / Z50 40800",  # models and their prices
+        "Exit B3 - 9308 - B2 80-4759 / 504",
         "Check-in: 1500\nRoom: 1203\nAdults: 2",  # labelled lines, too few digits
         "Day 1: 1500 Day 2: 1730 Day 3: 0930 Day 4: 1245",  # a word between the items
         "\u202eアリガトウ\u202c 4111 1111",  # an override with no card in it
@@ -233,3 +243,15 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
 def test_words_and_numbers_that_are_no_card_stay_as_written(text: str) -> None:
     result = scrub("body", text, max_length=10_000)
     assert result.cards_masked == 0 and result.text == text, result.text
+
+
+@pytest.mark.parametrize("word", ["fıve", "FİVE", "ſix", "K"])
+def test_number_words_with_letters_that_fold_to_ascii_raise_nothing(word: str) -> None:
+    """Unicode case folding reads "ı" and "İ" as "i" (and "ſ" as "s", the Kelvin sign as
+    "k"): a number word spelled with one matched the word pattern but was no key of the
+    word table, and every path that masks text answered 500."""
+    text = f"one two three {word} four two 4242 [card ••••4242]"
+    assert mask_cards(text).text
+    assert distrust_typed_masks(text)
+    assert redact_for_triage(text)
+    assert find(text) is not None
