@@ -202,7 +202,8 @@ def card_mask(digits: str) -> str:
     return f"[card ••••{digits[-4:]}]"
 
 
-_TYPED_MASK = re.compile(r"\[card ••••([0-9]{4})\]")
+# A mask as a client may type it to pass for ours: any case, other dots or stars, spaces.
+_TYPED_MASK = re.compile(r"\[\s*card\s*[•*●·.xX]{2,6}\s*([0-9]{4})\s*\]", re.IGNORECASE | re.ASCII)
 
 
 def distrust_typed_masks(text: str) -> str:
@@ -213,7 +214,7 @@ def distrust_typed_masks(text: str) -> str:
     digits, read as a group where it stands, would complete a card — digits, words,
     look-alike letters, however far a separator run reaches — loses its digits; one quoted
     in prose keeps them."""
-    if "[card" not in text:
+    if "[" not in text and "［" not in text:
         return text
     skel = skeleton(text)
     masks = list(_TYPED_MASK.finditer(skel.text))

@@ -227,9 +227,11 @@ _NUMBERED_LINE = re.compile(
 )
 
 # One line of a labelled list holding one group: "first: 4242", "Group A = 4242", "下4桁：4242",
-# at the start of the line or after a colon ("Card: first: 4242"), perhaps with words after it.
+# "1st: 4242", "- First four digits: 4242", at the start of the line or after a colon
+# ("Card: first: 4242"), perhaps with words after it.
 _LABELLED_LINE = re.compile(
-    r"(?:^|[:：])[ \t]*[^\W\d_][^\n:：=]{0,15}[:：=][ \t]*(?P<group>[0-9]{3,6})(?![0-9])[^0-9\n]*$",
+    r"(?:^|[:：])[ \t]*(?:[-*•・][ \t]*)?(?:[0-9]{1,2}(?:st|nd|rd|th)|[^\W\d_])[^\n:：=]{0,23}"
+    r"[:：=][ \t]*(?P<group>[0-9]{3,6})(?![0-9])[^0-9\n]*$",
     re.MULTILINE,
 )
 
@@ -306,7 +308,7 @@ def _listed_cards(norm: str, line_pattern: re.Pattern[str]) -> list[tuple[int, i
             and (
                 separated(norm, previous.end(), start)
                 if inline
-                else norm.count("\n", previous.end(), start) == 1
+                else _next_line(norm, previous.end(), start)
             )
             and (not numbered or int(line["n"]) == int(previous["n"]) + 1)
         ):
@@ -320,6 +322,13 @@ def _listed_cards(norm: str, line_pattern: re.Pattern[str]) -> list[tuple[int, i
         and _is_card("".join(line["group"] for line in lines))
         and not _round([line["group"] for line in lines])
     ]
+
+
+def _next_line(norm: str, end: int, start: int) -> bool:
+    """Does a line start at ``start`` right after the line ending at ``end``, or after one
+    blank line?"""
+    gap = norm[end:start]
+    return 1 <= gap.count("\n") <= 2 and not gap.strip()
 
 
 def _round(groups: list[str]) -> bool:

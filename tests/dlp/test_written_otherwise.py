@@ -68,6 +68,9 @@ def test_hangul_fillers_between_the_groups_are_read_as_nothing(filler: str) -> N
         "4242 and 4242 and 4242 and [card ••••4242]",  # joined by a word
         "four two four two four two four two four two four two [card ••••4242]",
         "4242 4242 424l [card ••••4242]",  # a look-alike letter before it
+        "4242 4242 4242 [CARD ••••4242]",  # masks typed to pass for ours
+        "4242 4242 4242 [card ****4242]",
+        "4242 4242 4242 [Card ●●●● 4242]",
     ],
 )
 def test_a_typed_mask_next_to_digits_hides_no_card(text: str) -> None:
@@ -161,6 +164,15 @@ WRITTEN = {
     "labelled lines": lambda c: "\n".join(
         f"{label}: {g}"
         for label, g in zip(["first", "second", "third", "fourth"], groups(c), strict=False)
+    ),
+    "labelled lines with ordinals and bullets": lambda c: "\n".join(
+        f"- {label}: {g}" for label, g in zip(["1st", "2nd", "3rd", "4th"], groups(c), strict=False)
+    ),
+    "labelled lines with long labels, a blank line between": lambda c: "\n\n".join(
+        f"{label} digits: {g}"
+        for label, g in zip(
+            ["First four", "Next four", "Third four", "Last"], groups(c), strict=False
+        )
     ),
     "labelled lines in Japanese": lambda c: "\n".join(
         f"{label}：{g}"
