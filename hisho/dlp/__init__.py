@@ -30,6 +30,7 @@ from .cards import find_cards, is_card_number
 from .digits import Block, find_blocks
 from .emails import find_emails
 from .lookalikes import fold, fold_span
+from .markup import unmarked, widened
 from .mynumber import find_my_numbers
 from .normalize import Skeleton, skeleton
 from .phones import find_phones
@@ -87,6 +88,17 @@ def _cards_with_lookalikes(norm: str) -> list[tuple[int, int]]:
         + find_written_cards(folded, folded_blocks)
         if bisect_left(letters, end) > bisect_left(letters, start)
     ]
+
+
+def _cards_in_markup(norm: str) -> list[tuple[int, int]]:
+    """Cards read with HTML tags as spaces and digit references as digits (``markup.py``)
+    that take a changed character."""
+    result = unmarked(norm)
+    if result is None:
+        return []
+    text, regions = result
+    cards = (widened(span, regions) for span in find_cards(text, find_blocks(text)))
+    return [span for span in cards if span is not None]
 
 
 def _cards_shown_reversed(norm: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -160,16 +172,25 @@ def _find(
     blocks = find_blocks(norm)
     written = (
         find_written_cards(norm, blocks)
-        + _cards_with_lookalikes(norm)
+        + _cards_in_markup(norm)
         + _cards_shown_reversed(norm, reversed_spans)
     )
-    if not written and "@" not in norm and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS:
+    # Look-alike letters count where no card stands without them: "3528 0000 0000 0007Z"
+    # is a card and a "Z", not a card with a 2.
+    lookalikes = _cards_with_lookalikes(norm)
+    if (
+        not written
+        and not lookalikes
+        and "@" not in norm
+        and sum(len(b.digits) for b in blocks) < _FEWEST_DIGITS
+    ):
         return []  # most messages: no number long enough to be anything we look for
     taken = [False] * len(blocks)
     findings: list[tuple[EntityType, int, int]] = []
 
     starts = [b.start for b in blocks]
-    card_spans = _union(find_cards(norm, blocks) + written)
+    typed = _union(find_cards(norm, blocks) + written)
+    card_spans = _union(typed + [span for span in lookalikes if not _overlaps(*span, typed)])
     for start, end in card_spans:
         _mark(blocks, starts, taken, start, end)
     findings.extend((EntityType.CREDIT_CARD, s, e) for s, e in card_spans)
@@ -271,13 +292,18 @@ def redact_for_triage(text: str, *, regions: Sequence[str] = ()) -> str:
     return _replace(text, skel, findings)
 
 
+def _without_markup(span: str) -> str:
+    result = unmarked(span)
+    return span if result is None else result[0]
+
+
 def _replace(text: str, skel: Skeleton, findings: list[tuple[EntityType, int, int]]) -> str:
     parts: list[str] = []
     position = 0
     for kind, start, end in findings:
         parts.append(text[position : skel.start(start)])
         if kind is EntityType.CREDIT_CARD:
-            digits = digits_of(fold_span(skel.text[start:end]))
+            digits = digits_of(fold_span(_without_markup(skel.text[start:end])))
             if (
                 any(a <= start and end <= b for a, b in skel.reversed_spans)
                 and not is_card_number(digits)

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
-from .digits import Block, separated
+from .digits import FILLER, Block, separated
 from .lists import TIGHT_JOINS, ends_a_chain, is_boundary, is_tight, value_spans
 from .phones import is_international_phone, is_listed_phone
 
@@ -297,7 +297,7 @@ class _Values:
         have the same run between all of them, as a person spacing a card out types it
         (``4242         4242         …``, a row of emoji): a padded table or a list of
         times with lines between them has runs of many lengths."""
-        runs = self.runs[first:last]
+        runs = [run.replace(FILLER, "") for run in self.runs[first:last]]
         return all(len(run) <= _SHORT_RUN for run in runs) or len(set(runs)) == 1
 
     def across(self, first: int, last: int) -> bool:

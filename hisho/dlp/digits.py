@@ -25,6 +25,9 @@ _BLOCK = re.compile(r"[0-9]+")
 # lists of ordinary values that longer runs join are told apart by lists.py, and a typed
 # mask's reach follows it (distrust_typed_masks reads the mask where it stands).
 SEPARATOR_MAX = 24
+# What a reading of the text put in place of characters it read as nothing (an HTML tag:
+# markup.py). It separates like any symbol, but has no width: runs are compared without it.
+FILLER = "\u2060"
 _SEPARATOR_RUN = re.compile(rf"(?:[^\w]|_){{1,{SEPARATOR_MAX}}}")
 
 

@@ -186,6 +186,9 @@ WRITTEN = {
     "labelled items on one line": lambda c: ", ".join(
         f"G{k}: {g}" for k, g in enumerate(groups(c), 1)
     ),
+    "HTML tags around the groups": lambda c: " ".join(f"<b>{g}</b>" for g in groups(c)),
+    "HTML tags between the digits": lambda c: "<span></span>".join(c),
+    "digits as character references": lambda c: "".join(f"&#{ord(d)};" for d in c),
     "a numbered list": lambda c: "\n".join(f"{k}. {g}" for k, g in enumerate(groups(c), 1)),
     "a numbered list, circled (①)": lambda c: "\n".join(
         f"{chr(0x245F + k)} {g}" for k, g in enumerate(groups(c), 1)
@@ -237,6 +240,7 @@ def test_a_card_written_with_words_is_masked(card: str, way: str) -> None:
         "Oslo 2024, B2B, SOS 1000, Zoo 4111 and lOl 1111 1111 1111",
         "ISO 8601: 2026-12-01, model B52 0S10 ZIO5 S00B",
         "Lockers S9941, S4469, OS7041, SB9587",  # a letter before the digits: a code
+        "<p>Rooms <b>1203</b> and <b>1204</b>, &#165;12,000</p>",  # markup, no card
         # Long separator runs of different lengths: a table, not a card spaced out.
         f"Room 4030 {'🎉' * 11} 81743 {'✨' * 10} 6424 {'🙏' * 13} 3805",
         "Booking 216260" + "\n" * 11 + "34406" + "\n" * 9 + "5515" + "\n" * 12 + "7401",
@@ -267,3 +271,10 @@ def test_number_words_with_letters_that_fold_to_ascii_raise_nothing(word: str) -
     assert distrust_typed_masks(text)
     assert redact_for_triage(text)
     assert find(text) is not None
+
+
+def test_a_look_alike_letter_glued_to_a_card_is_not_read_into_it() -> None:
+    """Found by the card property test: "0007Z" read with Z as 2 made a second card that
+    took the letter, and the mask its four digits, from the card typed in digits."""
+    text = "3528 0000 0000 0007Z thanks"
+    assert mask_cards(text).text == "[card ••••0007]Z thanks"
