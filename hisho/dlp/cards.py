@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
 from .digits import FILLER, Block, separated
-from .lists import TIGHT_JOINS, ends_a_chain, is_boundary, is_tight, value_spans
+from .lists import SHORT_RUN, TIGHT_JOINS, ends_a_chain, is_boundary, is_tight, value_spans
 from .phones import is_international_phone, is_listed_phone
 
 # (lowest 6-digit prefix, highest 6-digit prefix, allowed lengths). Ranges overlap on
@@ -63,7 +63,7 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 # these shapes are read inside a block, and only where the block keeps a card's group of 4
 # (or a whole card) before, at least _GROUP_MIN digits after (any number before "/"):
 #   before: 1 or 2 digits;  after: 1 digit, a 3-digit CVV, MMYY (month 01-12), MMYY and a
-#   CVV, or MM followed by "/" (…12/27).
+#   CVV, MM followed by "/" (…12/27), or a year 2020-2049 followed by "/MM" (…2027/07).
 # Readings inside a block need _INNER_MIN_LEN digits; Visa-13 (no longer issued) only with
 # glued digits on one side, as 2 digits after it are the shape of every IMEI with TAC 49.
 _STRAY_BEFORE = (1, 2)
@@ -80,9 +80,6 @@ _MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
 _LISTED_FIRST = 4
 _LISTED_LAST = (4, 5)
 _LISTED_GROUP_MIN = 3
-# Separator runs up to this long may differ within a reading (digits.SEPARATOR_MAX allows
-# longer ones, the same between every two groups: _Values.evenly_apart).
-_SHORT_RUN = 8
 
 
 def luhn_valid(digits: str) -> bool:
@@ -192,7 +189,12 @@ def _glued_after(norm: str, block: Block) -> list[int]:
         counts.append(7)  # MMYY and the CVV
     if digits[size - 2 :] in _MONTHS and norm.startswith("/", block.end):
         counts.append(2)
+    if _YEAR_THEN_MONTH.match(norm, block.end - 4):
+        counts.append(4)  # the year of a year-first expiry: "…44582027/07"
     return [m for m in counts if size - m >= 1]
+
+
+_YEAR_THEN_MONTH = re.compile(r"20[2-4][0-9][-/.](?:0?[1-9]|1[0-2])(?![0-9])")
 
 
 _MASK_HEAD = "[card ••••"
@@ -246,7 +248,8 @@ class _Values:
     block belongs to, and which digits belong to a time range or a date."""
 
     def __init__(self, norm: str, chain: list[Block], values: list[tuple[int, int]]) -> None:
-        runs = [norm[a.end : b.start] for a, b in pairwise(chain)]
+        # What a reading of the text put in place of a tag has no width (markup.py).
+        runs = [norm[a.end : b.start].replace(FILLER, "") for a, b in pairwise(chain)]
         self.norm, self.chain, self.runs = norm, chain, runs
         self._phones: dict[tuple[int, bool], bool] = {}
         self.value: list[int] = [0]  # the value each block belongs to
@@ -292,13 +295,16 @@ class _Values:
     def no_card(self, s: int, e: int) -> bool:
         return self.taken[e] > self.taken[s]
 
-    def evenly_apart(self, first: int, last: int) -> bool:
-        """A reading with a separator run longer than _SHORT_RUN between its blocks must
+    def evenly_apart(self, first: int, last: int, *, cut: bool) -> bool:
+        """A reading with a separator run longer than SHORT_RUN between its blocks must
         have the same run between all of them, as a person spacing a card out types it
-        (``4242         4242         …``, a row of emoji): a padded table or a list of
-        times with lines between them has runs of many lengths."""
-        runs = [run.replace(FILLER, "") for run in self.runs[first:last]]
-        return all(len(run) <= _SHORT_RUN for run in runs) or len(set(runs)) == 1
+        (``4242         4242         …``, a row of emoji), and take its blocks whole: a
+        padded table or a list of times with lines between them has runs of many lengths,
+        and a right-aligned column of 4-digit values holds a Visa-13 with a glued CVV."""
+        runs = self.runs[first:last]
+        if all(len(run) <= SHORT_RUN for run in runs):
+            return True
+        return not cut and len(set(runs)) == 1
 
     def across(self, first: int, last: int) -> bool:
         return self.value[first] != self.value[last]
@@ -458,7 +464,7 @@ def _cards_in_chain(
                 continue
             first = bisect_right(block_starts, s) - 1
             last = bisect_right(block_starts, e - 1) - 1
-            if not structure.evenly_apart(first, last):
+            if not structure.evenly_apart(first, last, cut=left_before > 0 or left_after > 0):
                 continue
             cut_first, cut_last = left_before > 0, left_after > 0
             if (listed_only or structure.across(first, last)) and not (

@@ -38,6 +38,9 @@ _LIST_MARKS = frozenset(",、;。|・\n\r")
 # product or tracking code (cards.py: a reading across list values never begins or ends at
 # one). With the colon of a time, they make a value "tightly punctuated".
 TIGHT_JOINS = frozenset("-./")
+# Separator runs longer than this are padding (digits.SEPARATOR_MAX allows up to 24): they
+# end a value, and a reading across them must have the same run between all its groups.
+SHORT_RUN = 8
 _TIGHT_MARKS = TIGHT_JOINS | {":"}
 
 _HOUR = r"(?:[01]?[0-9]|2[0-3])"
@@ -94,8 +97,8 @@ def is_boundary(run: str, before: str | None, after: str | None) -> bool:
     """Does the separator run ``run`` between two digit blocks end one value and start the
     next? ``before`` and ``after`` are the runs joining those blocks to their other
     neighbours (None at the ends of the chain)."""
-    if any(ch in _LIST_MARKS for ch in run):
-        return True
+    if any(ch in _LIST_MARKS for ch in run) or len(run) > SHORT_RUN:
+        return True  # a list mark, or padding between columns or paragraphs
     if "/" in run and not run.isspace() and any(ch.isspace() for ch in run):
         return True  # " / " between values; "/" alone joins a date or an expiry
     if len(run) > 1 and run.endswith("+"):

@@ -1,8 +1,8 @@
 """HTML typed around or instead of digits: ``<b>4111</b> <b>1111</b> …``, ``&#52;&#49;…``.
 
-Chat text is plain text, but a customer hiding a card can type markup: tags between the
-groups (the letters of a tag end a number for the card detector) or digits as character
-references. Here tags are read as nothing (``digits.FILLER``, a separator without width),
+Chat text is plain text, but a customer hiding a card can type markup: inline tags between
+the groups (the letters of a tag end a number for the card detector) or digits as
+character references. Here tags are read as nothing (``digits.FILLER``, a separator without width),
 and a numeric character reference for a digit (``&#52;``, ``&#x34;``) as that digit and
 nothing to its length, so the text keeps its length and a card found in it keeps its
 offsets. Only a reading that takes a changed character counts (the rest the card
@@ -16,7 +16,12 @@ from bisect import bisect_left, bisect_right
 
 from .digits import FILLER
 
-_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,40}>")
+# Inline tags only: a table cell, a list item, a paragraph or a line break ends a value, as a
+# line break does, and stays a letter here (cells of amounts read as nothing made cards).
+_TAG = re.compile(
+    r"</?(?:a|b|i|u|s|em|strong|span|font|small|big|mark|sup|sub|code|tt)(?![A-Za-z0-9])[^<>\n]{0,40}>",
+    re.IGNORECASE | re.ASCII,
+)
 _DIGIT_REFERENCE = re.compile(r"&#(?:(?P<decimal>4[89]|5[0-7])|[xX](?P<hex>3[0-9]));")
 _HINT = re.compile(r"</?[A-Za-z]|&#")
 

@@ -86,8 +86,8 @@ _ENGLISH_SPLIT = re.compile(_ENGLISH_WORD, re.IGNORECASE | re.ASCII)
 # A word between two groups of digits: one to five Latin letters ("x", "and", "then") or
 # one to three kana ("と", "から", "そして"), perhaps with punctuation and space around it
 # (", and ", "と、", "-x-"). Not kanji: "2700円か3800円か…" is a price list (a counter and a
-# particle).
-_JOINING_WORD = re.compile(r"[^\w]{0,3}(?:[A-Za-z]{1,5}|[\u3041-\u30ff]{1,3})[^\w]{0,3}")
+# particle); nor a tag ("<br>").
+_JOINING_WORD = re.compile(r"[^\w<>]{0,3}(?:[A-Za-z]{1,5}|[\u3041-\u30ff]{1,3})[^\w<>]{0,3}")
 _JOIN_PUNCTUATION = re.compile(r"[^\w]")
 # Words that join the last two items of a list ("4242, 4242, 4242 and 4242"): a window may
 # hold them with list separators, as a list of numbers joined by commas alone.

@@ -278,3 +278,35 @@ def test_a_look_alike_letter_glued_to_a_card_is_not_read_into_it() -> None:
     took the letter, and the mask its four digits, from the card typed in digits."""
     text = "3528 0000 0000 0007Z thanks"
     assert mask_cards(text).text == "[card ••••0007]Z thanks"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # Padding after a card typed across list items: before separator runs could be 24
+        # characters long the padding ended the chain; then it ran on into the next number
+        # and the card's value no longer ended with its expiry (a third attack found 1,146
+        # such cards passing that the code before masked). A run over 8 ends a value.
+        ("4111-1111\n1111-1111/12/27            123", "4111111111111111"),
+        ("カード：4111-1111、1111-1111/12/27　　　　　　　　　　　123", "4111111111111111"),
+        # A year-first expiry glued to the last group.
+        ("card#Order 6659539) 5414．9545．8954．44582027/07.", "5414954589544458"),
+    ],
+)
+def test_a_card_followed_by_padding_or_a_glued_year_is_masked(text: str, card: str) -> None:
+    masked = mask_cards(text).text
+    left = "".join(ch for ch in masked if ch.isdigit())
+    assert card[:8] not in left and card[4:12] not in left and card[8:] not in left, masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Block tags end a value like a line break: cells of amounts are no card.
+        "<table><tr><td>3</td><td>5480</td><td>16440</td></tr>\n"
+        "<tr><td>1</td><td>2300</td><td>2300</td></tr></table>",
+        "<ul><li>1203</li><li>4500</li><li>2980</li><li>7720</li></ul>",
+    ],
+)
+def test_block_markup_around_amounts_is_no_card(text: str) -> None:
+    assert mask_cards(text).text == text
