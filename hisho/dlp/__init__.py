@@ -170,6 +170,9 @@ def _find(
     needed = _PRECEDENCE[: last_needed + 1]
 
     blocks = find_blocks(norm)
+    # Cards a customer wrote other than as digits and separators: with words, in numbered
+    # or labelled lists, in HTML, behind a right-to-left override (docs/dlp.md, "Written
+    # with words"); they may hold no digit at all, so they are looked for first.
     written = (
         find_written_cards(norm, blocks)
         + _cards_in_markup(norm)
