@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Sequence
 
 from .cards import find_cards, is_card_number
-from .digits import Block, find_blocks
+from .digits import Block, find_blocks, union
 from .emails import find_emails
 from .lookalikes import fold, fold_span
 from .markup import unmarked, widened
@@ -91,8 +91,8 @@ def _cards_with_lookalikes(norm: str) -> list[tuple[int, int]]:
 
 
 def _cards_in_markup(norm: str) -> list[tuple[int, int]]:
-    """Cards read with HTML tags as spaces and digit references as digits (``markup.py``)
-    that take a changed character."""
+    """Cards read with inline HTML tags as nothing and digit references as digits
+    (``markup.py``), grown to the whole tags and references they take."""
     result = unmarked(norm)
     if result is None:
         return []
@@ -111,17 +111,6 @@ def _cards_shown_reversed(norm: str, spans: Sequence[tuple[int, int]]) -> list[t
             for card_start, card_end in find_cards(shown, find_blocks(shown))
         )
     return cards
-
-
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, disjoint spans covering ``spans``: a card is never half-masked."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -192,8 +181,8 @@ def _find(
     findings: list[tuple[EntityType, int, int]] = []
 
     starts = [b.start for b in blocks]
-    typed = _union(find_cards(norm, blocks) + written)
-    card_spans = _union(typed + [span for span in lookalikes if not _overlaps(*span, typed)])
+    typed = union(find_cards(norm, blocks) + written)
+    card_spans = union(typed + [span for span in lookalikes if not _overlaps(*span, typed)])
     for start, end in card_spans:
         _mark(blocks, starts, taken, start, end)
     findings.extend((EntityType.CREDIT_CARD, s, e) for s, e in card_spans)

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
-from .digits import FILLER, Block, separated
+from .digits import FILLER, Block, separated, union
 from .lists import SHORT_RUN, TIGHT_JOINS, ends_a_chain, is_boundary, is_tight, value_spans
 from .phones import is_international_phone, is_listed_phone
 
@@ -488,11 +488,4 @@ def _cards_in_chain(
                 inner_hits.append((s, e))
     # Every reading is kept and overlapping ones are merged: when a stray digit or an
     # expiry makes two readings possible, masking their union can only over-mask.
-    hits = sorted(aligned_hits + inner_hits)
-    merged: list[tuple[int, int]] = []
-    for s, e in hits:
-        if merged and s < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return [(position[s], position[e - 1] + 1) for s, e in merged]
+    return [(position[s], position[e - 1] + 1) for s, e in union(aligned_hits + inner_hits)]

@@ -65,3 +65,15 @@ def tightly_joined(norm: str, blocks: list[Block], left: int) -> bool:
     if left < 0 or left + 1 >= len(blocks):
         return False
     return gap_is(norm, blocks[left].end, blocks[left + 1].start, _TIGHT, 2)
+
+
+def union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering the overlapping ``spans`` (a card is never
+    half-masked; a value no card reading may touch is one span)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .digits import union
+
 # A list mark in a separator run (the skeleton has folded "，；｜" to ",;|").
 _LIST_MARKS = frozenset(",、;。|・\n\r")
 # A single hyphen, dot or slash binds the groups of one token: a phone number, a date, a
@@ -72,14 +74,7 @@ def value_spans(norm: str) -> list[tuple[int, int]]:
     spans.extend(
         match.span("md") if match["md"] else match.span() for match in _DATE.finditer(norm)
     )
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return union(spans)
 
 
 def ends_a_chain(run: str) -> bool:

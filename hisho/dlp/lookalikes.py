@@ -1,14 +1,16 @@
-"""Letters typed for digits: ``4111 1lll 1lll 1111``, ``4O42 4242 …``, ``S555 …``.
+"""Letters typed for digits: ``4111 1lll 1lll 1111``, ``4O42 4242 …``, ``4242 42Z2 …``.
 
 A customer hiding a card from the detector can type a letter that looks like a digit —
 ``O`` or ``o`` for 0, ``l`` or ``I`` for 1, ``Z`` for 2, ``S`` for 5, ``B`` for 8 — and a
 letter ends a number for the card detector. Here a *token* (a run of ASCII letters and
-digits) is read as a number when it is made only of digits and such letters and holds a
-digit (``1lll``, ``4O42``), or, made only of such letters, has 3–6 of them (a group's
-size) and stands next to such a token or to digits across a separator run (``4111 1111
-1111 llll``). The card detector then reads the folded text, and a card it finds there
-counts only if it takes a folded letter (the rest it has found already). Words are never
-folded: a token with any other letter (``Oslo``, ``lOl``-less ``Boston``) stays a word.
+digits) is read as a number when it is made only of digits and such letters and either
+uses only the letters for 1 and 0 (``1lll``, ``lll3``, ``4O42``) or has ``Z``, ``S`` or
+``B`` after a digit among two or more (``42Z2``); a letter before the digits is a code's
+prefix (``S9941``, ``B3``). A token of 3–6 letters for 1 and 0 only (a group's size) is
+read when a separator run joins it to such a token or to digits (``4111 llll llll
+llll``). The card detector then reads the folded text, and a card it finds there counts
+only if it takes a folded letter and no card typed in digits stands there (``__init__``).
+A token with any other letter (``Oslo``), or a word of such letters (``SOS``), stays a word.
 """
 
 from __future__ import annotations
