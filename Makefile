@@ -108,6 +108,7 @@ bench: setup-bench setup-peer
 	$(BIN)/python -m bench.dlp.lists
 	$(BIN)/python -m bench.dlp.cards_in_lists
 	$(BIN)/python -m bench.dlp.ways
+	$(BIN)/python -m bench.dlp.remask
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/attachments_bench.py --rounds 10
 	$(BIN)/python bench/privacy_bench.py

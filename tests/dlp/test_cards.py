@@ -1,6 +1,6 @@
 import pytest
 
-from hisho.dlp import EntityType, find, mask_cards
+from hisho.dlp import EntityType, find, mask_cards, redact_for_triage
 from hisho.dlp.cards import brand_of, is_card_number, luhn_check_digit, luhn_valid
 
 
@@ -87,6 +87,63 @@ def test_mask_two_cards_and_text_without_cards_is_same_object() -> None:
 def test_masking_is_idempotent() -> None:
     once = mask_cards("4111 1111 1111 1111").text
     assert mask_cards(once).text is once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A stray digit cut off before the card stays glued to its mask; with the card's
+        # digits gone it ends a chain of its own, a Visa-13 ("4120611257991").
+        "41 20 61125799@16011000019940000",
+        "449686668138254206-24311345921393000",
+        # The card's blocks took part in reading the list around them; with a mask in
+        # their place what is left is read on its own.
+        "38946/24594, 8013.5532093644346000@4565934.79295@",
+        "4434986305508309/369\n56399535105693 1\n",
+        "73543614918074218@73857/711245, 1979 00353\n4700654118708246, ",
+    ],
+)
+def test_what_masking_leaves_holds_no_card(text: str) -> None:
+    """Found by the property test on PostgreSQL's CI run and by a fuzzer of glued values
+    (docs/dlp.md, "Masking what was masked"): stored text never holds a reading."""
+    once = mask_cards(text)
+    assert once.cards_masked >= 1
+    assert mask_cards(once.text).cards_masked == 0
+    assert mask_cards(redact_for_triage(text)).cards_masked == 0  # survey answers, triage
+
+
+# Each group of three blocks and the stray digit glued before the next group read as a
+# Visa, so masking one card leaves a stray that completes the card before it: a text
+# built so that a pass of the detector uncovers one more card each time.
+CASCADE = (
+    "74559 20907 582269 64879 22269 682159 44865 57138 503106 34787 51019 763757 14713 "
+    "08827 215746 74438 33363 436685 94199 44753 504151 74924 38746 855461 94191 13781 "
+    "300100 64443 71808 012783 44683 04671 069859 74194 93877 220177 74850 39470 224486 "
+    "44311 20327 812772 14019 20228 801835 44786 90328 188014 34017 81863 200946 84525 "
+    "06955 044404 94553 23916 078740 14684 47941 592913 34345 77274 353465 34133 33790 "
+    "221578 74943 52014 949487 34457 11010 711126 94129 12512 923080 44103509775321407"
+)
+
+
+def test_a_text_built_to_cascade_is_read_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hisho.dlp
+
+    reads = 0
+    real_find = hisho.dlp._find
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal reads
+        reads += 1
+        return real_find(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hisho.dlp, "_find", counting)
+    masked = mask_cards(CASCADE)
+    assert reads <= hisho.dlp._PASSES_MAX + 2  # not one pass per card in it (20 here)
+    monkeypatch.setattr(hisho.dlp, "_find", real_find)
+    assert mask_cards(masked.text).cards_masked == 0
+    assert not any(ch.isdigit() for ch in masked.text)  # failed closed: every digit hidden
 
 
 def test_card_next_to_a_cvv_or_glued_to_letters_is_still_masked() -> None:
