@@ -75,6 +75,37 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
+@pytest.fixture
+def site(browser: Any, live_server: Any, transactional_db: None) -> Iterator[str]:
+    """The live server's address, for a browser test on the test database. Before that
+    database is emptied, every browser context the test opened is closed and the requests
+    they left running end: on PostgreSQL a request still being served (a page's late
+    fetch, its service worker's) held a lock the flush's TRUNCATE waited on while the
+    flush held one the request wanted — a deadlock, seen on CI."""
+    yield str(live_server.url)
+    for context in browser.contexts:
+        context.close()
+    _wait_for_other_transactions()
+
+
+def _wait_for_other_transactions(timeout: float = 10) -> None:
+    """Until no other connection to the test database is inside a transaction."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return  # SQLite: a transaction takes the one write lock first (IMMEDIATE): no deadlock
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     # allauth keeps rate-limit counters in the cache; each test starts with none.

@@ -33,11 +33,6 @@ RUN = """async () => {
 }"""
 
 
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    return str(live_server.url)
-
-
 @pytest.mark.parametrize(
     ("language", "width", "height"), [("en", 1280, 900), ("ja", 390, 844)], ids=["en", "ja-phone"]
 )

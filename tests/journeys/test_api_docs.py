@@ -11,11 +11,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    return str(live_server.url)
-
-
 def test_docs_render_the_operations_under_the_csp(browser: Any, site: str) -> None:
     page = browser.new_context().new_page()
     requested: list[str] = []

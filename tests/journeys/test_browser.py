@@ -15,9 +15,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
+def site(site: str) -> str:
+    """The demo world loaded on the test database (emptied after each test)."""
     load_demo()
-    return str(live_server.url)
+    return site
 
 
 def sign_in(browser: Any, site: str, email: str) -> Any:

@@ -26,11 +26,6 @@ from tests.journeys.test_accessibility import AXE, RUN
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    return str(live_server.url)
-
-
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_desk_tool_pages_fit_a_phone_and_pass_axe(browser: Any, site: str, language: str) -> None:
     demo = load_demo()

@@ -18,9 +18,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
+def site(site: str) -> str:
+    """The demo world loaded on the test database (emptied after each test)."""
     load_demo()
-    return str(live_server.url)
+    return site
 
 
 def watch(page: Any, site: str, scripts: list[str], frames: list[str]) -> None:

@@ -21,11 +21,6 @@ MEASURE = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 LOCALES = {"en": "en-GB", "ja": "ja-JP"}
 
 
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    return str(live_server.url)
-
-
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_every_page_fits_a_phone(browser: Any, site: str, language: str) -> None:
     demo = load_demo()

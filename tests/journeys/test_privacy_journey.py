@@ -19,9 +19,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
+def site(site: str) -> str:
+    """The demo world loaded on the test database (emptied after each test)."""
     load_demo()
-    return str(live_server.url)
+    return site
 
 
 def test_reject_cookies_errand_export_erase(browser: Any, site: str, tmp_path: Path) -> None:

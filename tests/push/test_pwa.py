@@ -83,9 +83,10 @@ def test_every_page_links_the_manifest_and_the_worker() -> None:
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
+def site(site: str) -> str:
+    """The demo world loaded on the test database (emptied after each test)."""
     load_demo()
-    return str(live_server.url)
+    return site
 
 
 @pytest.mark.browser
