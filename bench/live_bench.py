@@ -185,6 +185,20 @@ class Poster:
         return int(payload["id"]), time.perf_counter()
 
 
+# Processes A and B serve HTTP; with --socket-apps N, N more processes serve only the
+# websockets, as a load balancer routing /ws/ apart would (docs/scaling.md).
+HTTP_APPS = 2
+
+
+def http_ports(shape: ScaledShape) -> list[int]:
+    return shape.app_ports()[:HTTP_APPS]
+
+
+def socket_indices(shape: ScaledShape) -> list[int]:
+    """The app processes that hold websockets: the socket-only ones, or A and B."""
+    return list(range(HTTP_APPS, shape.apps)) if shape.apps > HTTP_APPS else [0, 1]
+
+
 async def live_delivery(
     shape: ScaledShape,
     data: dict[str, Any],
@@ -204,6 +218,7 @@ async def live_delivery(
             max_queue=None,
         )
 
+    at = socket_indices(shape)
     people = data["idle"]
     per_person = max(1, idle // len(people))
     gate = asyncio.Semaphore(32)
@@ -213,7 +228,7 @@ async def live_delivery(
     async def open_idle(n: int) -> None:
         person = people[n % len(people)]
         async with gate:
-            ws = await chat(n % 2, person["errand"], person["token"])
+            ws = await chat(at[n % len(at)], person["errand"], person["token"])
         sockets.append(ws)
 
     async def drain(ws: Any) -> None:
@@ -235,7 +250,7 @@ async def live_delivery(
     errand = data["post_errands"][0]
     receipts: dict[int, float] = {}
     arrived = asyncio.Event()
-    assignee = await chat(1, errand, data["kenji"])  # on process B
+    assignee = await chat(at[-1], errand, data["kenji"])  # B, or the last socket process
 
     async def read_assignee() -> None:
         async for raw in assignee:
@@ -245,7 +260,7 @@ async def live_delivery(
                 arrived.set()
 
     reader = asyncio.create_task(read_assignee())
-    poster = Poster(shape.app_ports()[0], data["alice"])  # process A
+    poster = Poster(http_ports(shape)[0], data["alice"])  # process A
     loop = asyncio.get_running_loop()
 
     async def measure(label: str, count: int) -> dict[str, Any]:
@@ -300,7 +315,7 @@ async def live_delivery(
             while not stop.is_set():
                 runs.append(
                     run_wrk(
-                        shape.app_ports(),
+                        http_ports(shape),
                         method="POST",
                         paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
                         token=data["alice"],
@@ -445,7 +460,7 @@ def step_costs(
 
         def post(paths: list[str], run_seconds: float) -> dict[str, Any]:
             return run_wrk(
-                shape.app_ports(),
+                http_ports(shape),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -517,6 +532,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the app processes' GIL switch interval in seconds (Python's default: 0.005)",
     )
+    parser.add_argument(
+        "--socket-apps",
+        type=int,
+        default=0,
+        help="app processes that serve only websockets (default 0: A and B serve both)",
+    )
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk (make bench does)", file=sys.stderr)
@@ -527,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         database=DATABASE,
         redis_db=REDIS_DB,
         port=PORT,
-        apps=2,
+        apps=HTTP_APPS + args.socket_apps,
         job_workers=1,
         log_dir=logs,
         extra_env={"DJANGO_SETTINGS_MODULE": "bench.live.settings"},
@@ -541,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_run": args.seconds,
         "pool_size": args.pool_size,
         "switch_interval": args.switch_interval,
+        "socket_apps": args.socket_apps,
     }
     try:
         shape.prepare(fresh=True, demo=True)
@@ -567,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def post(paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
             return run_wrk(
-                shape.app_ports(),
+                http_ports(shape),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -581,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         post(api_paths, 16, 3)
         post(plain_paths, 16, 3)
         run_wrk(
-            shape.app_ports(),
+            http_ports(shape),
             method="GET",
             paths=read_paths,
             token=data["alice"],
@@ -602,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
             reads[str(c)] = combine(
                 [
                     run_wrk(
-                        shape.app_ports(),
+                        http_ports(shape),
                         method="GET",
                         paths=read_paths,
                         token=data["alice"],
@@ -616,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         reads["16, assistant"] = combine(
             [
                 run_wrk(
-                    shape.app_ports(),
+                    http_ports(shape),
                     method="GET",
                     paths=read_paths,
                     token=data["kenji"],
