@@ -185,20 +185,6 @@ class Poster:
         return int(payload["id"]), time.perf_counter()
 
 
-# Processes A and B serve HTTP; with --socket-apps N, N more processes serve only the
-# websockets, as a load balancer routing /ws/ apart would (docs/scaling.md).
-HTTP_APPS = 2
-
-
-def http_ports(shape: ScaledShape) -> list[int]:
-    return shape.app_ports()[:HTTP_APPS]
-
-
-def socket_indices(shape: ScaledShape) -> list[int]:
-    """The app processes that hold websockets: the socket-only ones, or A and B."""
-    return list(range(HTTP_APPS, shape.apps)) if shape.apps > HTTP_APPS else [0, 1]
-
-
 async def live_delivery(
     shape: ScaledShape,
     data: dict[str, Any],
@@ -218,7 +204,9 @@ async def live_delivery(
             max_queue=None,
         )
 
-    at = socket_indices(shape)
+    # The processes that hold websockets: A and B, or with --socket-apps the socket-only
+    # ones, as a load balancer routing /ws/ apart would (docs/scaling.md).
+    at = list(range(len(shape.socket_ports())))
     people = data["idle"]
     per_person = max(1, idle // len(people))
     gate = asyncio.Semaphore(32)
@@ -260,7 +248,7 @@ async def live_delivery(
                 arrived.set()
 
     reader = asyncio.create_task(read_assignee())
-    poster = Poster(http_ports(shape)[0], data["alice"])  # process A
+    poster = Poster(shape.app_ports()[0], data["alice"])  # process A
     loop = asyncio.get_running_loop()
 
     async def measure(label: str, count: int) -> dict[str, Any]:
@@ -315,7 +303,7 @@ async def live_delivery(
             while not stop.is_set():
                 runs.append(
                     run_wrk(
-                        http_ports(shape),
+                        shape.app_ports(),
                         method="POST",
                         paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
                         token=data["alice"],
@@ -460,7 +448,7 @@ def step_costs(
 
         def post(paths: list[str], run_seconds: float) -> dict[str, Any]:
             return run_wrk(
-                http_ports(shape),
+                shape.app_ports(),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -548,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
         database=DATABASE,
         redis_db=REDIS_DB,
         port=PORT,
-        apps=HTTP_APPS + args.socket_apps,
+        apps=2,
+        socket_apps=args.socket_apps,
         job_workers=1,
         log_dir=logs,
         extra_env={"DJANGO_SETTINGS_MODULE": "bench.live.settings"},
@@ -576,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             data = json.loads(Path(handle.name).read_text())
         shape.start(with_jobs=True)
-        pids = [p.pid for p in shape.processes[: shape.apps] if p.pid]
+        pids = [p.pid for p in shape.app_processes() if p.pid]
         sampler = MemorySampler(pids)
         sampler.start()
         time.sleep(3)
@@ -589,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def post(paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
             return run_wrk(
-                http_ports(shape),
+                shape.app_ports(),
                 method="POST",
                 paths=paths,
                 token=data["alice"],
@@ -603,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         post(api_paths, 16, 3)
         post(plain_paths, 16, 3)
         run_wrk(
-            http_ports(shape),
+            shape.app_ports(),
             method="GET",
             paths=read_paths,
             token=data["alice"],
@@ -624,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             reads[str(c)] = combine(
                 [
                     run_wrk(
-                        http_ports(shape),
+                        shape.app_ports(),
                         method="GET",
                         paths=read_paths,
                         token=data["alice"],
@@ -638,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         reads["16, assistant"] = combine(
             [
                 run_wrk(
-                    http_ports(shape),
+                    shape.app_ports(),
                     method="GET",
                     paths=read_paths,
                     token=data["kenji"],
@@ -758,18 +747,20 @@ def markdown(report: dict[str, Any]) -> str:
             f"{lag['p50_s'] * 1000:.0f} ms, p99 {lag['p99_s'] * 1000:.0f} ms, max "
             f"{lag['max_s'] * 1000:.0f} ms; not integrated at the end: {lag['pending_at_end']}.",
         ]
-    lines += ["", "| memory (RSS) | app process A | app process B |", "|---|---:|---:|"]
-    lines.append(
-        f"| idle after start | {report['rss_idle_mib'][0]:.0f} MiB "
-        f"| {report['rss_idle_mib'][1]:.0f} MiB |"
-    )
+    names = ["app process A", "app process B"] + [
+        f"socket process {n + 1}" for n in range(len(report["rss_idle_mib"]) - 2)
+    ]
+
+    def memory_row(label: str, values: list[float]) -> str:
+        return f"| {label} | " + " | ".join(f"{v:.0f} MiB" for v in values) + " |"
+
+    lines += ["", "| memory (RSS) | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines.append(memory_row("idle after start", report["rss_idle_mib"]))
     for phase, peaks in report["rss_peaks_mib"].items():
-        if phase in ("start", "warm-up"):
-            continue
-        lines.append(f"| peak, {phase} | {peaks[0]:.0f} MiB | {peaks[1]:.0f} MiB |")
+        if phase not in ("start", "warm-up"):
+            lines.append(memory_row(f"peak, {phase}", peaks))
     lines.append(
-        f"| {live['idle_sockets']} idle sockets open, at rest "
-        f"| {live['idle_rss_mib'][0]:.0f} MiB | {live['idle_rss_mib'][1]:.0f} MiB |"
+        memory_row(f"{live['idle_sockets']} idle sockets open, at rest", live["idle_rss_mib"])
     )
     steps = report.get("steps")
     if steps:

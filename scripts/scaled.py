@@ -1,8 +1,8 @@
 """The scaled shape on one machine: PostgreSQL, Redis, N app processes, M job workers.
 
     .venv/bin/python scripts/scaled.py [--database hisho_scaled] [--redis-db 4]
-                                       [--port 18100] [--apps 2] [--job-workers 1]
-                                       [--demo] [--fresh]
+                                       [--port 18100] [--apps 2] [--socket-apps 0]
+                                       [--job-workers 1] [--demo] [--fresh]
 
 `make scaled` runs it. Everything listens on 127.0.0.1 only. It
 
@@ -11,14 +11,18 @@
    under the shape's own HISHO_VAR_DIR, so every process shares them), and `hisho demo`
    with `--demo`,
 3. starts the app processes (`uvicorn hisho.asgi:application`, one per port, from
-   `--port` up) and the job workers (`hisho worker`, when the task queue is
+   `--port` up), then `--socket-apps` more for the websockets alone (the same program:
+   what sets them apart is that the load balancer routes `/ws/` to them and everything
+   else to the others), and the job workers (`hisho worker`, when the task queue is
    installed), all with the same environment (printed, so you can start more by hand),
 4. waits until every app answers, prints where they are, and runs until Ctrl-C or
    SIGTERM, then stops them all (SIGTERM, then SIGKILL after a grace period).
 
 In front of the app processes goes any load balancer (docs/scaling.md); websockets need
 no sticky sessions, because events travel through Redis to whichever process holds the
-connection. tests/scaled/ and bench/ use `ScaledShape` from this module.
+connection. Websockets on processes of their own keep a chat's frames from queueing
+behind HTTP requests (measured: docs/performance.md, "websockets on app processes of
+their own"). tests/scaled/ and bench/ use `ScaledShape` from this module.
 """
 
 from __future__ import annotations
@@ -128,6 +132,9 @@ class ScaledShape:
     redis_db: int
     port: int = 18100
     apps: int = 2
+    # App processes the load balancer sends only `/ws/` to (their ports follow the apps');
+    # with none, the apps hold the websockets too.
+    socket_apps: int = 0
     job_workers: int = 1
     var_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -164,13 +171,24 @@ class ScaledShape:
         return env
 
     def app_ports(self) -> list[int]:
+        """The ports that take HTTP: everything but `/ws/`."""
         return [self.port + i for i in range(self.apps)]
+
+    def socket_ports(self) -> list[int]:
+        """The ports that take `/ws/`: the socket processes', or the apps' if none."""
+        if not self.socket_apps:
+            return self.app_ports()
+        return [self.port + self.apps + i for i in range(self.socket_apps)]
 
     def http_url(self, index: int = 0) -> str:
         return f"http://{LOOPBACK}:{self.app_ports()[index]}"
 
     def ws_url(self, index: int = 0) -> str:
-        return f"ws://{LOOPBACK}:{self.app_ports()[index]}"
+        return f"ws://{LOOPBACK}:{self.socket_ports()[index]}"
+
+    def app_processes(self) -> list[Process]:
+        """Every uvicorn process, the socket processes included (in port order)."""
+        return [p for p in self.processes if p.port is not None]
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -238,6 +256,11 @@ class ScaledShape:
             self.processes.append(
                 self._spawn(Process(f"app{index}", self.app_argv(port), port=port))
             )
+        if self.socket_apps:
+            for index, port in enumerate(self.socket_ports()):
+                self.processes.append(
+                    self._spawn(Process(f"sockets{index}", self.app_argv(port), port=port))
+                )
         if with_jobs is None:
             with_jobs = self.job_workers > 0 and tasks_installed()
         if with_jobs:
@@ -252,13 +275,13 @@ class ScaledShape:
                     f"w{index}",
                 ]
                 self.processes.append(self._spawn(Process(f"worker{index}", argv)))
-        for index in range(self.apps):
-            self.wait_ready(index, timeout=timeout)
+        for app in self.app_processes():
+            self.wait_ready(app, timeout=timeout)
 
-    def wait_ready(self, index: int, *, timeout: float = 30) -> None:
+    def wait_ready(self, app: Process, *, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        url = self.http_url(index) + "/api/v1/openapi.json"
-        app = self.processes[index]
+        # Any process answers HTTP (a socket process too: health checks reach it so).
+        url = f"http://{LOOPBACK}:{app.port}/api/v1/openapi.json"
         while time.monotonic() < deadline:
             if not app.running():
                 raise RuntimeError(
@@ -267,7 +290,7 @@ class ScaledShape:
             with (
                 contextlib.suppress(OSError, urllib.error.URLError),
                 # The first answer builds the OpenAPI schema: seconds on a busy machine.
-                urllib.request.urlopen(url, timeout=20) as response,  # noqa: S310 - loopback
+                urllib.request.urlopen(url, timeout=20) as response,
             ):
                 if response.status == 200:
                     return
@@ -277,7 +300,7 @@ class ScaledShape:
     def restart_app(self, index: int, *, timeout: float = 30) -> None:
         app = self.processes[index]
         self._spawn(app)
-        self.wait_ready(index, timeout=timeout)
+        self.wait_ready(app, timeout=timeout)
 
     def kill(self, process: Process, sig: int = signal.SIGKILL) -> None:
         if process.running() and process.proc is not None:
@@ -322,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-db", type=int, default=4)
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument("--apps", type=int, default=2)
+    parser.add_argument(
+        "--socket-apps",
+        type=int,
+        default=0,
+        help="app processes for the websockets alone: route /ws/ to them (docs/scaling.md)",
+    )
     parser.add_argument("--job-workers", type=int, default=1)
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "scaled"))
     parser.add_argument("--demo", action="store_true", help="load the demo people and errands")
@@ -335,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         redis_db=args.redis_db,
         port=args.port,
         apps=args.apps,
+        socket_apps=args.socket_apps,
         job_workers=args.job_workers,
         var_dir=var_dir,
         log_dir=var_dir / "logs",
@@ -354,9 +384,14 @@ def main(argv: list[str] | None = None) -> int:
         print("Hisho, scaled shape (Ctrl-C stops everything):")
         for name in ("DATABASE_URL", "REDIS_URL", "HISHO_VAR_DIR"):
             print(f"  {name}={env[name]}")
-        for index in range(shape.apps):
-            print(f"  app {index}: {shape.http_url(index)}  (pid {shape.processes[index].pid})")
-        for process in shape.processes[shape.apps :]:
+        apps = shape.app_processes()
+        for index, app in enumerate(apps[: shape.apps]):
+            print(f"  app {index}: {shape.http_url(index)}  (pid {app.pid})")
+        for index, app in enumerate(apps[shape.apps :]):
+            print(f"  websockets {index}: {shape.ws_url(index)}/ws/  (pid {app.pid})")
+        if shape.socket_apps:
+            print("  route /ws/ to the websocket processes, everything else to the apps")
+        for process in shape.processes[len(apps) :]:
             print(f"  {process.name}: pid {process.pid}")
         print(f"  logs: {shape.log_dir}")
         while not stopping:

@@ -24,8 +24,15 @@ PORT = 18210
 @pytest.fixture(scope="session")
 def shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledShape]:
     logs = tmp_path_factory.mktemp("scaled-logs")
+    # As docs/scaling.md deploys it: two app processes for HTTP, one for the websockets.
     scaled = ScaledShape(
-        database=DATABASE, redis_db=REDIS_DB, port=PORT, apps=2, job_workers=2, log_dir=logs
+        database=DATABASE,
+        redis_db=REDIS_DB,
+        port=PORT,
+        apps=2,
+        socket_apps=1,
+        job_workers=2,
+        log_dir=logs,
     )
     try:
         with scaled.running(demo=True, fresh=True, with_jobs=True):

@@ -1,7 +1,11 @@
-"""The scaled shape, started for real: PostgreSQL, Redis, two app processes (uvicorn) and
-two job workers on 127.0.0.1 (scripts/scaled.py). It proves what one process cannot:
+"""The scaled shape, started for real: PostgreSQL, Redis, two app processes (uvicorn) for
+HTTP, one for the websockets and two job workers on 127.0.0.1 (scripts/scaled.py). It
+proves what one process cannot:
 
-- a message posted through process A reaches a websocket connected to process B;
+- a message posted through process A reaches a websocket on the socket process, and one
+  posted over that socket reaches a websocket on process B (any process holds sockets);
+- a socket open on the socket process holds back the e-mail a post through A would
+  queue (who has the page open is shared, not the posting process's alone);
 - each queued job runs exactly once with two workers taking from the queue;
 - killing an app process (SIGKILL, mid-traffic) loses no acknowledged message.
 
@@ -20,6 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 from websockets.sync.client import ClientConnection, connect
 
 from scripts.scaled import ScaledShape
@@ -28,9 +33,10 @@ from tests.scaled.conftest import call
 pytestmark = pytest.mark.scaled
 
 
-def open_chat(shape: ScaledShape, index: int, errand_id: str, token: str) -> ClientConnection:
+def open_chat(base: str, errand_id: str, token: str) -> ClientConnection:
+    """A chat socket on the process at `base` (shape.ws_url(n): a socket process)."""
     return connect(
-        f"{shape.ws_url(index)}/ws/v1/errands/{errand_id}/",
+        f"{base}/ws/v1/errands/{errand_id}/",
         subprotocols=["hisho.v1", f"hisho.token.{token}"],  # type: ignore[list-item]
         open_timeout=10,
     )
@@ -45,9 +51,11 @@ def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
     shape: ScaledShape, people: dict[str, Any]
 ) -> None:
     errand = people["errand"]
+    app_b = shape.http_url(1).replace("http://", "ws://", 1)
+    assert shape.ws_url(0) not in (app_b, shape.http_url(0).replace("http://", "ws://", 1))
     with (
-        open_chat(shape, 1, errand, people["kenji"]) as kenji_on_b,
-        open_chat(shape, 0, errand, people["alice"]) as alice_on_a,
+        open_chat(shape.ws_url(0), errand, people["kenji"]) as kenji_on_sockets,
+        open_chat(app_b, errand, people["alice"]) as alice_on_b,
     ):
         body = f"Posted through A {uuid.uuid4()}"
         status, posted = call(
@@ -57,16 +65,75 @@ def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
             token=people["alice"],
         )
         assert status == 201
-        got = next_frame(kenji_on_b)
+        got = next_frame(kenji_on_sockets)
         assert got["type"] == "message"
         assert got["message"]["id"] == posted["id"] and got["message"]["body"] == body
-        # And the other way: a post over kenji's socket on B reaches alice's socket on A.
-        kenji_on_b.send(json.dumps({"type": "message.post", "ref": "k1", "body": "From B"}))
-        ack = next_frame(kenji_on_b)
+        # And the other way: a post over kenji's socket reaches alice's socket on B.
+        kenji_on_sockets.send(
+            json.dumps({"type": "message.post", "ref": "k1", "body": "From the socket"})
+        )
+        ack = next_frame(kenji_on_sockets)
         assert ack["type"] == "posted" and ack["ref"] == "k1"
-        frames = [next_frame(alice_on_a), next_frame(alice_on_a)]
-        assert [f["message"]["body"] for f in frames] == [body, "From B"]
+        frames = [next_frame(alice_on_b), next_frame(alice_on_b)]
+        assert [f["message"]["body"] for f in frames] == [body, "From the socket"]
         assert frames[1]["message"]["id"] == ack["message"]["id"]
+
+
+def test_a_socket_on_the_socket_process_holds_back_the_email_a_post_elsewhere_queues(
+    shape: ScaledShape, people: dict[str, Any]
+) -> None:
+    """The post runs on app A, the socket lives on the socket process: the check "has
+    she the page open?" must see across processes (Redis), or splitting the sockets off
+    would e-mail everyone about every reply they are watching arrive."""
+    made = shape.manage(
+        "shell",
+        "-c",
+        "from hisho.accounts.models import User\n"
+        "from hisho.desk.actions import do_assign_errand, do_create_errand\n"
+        "people = {u.email.split('@')[0]: u for u in User.objects.all()}\n"
+        "errand = do_create_errand(actor=people['alice'], title='Watching the chat')\n"
+        "do_assign_errand(actor=people['admin'], errand=errand,"
+        " assistant_id=people['kenji'].pk)\n"
+        "print(errand.pk, people['alice'].pk)\n",
+    )
+    errand, alice_id = made.split()[-2:]
+    watching = f"hisho.presence:{alice_id}:{errand}"
+    presence = redis.Redis.from_url(shape.redis_url)
+
+    def kenji_replies() -> None:
+        status, _ = call(
+            "POST",
+            f"{shape.http_url(0)}/api/v1/errands/{errand}/messages",
+            {"body": f"A reply {uuid.uuid4()}"},
+            token=people["kenji"],
+        )
+        assert status == 201
+
+    def notices_for_alice() -> int:
+        with psycopg.connect(shape.database_url.replace("postgres://", "postgresql://")) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+                " WHERE task_path = 'hisho.notify.tasks.send_errand_notice'"
+                " AND args_kwargs->'args'->>0 = %s AND args_kwargs->'args'->>1 = %s",
+                [alice_id, errand],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    try:
+        with open_chat(shape.ws_url(0), errand, people["alice"]) as alice_watching:
+            alice_watching.send(json.dumps({"type": "ping"}))
+            assert next_frame(alice_watching)["type"] == "pong"  # her presence is recorded
+            kenji_replies()
+            assert next_frame(alice_watching)["type"] == "message"
+            assert notices_for_alice() == 0
+        deadline = time.monotonic() + 10
+        while presence.zcard(watching) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not presence.zcard(watching), "closing the page ends her presence"
+        kenji_replies()  # the page closed: now she is e-mailed
+        assert notices_for_alice() == 1
+    finally:
+        presence.close()
 
 
 def test_each_job_runs_exactly_once_under_two_workers(shape: ScaledShape, tmp_path: Path) -> None:
