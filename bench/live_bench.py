@@ -426,8 +426,10 @@ STEP_VARIANTS = [
     ("without DLP", "dlp"),
     ("without sealing", "seal"),
     ("without the audit event", "audit"),
+    ("without the blind index", "index"),
+    ("without the notice checks (e-mail, push)", "notices"),
     ("without the live fan-out", "fanout"),
-    ("without all four", "dlp,seal,audit,fanout"),
+    ("without all six", "dlp,seal,audit,index,notices,fanout"),
 ]
 
 

@@ -1,8 +1,10 @@
 """Bench only: switch single steps of the message path off in an app process, to measure
 what each costs (bench/live_bench.py, "What each step costs"). HISHO_BENCH_OFF is a
-comma-separated list of: audit, seal, dlp, fanout. HISHO_BENCH_SWITCH_INTERVAL sets the
-process's GIL switch interval in seconds (`sys.setswitchinterval`; Python's default is
-0.005), for `live_bench.py --switch-interval`. Never installed outside the bench."""
+comma-separated list of: audit, seal, dlp, fanout, index (the blind index of the
+message's words), notices (whether to queue an e-mail notice or a Web Push).
+HISHO_BENCH_SWITCH_INTERVAL sets the process's GIL switch interval in seconds
+(`sys.setswitchinterval`; Python's default is 0.005), for `live_bench.py
+--switch-interval`. Never installed outside the bench."""
 
 from __future__ import annotations
 
@@ -39,3 +41,10 @@ class BenchLiveConfig(AppConfig):
             inbound.mask_cards = lambda text: MaskResult(text, 0)  # type: ignore[assignment]
         if "fanout" in off:
             live._send = lambda *args, **kwargs: None  # type: ignore[assignment]
+        if "index" in off:
+            actions.do_index_errand_text = lambda *args, **kwargs: None  # type: ignore[assignment]
+        if "notices" in off:
+            import hisho.push.send as push
+
+            actions._notify = lambda *args, **kwargs: None  # type: ignore[assignment]
+            push.announce = lambda *args, **kwargs: None  # type: ignore[assignment]
