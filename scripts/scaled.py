@@ -256,7 +256,7 @@ class ScaledShape:
             self.processes.append(
                 self._spawn(Process(f"app{index}", self.app_argv(port), port=port))
             )
-        if self.socket_apps:
+        if self.socket_apps:  # with none, socket_ports() are the apps', started above
             for index, port in enumerate(self.socket_ports()):
                 self.processes.append(
                     self._spawn(Process(f"sockets{index}", self.app_argv(port), port=port))
