@@ -122,6 +122,9 @@ bench: setup-bench setup-peer
 	@# The live-chat bench drives the scaled shape with wrk (Debian's package).
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y --no-install-recommends wrk
 	$(BIN)/python bench/live_bench.py
+	@# The same shape with the websockets on a process of their own (docs/scaling.md).
+	$(BIN)/python bench/live_bench.py --socket-apps 1 --no-steps --no-profile \
+		--out var/bench/live-socket-apps.json
 	$(BIN)/python bench/peer_bench.py
 
 # The job worker (Django Tasks, database queue): queues the daily connection-data
