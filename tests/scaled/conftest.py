@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from websockets.sync.client import ClientConnection, connect
 
 from hisho.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from scripts.scaled import ScaledShape, drop_database, flush_redis
@@ -55,6 +57,36 @@ def call(
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def open_chat(base: str, errand_id: str, token: str) -> ClientConnection:
+    """A chat socket through `base` (ws://host:port: a socket process, an app, or nginx)."""
+    return connect(
+        f"{base}/ws/v1/errands/{errand_id}/",
+        subprotocols=["hisho.v1", f"hisho.token.{token}"],  # type: ignore[list-item]
+        open_timeout=10,
+    )
+
+
+def next_frame(ws: ClientConnection, timeout: float = 10) -> dict[str, Any]:
+    frame: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
+    return frame
+
+
+def post_and_receive(
+    base: str, errand_id: str, token: str, watching: ClientConnection, label: str
+) -> dict[str, Any]:
+    """Post a message through `base` (http://…) and return it once its frame, with the
+    same id and body, has arrived on the `watching` socket."""
+    body = f"{label} {uuid.uuid4()}"
+    status, posted = call(
+        "POST", f"{base}/api/v1/errands/{errand_id}/messages", {"body": body}, token=token
+    )
+    assert status == 201, posted
+    frame = next_frame(watching)
+    assert frame["type"] == "message", frame
+    assert frame["message"]["id"] == posted["id"] and frame["message"]["body"] == body
+    return dict(posted)
 
 
 def sign_in(base: str, handle: str) -> str:

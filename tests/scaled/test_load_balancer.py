@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.sync.client import connect
 
 from scripts.scaled import ScaledShape
-from tests.scaled.conftest import call
+from tests.scaled.conftest import call, next_frame, open_chat, post_and_receive
 
 pytestmark = pytest.mark.scaled
 
@@ -113,28 +112,16 @@ def test_nginx_sends_the_chat_to_the_socket_process_and_the_rest_to_the_apps(
     (sockets_port,) = shape.socket_ports()
     watched = [sockets_port, *shape.app_ports()]
     before = {port: connections_to(port) for port in watched}
-    with connect(
-        f"ws://{nginx}/ws/v1/errands/{errand}/",
-        subprotocols=["hisho.v1", f"hisho.token.{people['kenji']}"],  # type: ignore[list-item]
-        open_timeout=10,
-    ) as kenji:
+    with open_chat(f"ws://{nginx}", errand, people["kenji"]) as kenji:
         kenji.send(json.dumps({"type": "ping"}))
-        assert json.loads(kenji.recv(timeout=10))["type"] == "pong"
+        assert next_frame(kenji)["type"] == "pong"
         # nginx holds one connection for the chat, to the socket process and no other.
         held = {port: connections_to(port) - before[port] for port in watched}
         assert held == {sockets_port: 1, **{port: 0 for port in shape.app_ports()}}
 
-        body = f"Through the load balancer {uuid.uuid4()}"
-        status, posted = call(
-            "POST",
-            f"http://{nginx}/api/v1/errands/{errand}/messages",
-            {"body": body},
-            token=people["alice"],
+        post_and_receive(
+            f"http://{nginx}", errand, people["alice"], kenji, "Through the load balancer"
         )
-        assert status == 201, posted
-        frame = json.loads(kenji.recv(timeout=10))
-        assert frame["type"] == "message" and frame["message"]["id"] == posted["id"]
-        assert frame["message"]["body"] == body
 
 
 def test_http_through_nginx_answers_from_the_apps_with_hishos_own_problems(

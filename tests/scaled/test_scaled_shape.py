@@ -25,26 +25,11 @@ from typing import Any
 import psycopg
 import pytest
 import redis
-from websockets.sync.client import ClientConnection, connect
 
 from scripts.scaled import ScaledShape
-from tests.scaled.conftest import call
+from tests.scaled.conftest import call, next_frame, open_chat, post_and_receive
 
 pytestmark = pytest.mark.scaled
-
-
-def open_chat(base: str, errand_id: str, token: str) -> ClientConnection:
-    """A chat socket on the process at `base` (shape.ws_url(n): a socket process)."""
-    return connect(
-        f"{base}/ws/v1/errands/{errand_id}/",
-        subprotocols=["hisho.v1", f"hisho.token.{token}"],  # type: ignore[list-item]
-        open_timeout=10,
-    )
-
-
-def next_frame(ws: ClientConnection, timeout: float = 10) -> dict[str, Any]:
-    frame: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
-    return frame
 
 
 def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
@@ -57,17 +42,9 @@ def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
         open_chat(shape.ws_url(0), errand, people["kenji"]) as kenji_on_sockets,
         open_chat(app_b, errand, people["alice"]) as alice_on_b,
     ):
-        body = f"Posted through A {uuid.uuid4()}"
-        status, posted = call(
-            "POST",
-            f"{shape.http_url(0)}/api/v1/errands/{errand}/messages",
-            {"body": body},
-            token=people["alice"],
+        posted = post_and_receive(
+            shape.http_url(0), errand, people["alice"], kenji_on_sockets, "Posted through A"
         )
-        assert status == 201
-        got = next_frame(kenji_on_sockets)
-        assert got["type"] == "message"
-        assert got["message"]["id"] == posted["id"] and got["message"]["body"] == body
         # And the other way: a post over kenji's socket reaches alice's socket on B.
         kenji_on_sockets.send(
             json.dumps({"type": "message.post", "ref": "k1", "body": "From the socket"})
@@ -75,7 +52,7 @@ def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
         ack = next_frame(kenji_on_sockets)
         assert ack["type"] == "posted" and ack["ref"] == "k1"
         frames = [next_frame(alice_on_b), next_frame(alice_on_b)]
-        assert [f["message"]["body"] for f in frames] == [body, "From the socket"]
+        assert [f["message"]["body"] for f in frames] == [posted["body"], "From the socket"]
         assert frames[1]["message"]["id"] == ack["message"]["id"]
 
 
