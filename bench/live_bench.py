@@ -681,6 +681,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def closed_loop(live: dict[str, Any]) -> str:
+    """What the loaded delivery target asks of throughput. The 16 background clients are a
+    closed loop: each sends its next post when its last is answered. Little's law, N = X·R,
+    then fixes their mean response time at 16 / X whatever the code does: the POST's own
+    wait is set by the throughput X the machine reaches, and a delivery p99 under 150 ms
+    needs the POST's p99 under it first. With the p99/mean ratio this run measured, the
+    throughput at which the POST's p99 would be 150 ms is 16 · (p99/mean) / 0.15 s."""
+    background = live["background"]
+    rps, mean, p99 = background["rps"], background.get("mean_ms"), background["p99_ms"]
+    if not mean or not rps:
+        return "Closed loop: no mean latency in this run's background figures."
+    needed = 16 * (p99 / mean) / 0.150
+    return (
+        f"Closed loop (Little's law, N = X·R): 16 clients at {rps:.0f} req/s wait "
+        f"16 / X = {16000 / rps:.0f} ms per post on average; wrk measured a mean of "
+        f"{mean:.0f} ms (p99 {p99:.0f} ms, {p99 / mean:.1f}× the mean). For the POST's own "
+        f"p99 to be under 150 ms at that ratio, the machine would have to serve "
+        f"{needed:.0f} posts/s ({needed / rps:.1f}× this run's)."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
@@ -740,6 +761,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['max_ms']:.1f} ms | {r['post_p50_ms']:.1f} ms | {r['post_p99_ms']:.1f} ms "
             f"| {r['after_201_p50_ms']:.1f} ms | {r['after_201_p99_ms']:.1f} ms | {r['lost']} |"
         )
+    lines += ["", closed_loop(live)]
     lag = report.get("sequencer_lag")
     if lag and lag.get("entries"):
         lines += [

@@ -70,12 +70,14 @@ def run_wrk(
 
 def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Rounds of one scenario: total throughput over total time; latencies: the median of
-    the rounds' percentiles (wrk reports percentiles, not samples)."""
+    the rounds' percentiles (wrk reports percentiles, not samples), and the mean over every
+    request (each round's mean weighted by its requests)."""
     requests = sum(r["requests"] for r in runs)
     seconds = sum(r["duration_us"] for r in runs) / 1e6
     return {
         "rps": requests / seconds,
         "requests": requests,
+        "mean_ms": sum(r["mean_us"] * r["requests"] for r in runs) / max(requests, 1) / 1000,
         "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
         "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
         "errors": sum(r["errors"] for r in runs),
