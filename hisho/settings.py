@@ -549,20 +549,39 @@ HISHO_LEGAL_MAX_DEFERRAL_DAYS = env_int("HISHO_LEGAL_MAX_DEFERRAL_DAYS", 180, mi
 # the Redis database every app process shares, e.g. redis://127.0.0.1:6379/0. Events on
 # the layer carry ids only (hisho/desk/live.py).
 REDIS_URL = env_str("REDIS_URL").strip()
-if REDIS_URL:
-    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+
+# A socket's process waits for its next event with a blocking pop that Redis answers
+# after channels-redis's `brpop_timeout` (5 s) when nothing came. The Redis client's own
+# read timeout must be longer, or every quiet socket dies: redis-py 8 made 5 s its
+# default, the same 5 s, and an idle chat was dropped after 5 to 12 seconds. 15 s still
+# notices a Redis that stopped answering.
+CHANNEL_REDIS_SOCKET_TIMEOUT = 15
+
+
+def channel_layers(redis_url: str) -> dict[str, dict[str, object]]:
+    """The channel layer: in memory inside the one server process (embedded), or the
+    Redis at `redis_url` that every app process shares (scaled)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
             "REDIS_URL must start with redis://, rediss:// or unix://; "
             "e.g. redis://127.0.0.1:6379/0"
         )
-    CHANNEL_LAYERS = {
+    host = {
+        "address": redis_url,
+        "socket_timeout": CHANNEL_REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": 5,
+    }
+    return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "hisho.live", "expiry": 30},
+            "CONFIG": {"hosts": [host], "prefix": "hisho.live", "expiry": 30},
         }
     }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+CHANNEL_LAYERS = channel_layers(REDIS_URL)
 
 # Who has an errand's page open (hisho/notify/presence.py; docs/notifications.md): in the
 # scaled shape kept in REDIS_URL's Redis under this prefix, each socket counting for this
