@@ -96,6 +96,12 @@ def logged_once(work: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+class _Gone(Exception):
+    """The client went away while a frame was being sent to it (the ASGI server raises
+    an OSError, uvicorn its ClientDisconnected): nothing to answer, nothing of ours
+    failed."""
+
+
 class _Refused(Exception):
     """The connection must close with this code."""
 
@@ -171,6 +177,17 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     session_key: str
     via_token: bool
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the connection ends — a close, or an exception raised in Channels'
+            # own loop (the channel layer's Redis failing under the socket) that skips
+            # `disconnect` — the person no longer counts as having the chat open, and
+            # nothing of this socket keeps running: else its presence heartbeat went on,
+            # and no e-mail reached them about the errand until the process restarted.
+            await self._stop()
+
     async def connect(self) -> None:
         try:
             subprotocol = await self._handshake()
@@ -196,6 +213,9 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(self.groups[0], self.channel_name)
 
     async def disconnect(self, code: int) -> None:
+        await self._stop()
+
+    async def _stop(self) -> None:
         rejoin = getattr(self, "_rejoin", None)
         if rejoin is not None:
             rejoin.cancel()
@@ -343,6 +363,8 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             await self._receive(text_data, bytes_data)
+        except _Gone:
+            await self._went_away()
         except Exception as exc:
             await self._crashed(exc)
 
@@ -350,8 +372,18 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         """An event from hisho.desk.live, for one of this person's errands."""
         try:
             await self._live_event(event)
+        except _Gone:
+            await self._went_away()
         except Exception as exc:
             await self._crashed(exc)
+
+    async def _went_away(self) -> None:
+        """The client closed or dropped the connection before our answer: an everyday
+        event (a tab closed mid-post), not a fault — no error in the log, which any
+        client could otherwise fill, and no close frame to a peer that is gone."""
+        log.info("websocket client went away: errand %s, user %s", self.errand_id, self.user_id)
+        self._closed = True
+        await self._stop()
 
     async def _crashed(self, exc: Exception) -> None:
         """A fault of ours: the socket closes 1011 and leaves everything it joined. An
@@ -480,14 +512,20 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         await self._end(code)
 
     async def _send(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=_dumps(frame))
+        try:
+            await self.send(text_data=_dumps(frame))
+        except OSError as exc:
+            raise _Gone from exc
 
     async def _end(self, code: int) -> None:
         if not self._closed:
             self._closed = True
             await self._leave()
             await self.channel_layer.group_discard(self.groups[0], self.channel_name)
-            await self.close(code=code)
+            try:
+                await self.close(code=code)
+            except OSError as exc:
+                raise _Gone from exc
 
 
 class Refuse(AsyncWebsocketConsumer):
