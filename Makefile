@@ -66,8 +66,9 @@ demo: migrate
 # keys in the database (vault.E001/E002), so uvicorn never serves with the wrong keys.
 # The embedded shape runs its job worker beside the server (DESIGN: "worker inside
 # serve"); stopping the server stops the worker.
-# Links in e-mails point at the address served, unless HISHO_PUBLIC_URL says otherwise.
-export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
+# Links in e-mails point at the address served, unless HISHO_PUBLIC_URL says otherwise
+# (`make scaled` sets its own: scripts/scaled.py).
+run serve: export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 serve: setup
 	$(BIN)/hisho check

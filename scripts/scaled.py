@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +138,10 @@ class ScaledShape:
     job_workers: int = 1
     var_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The operator's HISHO_* settings from this environment (HISHO_PUBLIC_URL,
+    # HISHO_ALLOWED_HOSTS, HISHO_CSRF_TRUSTED_ORIGINS, HISHO_MODE, …) go to every process
+    # (`make scaled`); tests and benches start from none, whatever the shell holds.
+    inherit_settings: bool = False
     log_dir: Path | None = None
     uvicorn_args: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
@@ -152,7 +156,11 @@ class ScaledShape:
         return database_url(self.database)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HISHO_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if self.inherit_settings or not k.startswith("HISHO_")
+        }
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         if self.var_dir is None:
@@ -163,10 +171,10 @@ class ScaledShape:
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis_url,
             HISHO_VAR_DIR=str(self.var_dir),
-            HISHO_LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),
         )
+        env.setdefault("HISHO_LOG_LEVEL", "WARNING")
         env.update(self.extra_env)
         return env
 
@@ -339,6 +347,13 @@ class ScaledShape:
             self.stop()
 
 
+def public_url(environ: Mapping[str, str], port: int) -> str:
+    """Where links in e-mails point: the operator's public address (the load balancer's),
+    else the first app process — not the embedded shape's default port, which nothing
+    serves here."""
+    return environ.get("HISHO_PUBLIC_URL") or f"http://{LOOPBACK}:{port}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="hisho_scaled")
@@ -359,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
 
     var_dir = Path(args.var_dir)
     var_dir.mkdir(parents=True, exist_ok=True)
+    public = public_url(os.environ, args.port)
     shape = ScaledShape(
         database=args.database,
         redis_db=args.redis_db,
@@ -368,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         job_workers=args.job_workers,
         var_dir=var_dir,
         log_dir=var_dir / "logs",
+        extra_env={"HISHO_PUBLIC_URL": public},
+        inherit_settings=True,
     )
     stopping = False
 
@@ -382,8 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         shape.start()
         env = shape.env()
         print("Hisho, scaled shape (Ctrl-C stops everything):")
-        for name in ("DATABASE_URL", "REDIS_URL", "HISHO_VAR_DIR"):
+        for name in ("DATABASE_URL", "REDIS_URL", "HISHO_VAR_DIR", "HISHO_PUBLIC_URL"):
             print(f"  {name}={env[name]}")
+        given = sorted(k for k in os.environ if k.startswith("HISHO_") and k != "HISHO_VAR_DIR")
+        if given:
+            print(f"  from this environment: {', '.join(given)}")
         apps = shape.app_processes()
         for index, app in enumerate(apps[: shape.apps]):
             print(f"  app {index}: {shape.http_url(index)}  (pid {app.pid})")
