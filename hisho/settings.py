@@ -605,15 +605,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and HISHO_D
 
 # --- Sign-in security: apps, middleware, throttle store (issue 6; docs/security.md) -----
 # allauth keeps its throttle counters (login, sign-up, reset, MFA) and used TOTP codes in
-# the default cache. Production keeps them in the database (`hisho createcachetable`, run
-# by the accounts migrations), so they survive restarts, are shared by every process and
-# never depend on Redis; a cache that cannot be reached fails the request (closed).
-# Embedded: one process, its memory.
+# the default cache. Production keeps them in the database table HISHO_CACHE_TABLE, which
+# the accounts migrations make in every mode (a database migrated in embedded mode and then
+# served in production had none: every sign-in throttle check failed with a 500), so they
+# survive restarts, are shared by every process and never depend on Redis; a cache that
+# cannot be reached fails the request (closed). Embedded: one process, its memory.
+HISHO_CACHE_TABLE = "hisho_cache"
 if PRODUCTION:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "hisho_cache",
+            "LOCATION": HISHO_CACHE_TABLE,
         }
     }
 else:
