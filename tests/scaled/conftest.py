@@ -59,11 +59,15 @@ def call(
         return error.code, json.loads(error.read() or b"null")
 
 
-def open_chat(base: str, errand_id: str, token: str) -> ClientConnection:
-    """A chat socket through `base` (ws://host:port: a socket process, an app, or nginx)."""
+def open_chat(
+    base: str, errand_id: str, token: str, *, origin: str | None = None
+) -> ClientConnection:
+    """A chat socket through `base` (ws://host:port: a socket process, an app, or nginx);
+    `origin`: the Origin header a browser would send (none by default, as an app)."""
     return connect(
         f"{base}/ws/v1/errands/{errand_id}/",
         subprotocols=["hisho.v1", f"hisho.token.{token}"],  # type: ignore[list-item]
+        origin=origin,  # type: ignore[arg-type]
         open_timeout=10,
     )
 
