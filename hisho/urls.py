@@ -63,6 +63,14 @@ def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+def handler500(request: HttpRequest) -> HttpResponse:
+    # A fault of ours outside django-ninja's own handler (allauth's headless views, a
+    # middleware): API clients parse every error as problem+json, this one too.
+    if request.path.startswith(("/api/", "/_allauth/")):
+        return problem_response(500, "Something went wrong on our side.")
+    return defaults.server_error(request)
+
+
 def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(403, "Forbidden.")

@@ -44,3 +44,26 @@ def test_500_renders_without_a_request_or_database() -> None:
     assert response.status_code == 500
     html = response.content.decode()
     assert 'data-testid="error-500"' in html and "site.css" in html
+
+
+@pytest.mark.parametrize("path", ["/api/v1/audit/checkpoint", "/_allauth/app/v1/config"])
+def test_a_fault_of_ours_on_the_api_is_problem_json_not_a_page(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API clients parse every error as problem+json, ours included (a probe got the HTML
+    error page from a JSON endpoint); the answer names no internals."""
+    import allauth.headless.base.views as allauth_views
+
+    from hisho.audit import tree
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(tree, "latest_head", broken)
+    monkeypatch.setattr(allauth_views.APIView, "dispatch", broken)
+    response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 500 and body["title"] == "Internal Server Error"
+    assert "secret" not in response.content.decode()
