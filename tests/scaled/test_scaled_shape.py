@@ -6,6 +6,8 @@ proves what one process cannot:
   posted over that socket reaches a websocket on process B (any process holds sockets);
 - a socket open on the socket process holds back the e-mail a post through A would
   queue (who has the page open is shared, not the posting process's alone);
+- a chat left quiet for longer than the channel layer's blocking pop stays open and
+  still gets the next message;
 - each queued job runs exactly once with two workers taking from the queue;
 - killing an app process (SIGKILL, mid-traffic) loses no acknowledged message.
 
@@ -54,6 +56,34 @@ def test_a_message_posted_through_one_process_reaches_a_socket_on_the_other(
         frames = [next_frame(alice_on_b), next_frame(alice_on_b)]
         assert [f["message"]["body"] for f in frames] == [posted["body"], "From the socket"]
         assert frames[1]["message"]["id"] == ack["message"]["id"]
+
+
+def test_a_quiet_chat_stays_open_and_gets_the_next_message(
+    shape: ScaledShape, people: dict[str, Any]
+) -> None:
+    """A socket's process waits for events with a blocking pop that Redis answers empty
+    every 5 s; the Redis client's read timeout was 5 s too, and idle chats dropped after
+    5 to 12 s (found through nginx by a probe). Three sockets, quiet for 16 s."""
+    errand = people["errand"]
+    sockets = [open_chat(shape.ws_url(0), errand, people["kenji"]) for _ in range(3)]
+    try:
+        time.sleep(16)
+        for n, ws in enumerate(sockets):
+            ws.send(json.dumps({"type": "ping", "ref": f"p{n}"}))
+            assert next_frame(ws) == {"type": "pong", "ref": f"p{n}"}
+        posted = post_and_receive(
+            shape.http_url(0), errand, people["alice"], sockets[0], "After a pause"
+        )
+        for ws in sockets[1:]:
+            frame = next_frame(ws)
+            assert frame["type"] == "message", frame
+            assert (frame["message"]["id"], frame["message"]["body"]) == (
+                posted["id"],
+                posted["body"],
+            )
+    finally:
+        for ws in sockets:
+            ws.close()
 
 
 def test_a_socket_on_the_socket_process_holds_back_the_email_a_post_elsewhere_queues(
