@@ -65,6 +65,8 @@ BACKGROUND_RUN_SECONDS = 3
 # The paced condition: each of the 16 clients pauses after each answer, this long on average
 # (exponentially distributed, as independent people pause; bench/live/load.lua).
 PACED_DELAY_MS = 400
+# Seconds the idle sockets' CPU is measured over: two of the channel layer's 5 s pops.
+IDLE_CPU_WINDOW = 10
 
 
 # --- the machine ----------------------------------------------------------------------------
@@ -132,6 +134,14 @@ def rss_mib(pid: int) -> float:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/<pid>/stat, clock ticks)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return 0.0
 
 
@@ -232,7 +242,14 @@ async def live_delivery(
     drains = [asyncio.create_task(drain(ws)) for ws in sockets]
     await asyncio.sleep(2)
     sampler.phase = "idle sockets"
-    await asyncio.sleep(2)
+    # What idle sockets cost in CPU: each waits on Redis with a blocking pop answered
+    # every 5 s, so the window spans two of them.
+    cpu_before, idle_started = [cpu_seconds(pid) for pid in sampler.pids], time.perf_counter()
+    await asyncio.sleep(IDLE_CPU_WINDOW)
+    idle_cpu = [
+        (cpu_seconds(pid) - before) / (time.perf_counter() - idle_started)
+        for pid, before in zip(sampler.pids, cpu_before, strict=True)
+    ]
     idle_rss = [rss_mib(pid) for pid in sampler.pids]
 
     errand = data["post_errands"][0]
@@ -331,6 +348,10 @@ async def live_delivery(
     sampler.phase = "live, idle sockets + 16 posting, paced"
     paced, paced_background = await while_posting("paced", PACED_DELAY_MS)
 
+    # Each drain ends when its socket closes: every idle socket must have stayed open
+    # through the run (they did not: until the channel layer's Redis read timeout was
+    # raised above its blocking pop, quiet sockets dropped after 5-12 s).
+    still_open = sum(not task.done() for task in drains)
     reader.cancel()
     await assignee.close()
     for ws in sockets:
@@ -339,9 +360,11 @@ async def live_delivery(
         task.cancel()
     return {
         "idle_sockets": len(sockets),
+        "idle_still_open": still_open,
         "open_seconds": open_seconds,
         "idle_frames": idle_frames,
         "idle_rss_mib": idle_rss,
+        "idle_cpu_share": idle_cpu,
         "quiet": quiet,
         "loaded": loaded,
         "background": background,
@@ -736,7 +759,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Live delivery, {live['idle_sockets']} idle websockets open "
         f"(opened in {live['open_seconds']:.1f} s; frames they received: "
-        f"{live['idle_frames']}):",
+        f"{live['idle_frames']}; still open at the end: "
+        f"{live.get('idle_still_open', 'not counted')}; CPU of each app process while "
+        f"they idled: {', '.join(f'{c:.1%}' for c in live.get('idle_cpu_share', []))}):",
         "",
         "| condition | posts | post → socket p50 | p99 | max | POST itself p50 | p99 "
         "| 201 → socket p50 | p99 | lost |",
