@@ -252,6 +252,8 @@ def test_nginx_answers_its_own_refusals_to_the_api_with_problem_json(
         400: exchange(nginx, "GET", "/api/v1/errands/%00"),
         # A header line longer than nginx's header buffers (nginx's 494, sent as 400).
         494: exchange(nginx, "GET", "/api/v1/errands", {"X-Padding": "a" * 9000}),
+        # The sign-in API is JSON too (the app's allauth flows).
+        "sign-in": exchange(nginx, "GET", "/_allauth/app/v1/config?q=" + "a" * 9000),
     }
     # Every case at once, so that a failure shows them all.
     assert {
@@ -261,9 +263,10 @@ def test_nginx_answers_its_own_refusals_to_the_api_with_problem_json(
         414: (414, "application/problem+json"),
         400: (400, "application/problem+json"),
         494: (400, "application/problem+json"),
+        "sign-in": (414, "application/problem+json"),
     }
     for case, answer in answers.items():
-        assert_problem(answer, 400 if case == 494 else case)
+        assert_problem(answer, {494: 400, "sign-in": 414}.get(case, case))
 
     # Pages keep nginx's own small answer, with the same status.
     status, headers, _ = exchange(
