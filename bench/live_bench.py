@@ -59,6 +59,8 @@ DATABASE = "hisho_bench"
 REDIS_DB = 4
 PORT = 18300
 CONCURRENCY = (1, 16, 64)
+# The clients that keep posting while live delivery is timed (the "16 clients").
+BACKGROUND_CLIENTS = 16
 # Length of each back-to-back wrk run that keeps 16 clients posting during the loaded
 # live-delivery measurement (its gaps, while the next wrk starts, are milliseconds).
 BACKGROUND_RUN_SECONDS = 3
@@ -324,7 +326,7 @@ async def live_delivery(
                         method="POST",
                         paths=[f"/api/v1/errands/{e}/messages" for e in data["post_errands"][1:]],
                         token=data["alice"],
-                        connections=16,
+                        connections=BACKGROUND_CLIENTS,
                         seconds=BACKGROUND_RUN_SECONDS,
                         body=json.dumps({"body": data["message"]}),
                         delay_ms=delay_ms,
@@ -715,12 +717,13 @@ def closed_loop(live: dict[str, Any]) -> str:
     rps, mean, p99 = background["rps"], background.get("mean_ms"), background["p99_ms"]
     if not mean or not rps:
         return "Closed loop: no mean latency in this run's background figures."
-    needed = 16 * (p99 / mean) / 0.150
+    clients = BACKGROUND_CLIENTS
+    needed = clients * (p99 / mean) / 0.150
     return (
-        f"Closed loop (Little's law, N = X·R): 16 clients at {rps:.0f} req/s wait "
-        f"16 / X = {16000 / rps:.0f} ms per post on average; wrk measured a mean of "
-        f"{mean:.0f} ms (p99 {p99:.0f} ms, {p99 / mean:.1f}× the mean). For the POST's own "
-        f"p99 to be under 150 ms at that ratio, the machine would have to serve "
+        f"Closed loop (Little's law, N = X·R): {clients} clients at {rps:.0f} req/s wait "
+        f"{clients} / X = {clients * 1000 / rps:.0f} ms per post on average; wrk measured "
+        f"a mean of {mean:.0f} ms (p99 {p99:.0f} ms, {p99 / mean:.1f}× the mean). For the "
+        f"POST's own p99 to be under 150 ms at that ratio, the machine would have to serve "
         f"{needed:.0f} posts/s ({needed / rps:.1f}× this run's)."
     )
 

@@ -34,6 +34,7 @@ signed-out one at the next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -396,14 +397,10 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             self.errand_id,
             self.user_id,
         )
-        rejoin = getattr(self, "_rejoin", None)
-        if rejoin is not None:
-            rejoin.cancel()
-        try:
+        await self._stop()
+        with contextlib.suppress(Exception):
+            # The socket itself may be what failed; what we joined is left already.
             await self._end(CLOSE_INTERNAL_ERROR)
-        except Exception:
-            # The socket itself may be what failed; what we joined is left all the same.
-            await self._leave()
 
     async def _receive(self, text_data: str | None, bytes_data: bytes | None) -> None:
         if self._closed:
