@@ -24,14 +24,14 @@ from hisho.auth import API_AUTH
 from hisho.desk.api import categories_router, response_times_router
 from hisho.desk.api import router as desk_router
 from hisho.desk.tools.api import router as desk_tools_router
-from hisho.errors import Conflict, Forbidden, InvalidInput
+from hisho.errors import Conflict, Forbidden, InvalidInput, Unavailable
 from hisho.idempotency.api import document as document_idempotency
 from hisho.legal.api import router as legal_router
 from hisho.notify.api import router as notify_router
+from hisho.outages import unavailable_response
 from hisho.outreach.api import me_router as outreach_me_router
 from hisho.outreach.api import router as outreach_router
 from hisho.partners.api import ledger_router, offers_router, partner_router
-from hisho.payments.actions.requests import ProviderUnavailable
 from hisho.payments.api import router as payments_router
 from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
@@ -148,9 +148,9 @@ def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
     return problem_response(409, exc.detail)
 
 
-@api.exception_handler(ProviderUnavailable)
-def on_provider_unavailable(request: HttpRequest, exc: ProviderUnavailable) -> HttpResponse:
-    return problem_response(503, exc.detail)
+@api.exception_handler(Unavailable)
+def on_unavailable(request: HttpRequest, exc: Unavailable) -> HttpResponse:
+    return unavailable_response(request, exc)
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -40,3 +40,13 @@ class InvalidInput(ClientError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class Unavailable(ClientError):
+    """A service Hisho hands the request to (the mail relay, the payment provider) could
+    not take it just now. Not the caller's fault and worth a retry: 503 with Retry-After,
+    on the API and on pages alike (hisho.outages). `detail` says what was kept."""
+
+
+class MailUnavailable(Unavailable):
+    """The mail relay could not be reached, or did not take a message."""

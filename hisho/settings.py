@@ -117,9 +117,12 @@ MIDDLEWARE = [
     "hisho.accounts.middleware.SessionSecurityMiddleware",
     # JSON nested too deep for any parser to survive is a 400, on every path.
     "hisho.api_http.DeepJsonGuard",
-    # Innermost: HEAD answers as GET does, 405s are problem+json with Allow
+    # HEAD answers as GET does, 405s are problem+json with Allow
     # (hisho/api_http.py; docs/api-limits.md).
     "hisho.api_http.ApiHttpMiddleware",
+    # Innermost, so it sees a view's exception first: a relay or provider that cannot
+    # take the request is a 503 that says what was kept (hisho/outages.py).
+    "hisho.outages.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "hisho.urls"
@@ -285,6 +288,9 @@ EMAIL_BACKEND = env_str(
 # environment names Django's own console backend.
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
     EMAIL_BACKEND = "hisho.redaction.MaskingConsoleEmailBackend"
+# A relay that does not answer fails the send after this long (Django's default is to
+# wait for ever, holding the request's worker): the person gets a 503 to retry.
+EMAIL_TIMEOUT = env_int("HISHO_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("HISHO_FROM_EMAIL", "Hisho <no-reply@hisho.localhost>")
 # Newsletters and surveys (docs/outreach.md) go out through the processors policy.yaml
 # declares for them: the mail relay above by default, or an e-mail service provider

@@ -3,6 +3,7 @@ answers alike for a new and a taken address (docs/security.md)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -11,10 +12,26 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext
 
 from hisho.accounts.models import Role, User
 from hisho.audit.actions import record_event
+from hisho.errors import MailUnavailable
+from hisho.privacy.recipients import relay_errors
 from hisho.redaction import carries_card
+
+logger = logging.getLogger(__name__)
+
+# allauth's mails that confirm an address: the account or the address is saved before
+# they go, so when the relay is down the person is told what was kept. The mail to a
+# taken address says the same as the one to a new address (no enumeration).
+_CONFIRMATIONS = frozenset(
+    {
+        "account/email/email_confirmation_signup",
+        "account/email/email_confirmation",
+        "account/email/account_already_exists",
+    }
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -68,6 +85,50 @@ class AccountAdapter(DefaultAccountAdapter):
             return bool(super().is_safe_url(url))
         except ValueError:
             return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Sign-in mails carry one-time secrets (a reset link, a code), so they are sent in
+        # the request rather than kept in a queue; with the relay down the person gets a
+        # 503 that says what to do (hisho.outages), not a 500.
+        if template_prefix in _CONFIRMATIONS:
+            detail = gettext(
+                "We could not send the e-mail to confirm your address just now. Your "
+                "address is saved: in a few minutes, sign in or ask for the confirmation "
+                "e-mail again."
+            )
+        else:
+            detail = gettext(
+                "We could not send the e-mail just now. Nothing was changed: please try "
+                "again in a few minutes."
+            )
+        try:
+            with relay_errors(detail):
+                super().send_mail(template_prefix, email, context)
+        except MailUnavailable:
+            if template_prefix in _CONFIRMATIONS and self.request is not None:
+                # allauth counted this confirmation against the address's limit (one per
+                # three minutes); none went, so signing in again may send it at once.
+                ratelimit.clear(self.request, action="confirm_email", key=email.lower())
+            raise
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        # A notice of a change already made (password, address, second factor): the change
+        # stands whether or not the relay takes the notice, so the request does not fail
+        # for it. The operator sees the missed notice in the log (ids only).
+        try:
+            super().send_notification_mail(template_prefix, user, context, email)
+        except MailUnavailable:
+            logger.warning(
+                "security notice %s to user %s not sent: mail relay unavailable",
+                template_prefix.rsplit("/", 1)[-1],
+                user.pk,
+            )
 
     def send_account_already_exists_mail(self, email: str) -> None:
         # A new account costs one Argon2 hash; spend the same here, so the answer to a

@@ -13,19 +13,38 @@ tests/privacy/test_recipients.py reads every module and fails on one that does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from smtplib import SMTPRecipientsRefused
+from smtplib import SMTPException, SMTPRecipientsRefused
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
+from hisho.errors import MailUnavailable
 from hisho.privacy.policy import Policy, Recipient, current_policy
 
 # The relay refused every recipient of a message (e.g. an address that does not exist).
 Refused = SMTPRecipientsRefused
+
+# What a request tells the person when the relay is down (hisho.outages answers 503).
+RELAY_DOWN = "We could not send the e-mail just now. Please try again in a few minutes."
+
+
+@contextmanager
+def relay_errors(detail: str = RELAY_DOWN) -> Iterator[None]:
+    """Mail sent inside the block that the relay does not take (unreachable, timed out,
+    a 4xx/5xx of its own) raises MailUnavailable(detail): a 503 the person can act on,
+    not a 500. `Refused` (every recipient refused) is left as it is: the outreach batch
+    marks that copy failed and goes on."""
+    try:
+        yield
+    except Refused:
+        raise
+    except (SMTPException, OSError) as exc:
+        raise MailUnavailable(detail) from exc
 
 
 class PushRefused(Exception):
@@ -125,15 +144,16 @@ class DeclaredRecipient:
         `connection` lets a batch share one connection to the relay."""
 
         def deliver() -> None:
-            EmailMessage(
-                subject=title,
-                body=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=list(to),
-                reply_to=list(reply_to) or None,
-                headers=headers,
-                connection=connection,
-            ).send()
+            with relay_errors():
+                EmailMessage(
+                    subject=title,
+                    body=body,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    to=list(to),
+                    reply_to=list(reply_to) or None,
+                    headers=headers,
+                    connection=connection,
+                ).send()
 
         self.disclose(
             subject=subject, purpose=purpose, data=data, reference=reference, deliver=deliver

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST, require_safe
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
 from hisho.accounts.principal import principal_of
-from hisho.errors import ClientError, InvalidInput
+from hisho.errors import ClientError, InvalidInput, MailUnavailable
+from hisho.outages import RETRY_AFTER_SECONDS
 from hisho.partners.access import my_releases
 from hisho.privacy import cookies, plain
 from hisho.privacy.actions import (
@@ -139,6 +140,7 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
 def contact(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = ContactForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             do_send_contact_message(
@@ -149,17 +151,32 @@ def contact(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except MailUnavailable:
+            # Nothing was recorded (the action is one transaction); the message goes back
+            # into the form, so the person loses nothing and can send it again.
+            status = 503
+            form.add_error(
+                None,
+                _(
+                    "We could not send your message just now. It is still below: "
+                    "please send it again in a few minutes."
+                ),
+            )
         else:
             messages.success(request, _("Thank you. Your message went to our privacy contact."))
             return redirect("privacy_contact")
     if form.is_bound and form.errors:
         # The form shown again passes DLP too: no card number echoed (POLICY K9).
         form.data = masked_data(form.data)
-    return render(
+    response = render(
         request,
         "privacy/contact.html",
         {"form": form, "contact_email": settings.HISHO_PRIVACY_CONTACT_EMAIL},
+        status=status,
     )
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @login_required

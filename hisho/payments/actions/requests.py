@@ -20,7 +20,7 @@ from hisho.desk.actions import do_post_message
 from hisho.desk.content import errand_scope
 from hisho.desk.models import OPEN_STATUSES, Errand
 from hisho.desk.models import Status as ErrandStatus
-from hisho.errors import ClientError, Conflict, InvalidInput, NotFound
+from hisho.errors import Conflict, InvalidInput, NotFound, Unavailable
 from hisho.inbound import scrub
 from hisho.payments.access import NOT_FOUND, description_place
 from hisho.payments.models import (
@@ -48,9 +48,9 @@ AMOUNT_MAX = 9_999_999  # Stripe's largest JPY amount for a Checkout Session
 AMOUNT_MIN = {"stripe": 50, "sandbox": 1}
 
 
-class ProviderUnavailable(ClientError):
-    """The payment provider refused or could not be reached: nothing was changed. The
-    API answers 503 (not the client's fault, and worth a retry)."""
+class ProviderUnavailable(Unavailable):
+    """The payment provider refused or could not be reached: nothing was changed. A 503
+    with Retry-After (hisho.outages: not the client's fault, and worth a retry)."""
 
 
 def _announce(payment: PaymentRequest) -> None:
