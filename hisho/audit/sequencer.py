@@ -82,14 +82,28 @@ class Sequencer:
         self.stopped = threading.Event()
         self.leading = threading.Event()
         self.leadership = Leadership()
+        # The head this sequencer last signed: every later one must extend it, so a
+        # database whose newer heads were deleted and leaves rewritten is not re-signed.
+        self.anchor: tree.Anchor | None = None
+        self.refused = ""
 
     def step(self) -> int:
         """Integrate everything pending; the number of heads signed."""
         signed = 0
         while not self.stopped.is_set():
-            head = tree.integrate_pending(limit=self.batch)
+            try:
+                head = tree.integrate_pending(limit=self.batch, anchor=self.anchor)
+            except tree.TreeMismatch as mismatch:
+                # Said once per finding, not four times a second; entries wait, unsigned,
+                # and `hisho audit-verify` names them.
+                if str(mismatch) != self.refused:
+                    log.error("audit sequencer: not signing: %s", mismatch)
+                    self.refused = str(mismatch)
+                break
+            self.refused = ""
             if head is None:
                 break
+            self.anchor = (head.size, head.root_hash)
             signed += 1
         return signed
 

@@ -136,9 +136,81 @@ def _leaf(event_id: int, stored: str) -> bytes:
     return bytes.fromhex(chain.leaf_hash(AuditEvent.objects.get(pk=event_id)))
 
 
-def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> AuditTreeHead | None:
+class TreeMismatch(Exception):
+    """The stored tree is not the one the log last signed: integrated leaves that no
+    signed head covers, stored nodes that no longer give the latest head's root, a latest
+    head that is not Hisho's signature, or the head this sequencer signed gone. Only a
+    hand in the database does that; signing on would put Hisho's signature on the rewrite
+    (docs/audit.md §6), so nothing is signed until an operator has looked."""
+
+
+# Where a sequencer last left the log: (size, root hash in hex) of the head it signed.
+Anchor = tuple[int, str]
+
+
+def _check_extends(
+    head: AuditTreeHead | None, size: int, edge: dict[merkle.NodeKey, bytes], anchor: Anchor | None
+) -> None:
+    """Raise TreeMismatch unless the stored tree of `size` leaves (its right `edge` of
+    nodes) is exactly what the latest signed `head` signed, and that head extends the one
+    this sequencer last signed (`anchor`). Costs no query when it holds, but the signing
+    key's (cached) and, after another sequencer signed, one read of nodes."""
+    from hisho.audit import chain
+    from hisho.signing.keys import trusted_public_key
+
+    if head is None:
+        # Leaves with no head at all: only the hash chain that migration audit 0004 folded
+        # into the tree, before the first head was ever signed. Anything later means heads
+        # were deleted.
+        if (
+            size
+            and AuditEvent.objects.filter(
+                leaf_index__isnull=False, version__gt=chain.CHAIN_VERSION
+            ).exists()
+        ):
+            raise TreeMismatch(f"{size} leaves are integrated and no signed tree head covers them")
+    else:
+        if head.size != size:
+            raise TreeMismatch(
+                f"the latest signed tree head is of size {head.size}, the tree has {size} leaves"
+            )
+        public = trusted_public_key(head.key_id)
+        try:
+            if public is None:
+                raise ValueError("not signed by one of Hisho's keys")
+            signed = note.open_checkpoint(
+                head.note, [note.Verifier(origin(), public.public_bytes_raw())]
+            )
+        except ValueError as exc:
+            raise TreeMismatch(f"the signed tree head of size {head.size}: {exc}") from None
+        if (signed.size, signed.root.hex()) != (head.size, head.root_hash):
+            raise TreeMismatch(f"the tree head of size {head.size} says other than its signature")
+        if merkle.range_hash(0, size, edge).hex() != head.root_hash:
+            raise TreeMismatch(
+                f"the stored tree of {size} leaves does not have the signed tree head's root"
+            )
+    if anchor is not None:
+        anchor_size, anchor_root = anchor
+        if head is None or head.size < anchor_size:
+            raise TreeMismatch(f"the signed tree head of size {anchor_size} is gone")
+        at_anchor = (
+            head.root_hash
+            if head.size == anchor_size
+            else merkle.range_hash(0, anchor_size, load_nodes(merkle.right_edge(anchor_size))).hex()
+        )
+        if at_anchor != anchor_root:
+            raise TreeMismatch(
+                f"the tree no longer extends the signed tree head of size {anchor_size}"
+            )
+
+
+def integrate_pending(
+    *, limit: int = BATCH, sign_unchanged: bool = False, anchor: Anchor | None = None
+) -> AuditTreeHead | None:
     """Integrate up to `limit` committed entries and sign the new head. None when there
-    was nothing to integrate (and the latest head already covers the tree)."""
+    was nothing to integrate (and the latest head already covers the tree). Before
+    signing, the stored tree must be the latest signed head's and extend `anchor` (the
+    head the caller last signed), else TreeMismatch and nothing changes."""
     from hisho.signing.actions import do_ensure_signing_key
 
     do_ensure_signing_key()  # before the transaction: making the first key is an event
@@ -156,6 +228,7 @@ def integrate_pending(*, limit: int = BATCH, sign_unchanged: bool = False) -> Au
         if not pending and size == 0:
             return None
         old = load_nodes(merkle.right_edge(size))
+        _check_extends(head, size, old, anchor)
         leaves = [_leaf(event_id, value) for event_id, value in pending]
         made = merkle.new_nodes(size, leaves, old)
         if pending:

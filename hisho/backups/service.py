@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import tempfile
@@ -30,6 +31,8 @@ from django.utils import timezone
 from hisho.backups import archive, dumps, ledger
 from hisho.backups.archive import BadBackup
 from hisho.backups.dumps import RestoreRefused
+
+log = logging.getLogger(__name__)
 
 SUFFIX = ".backup"
 NAME = re.compile(r"^hisho-(\d{8}T\d{6}Z)-[0-9a-f]{8}\.backup$")
@@ -70,10 +73,14 @@ def _target(path: Path | None, now: dt.datetime) -> Path:
 def take_backup(path: Path | None = None) -> BackupResult:
     """A consistent, encrypted, signed backup of the configured database at `path` (a file
     to create, or a directory; default HISHO_BACKUP_DIR)."""
-    from hisho.audit.tree import integrate_all
+    from hisho.audit.tree import TreeMismatch, integrate_all
     from hisho.backups.actions.records import do_record_backup
 
-    integrate_all()  # the manifest's signed tree head then covers every entry so far
+    try:
+        integrate_all()  # the manifest's signed tree head then covers every entry so far
+    except TreeMismatch as mismatch:
+        # The data is backed up all the same; the manifest names the latest signed head.
+        log.error("backup: audit entries not signed: %s", mismatch)
     now = timezone.now()
     out = _target(path, now)
     if out.exists():

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from hisho.audit import chain, merkle
 from hisho.audit.actions import do_write_checkpoint, record_event
 from hisho.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
-from hisho.audit.tree import node_key, sign_checkpoint
+from hisho.audit.tree import TreeMismatch, node_key, sign_checkpoint
 from hisho.audit.verify import verify_log
 from hisho.demo import Demo
 from tests.audit.conftest import trigger_off
@@ -162,10 +164,14 @@ def test_a_head_signed_over_a_fork_is_caught(demo: Demo) -> None:
     record_event("test.after", actor=None)
     note, key_id = sign_checkpoint(head.size + 1, b"\x07" * 32)
     AuditTreeHead.objects.create(size=head.size + 1, root_hash="07" * 32, key_id=key_id, note=note)
-    do_write_checkpoint()  # the sequencer integrates the entry; it signs no second head
-    assert AuditEvent.objects.filter(leaf_index=head.size).exists()
+    # The sequencer signs nothing over a tree that is not the latest head's (and
+    # integrates nothing either): the entry waits, and audit-verify names the head.
+    with pytest.raises(TreeMismatch, match="latest signed tree head is of size"):
+        do_write_checkpoint()
+    assert not AuditEvent.objects.filter(leaf_index=head.size).exists()
     problem = verify_log().first_bad
-    assert problem is not None and "differ from what signed tree head" in problem.reason
+    assert problem is not None
+    assert f"signed tree head {head.size + 1} signed a longer log" in problem.reason
 
 
 def test_pending_entries_are_checked_against_their_own_hash(demo: Demo, raw_sql: Any) -> None:

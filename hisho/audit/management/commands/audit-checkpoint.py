@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from hisho.audit.actions import do_write_checkpoint
+from hisho.audit.tree import TreeMismatch
 
 
 class Command(BaseCommand):
     help = "Integrate pending audit entries and sign a tree head (a C2SP checkpoint)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        head = do_write_checkpoint()
+        try:
+            head = do_write_checkpoint()
+        except TreeMismatch as mismatch:
+            raise CommandError(f"Not signing: {mismatch}. Run `hisho audit-verify`.") from None
         if head is None:
             self.stdout.write("No new entries since the last signed tree head.")
         else:
