@@ -120,6 +120,8 @@ MIDDLEWARE = [
     # HEAD answers as GET does, 405s are problem+json with Allow
     # (hisho/api_http.py; docs/api-limits.md).
     "hisho.api_http.ApiHttpMiddleware",
+    # The transparency log's public answers, errors included, to any origin.
+    "hisho.audit.public.PublicLogMiddleware",
     # Innermost, so it sees a view's exception first: a relay or provider that cannot
     # take the request is a 503 that says what was kept (hisho/outages.py).
     "hisho.outages.OutageMiddleware",

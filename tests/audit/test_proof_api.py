@@ -125,3 +125,29 @@ def test_a_label_filter_in_other_digits_is_no_filter_not_a_500(
 ) -> None:
     response = web_as("kenji").get(f"/errands/?label={quote(value)}")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        ("/audit/checkpoint", ""),  # no head yet: 404
+        ("/audit/proof/inclusion", "index=0&size=99999"),  # beyond the latest head: 404
+        ("/audit/proof/inclusion", "index=x&size=1"),  # 422
+        ("/audit/proof/consistency", "from=2&to=1"),  # 404
+        ("/audit/proof/consistency", "from=1&from=1&to=1"),  # 422
+    ],
+)
+def test_the_public_answers_errors_too_can_be_read_from_any_page(query: tuple[str, str]) -> None:
+    """A verifier in a browser must tell "not signed yet" from an outage: the errors carry
+    the header as the answers do (found by an attack on the log)."""
+    response = get(*query)
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.django_db
+def test_nothing_else_under_the_api_is_opened_to_other_origins(demo: Any) -> None:
+    assert "Access-Control-Allow-Origin" not in Client().get("/api/v1/me").headers
+    assert "Access-Control-Allow-Origin" not in Client().get("/api/v1/no/such").headers
