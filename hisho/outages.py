@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from hisho.api_http import ALLAUTH_PREFIX, API_PREFIX
 from hisho.errors import Unavailable
 from hisho.problems import problem_response
 
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 # "a few minutes" in words.
 RETRY_AFTER_SECONDS = 120
 # Clients that parse every answer as problem+json (API.md, "Errors").
-JSON_PREFIXES = ("/api/", "/_allauth/")
+JSON_PREFIXES = (API_PREFIX, ALLAUTH_PREFIX)
 
 
 def unavailable_response(request: HttpRequest, exc: Unavailable) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.views import defaults
 from django.views.decorators.cache import cache_control
 
 from hisho.api import api
+from hisho.api_http import ALLAUTH_PREFIX, API_PREFIX
 from hisho.problems import problem_response
 
 _FAVICON = Path(__file__).resolve().parent / "static" / "hisho" / "favicon.ico"
@@ -52,13 +53,13 @@ urlpatterns = [
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     # API clients get problem+json even for paths no router knows.
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return problem_response(404, "No such endpoint.")
     return defaults.page_not_found(request, exception)
 
 
 def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return problem_response(400, "Bad request.")
     return defaults.bad_request(request, exception)
 
@@ -66,13 +67,13 @@ def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
 def handler500(request: HttpRequest) -> HttpResponse:
     # A fault of ours outside django-ninja's own handler (allauth's headless views, a
     # middleware): API clients parse every error as problem+json, this one too.
-    if request.path.startswith(("/api/", "/_allauth/")):
+    if request.path.startswith((API_PREFIX, ALLAUTH_PREFIX)):
         return problem_response(500, "Something went wrong on our side.")
     return defaults.server_error(request)
 
 
 def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return problem_response(403, "Forbidden.")
     return defaults.permission_denied(request, exception)
 
