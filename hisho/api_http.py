@@ -15,6 +15,7 @@ catch it — allauth's headless views among them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
@@ -86,4 +87,24 @@ class DeepJsonGuard:
                 return problem_response(
                     400, f"The JSON body nests deeper than {JSON_DEPTH_MAX} levels."
                 )
+            if request.path.startswith(ALLAUTH_PREFIX) and _holds_a_lone_surrogate(text):
+                # "\ud800" is valid JSON but no text: allauth hands a password holding it
+                # to the Argon2 hasher, which cannot encode it (a 500 on sign-in, sign-up,
+                # re-authentication and password change, for any visitor). Hisho's own
+                # API refuses such strings field by field (hisho/textcheck.py).
+                return problem_response(400, "The JSON body holds text that is not Unicode.")
         return self.get_response(request)
+
+
+def _holds_a_lone_surrogate(text: str) -> bool:
+    if "\\u" not in text:
+        return False  # only an escape can write one (the body was decoded as UTF-8)
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return False  # not JSON: the view's own answer says so
+    try:
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -14,6 +14,10 @@ class AccountsConfig(AppConfig):
         from hisho.admin_site import keep_only_hisho_admins
 
         keep_only_hisho_admins(admin.site)
+        # allauth inputs that would otherwise raise (a 500) are refused as invalid.
+        from hisho.compat.allauth import refuse_malformed_input
+
+        refuse_malformed_input()
         # Audit events for what allauth's own pages change (MFA, providers, passwords).
         from hisho.accounts import passkeys
         from hisho.accounts.security import connect_signals

@@ -12,17 +12,29 @@ Why each exists (and what to try first on an upgrade):
   codes they use are exactly the ones allauth accepts.
 - `live_redirect_state_ids`: the OpenID Connect nonce Hisho stashes per redirect state is
   kept only while allauth still holds that state.
+- `refuse_malformed_input`: two of allauth's own input checks let a malformed request
+  through to code that raises (a 500 any visitor could cause): a password-reset key with
+  nothing before its "-" reaches `base36_to_int(None)` (TypeError), and a passkey
+  credential without `rawId` (or, on registration, with an `id` that is not its `rawId`)
+  reaches fido2's parser (KeyError, ValueError, where allauth catches only some). Both
+  are now refused as allauth refuses a wrong key or code.
+  On an upgrade, drop each guard whose test in tests/compat/ shows allauth refuses the input
+  by itself.
 """
 
 from __future__ import annotations
 
+import functools
 import types
+from collections.abc import Callable
 from typing import Any
 
+from allauth.account.forms import UserTokenForm
 from allauth.account.internal.flows import login as _login
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal import auth as _totp
+from allauth.mfa.webauthn.internal import auth as _webauthn
 from allauth.socialaccount.internal import statekit as _statekit
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
@@ -60,3 +72,36 @@ def activate_totp(user: Any, secret: str) -> Authenticator:
 def live_redirect_state_ids(request: HttpRequest) -> set[str]:
     """Ids of the social sign-in redirect states allauth still keeps in this session."""
     return set(_statekit.get_states(request))
+
+
+def _no_user_for_an_empty_id(get_user: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    @functools.wraps(get_user)
+    def guarded(form: Any, uidb36: Any) -> Any:
+        if not isinstance(uidb36, str) or not uidb36:
+            return None  # what allauth answers for an unknown user: "invalid key"
+        return get_user(form, uidb36)
+
+    return guarded
+
+
+def _incorrect_when_malformed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @functools.wraps(parse)
+    def guarded(response: Any) -> Any:
+        from allauth.mfa.adapter import get_adapter
+
+        try:
+            return parse(response)
+        except (KeyError, AttributeError, ValueError):
+            raise get_adapter().validation_error("incorrect_code") from None
+
+    return guarded
+
+
+def refuse_malformed_input() -> None:
+    """Install the two guards above (once: AccountsConfig.ready)."""
+    if getattr(UserTokenForm._get_user, "__wrapped__", None) is None:
+        UserTokenForm._get_user = _no_user_for_an_empty_id(UserTokenForm._get_user)  # type: ignore[method-assign]
+    for name in ("parse_authentication_response", "parse_registration_response"):
+        parse = getattr(_webauthn, name)
+        if getattr(parse, "__wrapped__", None) is None:
+            setattr(_webauthn, name, _incorrect_when_malformed(parse))
