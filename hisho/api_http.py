@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -64,6 +65,51 @@ class ApiHttpMiddleware:
             response["Allow"] = allow
         if head and not response.streaming:
             response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+
+# What an error answer says when the code that made it wrote no problem+json of its own.
+_DETAILS = {
+    400: "The request is malformed.",
+    401: "Not signed in.",
+    403: "Forbidden.",
+    404: "No such endpoint.",
+    413: "The request body is too large.",
+}
+
+
+class JsonErrorsForJsonClients:
+    """Under /api/ and /_allauth/ every error answer is JSON: clients there parse every
+    answer as JSON (API.md, "Errors"). allauth's own JSON errors and Hisho's problem+json
+    pass through; an error whose body is HTML or empty — Django's CSRF page, a 404 or 400
+    page, allauth's empty 400 for a body that is not JSON and empty 405, its provider
+    error page — becomes problem+json of the same status, its headers (Allow,
+    Retry-After, …) kept. Outermost but for SecurityMiddleware, so it sees the answers of
+    every middleware inside it (CSRF's among them)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or response.streaming
+            or not request.path.startswith((API_PREFIX, ALLAUTH_PREFIX))
+            or "json" in response.get("Content-Type", "")
+        ):
+            return response
+        status = response.status_code
+        detail = _DETAILS.get(status, HTTPStatus(status).phrase + ".")
+        if status == 405:
+            detail = f"This resource does not support {request.method}."
+        problem = problem_response(status, detail)
+        response.content = problem.content
+        response["Content-Type"] = PROBLEM_CONTENT_TYPE
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(problem.content))
+        if request.method == "HEAD":
             response.content = b""
         return response
 

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/ and /_allauth/ every error answer is JSON, whichever layer made it.
+    "hisho.api_http.JsonErrorsForJsonClients",
     # Nothing is served while erasures recorded after a restored backup are not re-applied.
     "hisho.backups.middleware.ErasureLedgerGuardMiddleware",
     # Kept headers (the User-Agent) pass DLP before any code reads or stores them.

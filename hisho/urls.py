@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
 
 from hisho.api import api
 from hisho.api_http import ALLAUTH_PREFIX, API_PREFIX
@@ -21,6 +22,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
 
 
+@csrf_exempt  # the app client sends no CSRF token: it gets the 404, not the CSRF 403
 def no_such_path(request: HttpRequest, client: str) -> HttpResponse:
     return problem_response(404, "No such endpoint.")
 

@@ -67,3 +67,42 @@ def test_a_fault_of_ours_on_the_api_is_problem_json_not_a_page(
     body = response.json()
     assert body["status"] == 500 and body["title"] == "Internal Server Error"
     assert "secret" not in response.content.decode()
+
+
+BIG_JSON = '{"email": "' + "x" * 3_000_000 + '"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("post", "/_allauth/app/v1/auth/login", "{not json", 400),
+        ("post", "/_allauth/app/v1/auth/login", BIG_JSON, 400),
+        ("put", "/_allauth/app/v1/config", "{}", 405),
+        ("post", "/_allauth/app/v1/account/phone", "{}", 404),
+        ("delete", "/_allauth/app/v1/account/phone", "{}", 404),
+        ("post", "/_allauth/browser/v1/auth/login", "{}", 403),  # no CSRF token
+        ("get", "/_allauth/app/v1/auth/nonexistent", None, 404),
+        ("get", "/_allauth/xyz", None, 404),
+        ("post", "/_allauth/app/v1/auth/provider/redirect", "{}", None),
+        ("post", "/api/v1/errands", "{}", 403),  # no CSRF token, signed in by cookie
+    ],
+)
+def test_every_error_on_the_json_paths_is_problem_json(
+    demo: Any, method: str, path: str, body: str | None, status: int | None
+) -> None:
+    """Clients of /api/ and /_allauth/ parse every answer as JSON; a probe got HTML pages
+    and empty bodies from several layers (CSRF, Django's 404/400, allauth's 400 and 405)."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    if path.startswith("/api/"):
+        client.force_login(demo.people["alice"])
+    kwargs: dict[str, Any] = {}
+    if body is not None:
+        kwargs = {"data": body, "content_type": "application/json"}
+    response = getattr(client, method)(path, **kwargs)
+    assert 400 <= response.status_code < 500, response.status_code
+    if status is not None:
+        assert response.status_code == status
+    assert "json" in response["Content-Type"], (response["Content-Type"], response.content[:200])
+    response.json()  # parses
+    if response.status_code == 405:
+        assert response["Allow"]
