@@ -56,6 +56,18 @@ def _categories(value: Any) -> list[str]:
     return [c for c in Category.values if c in chosen]
 
 
+def _within_bundle_range(field: str, day: dt.date) -> None:
+    # The export turns the period into moments (hisho.legal.bundle.period_bounds): a day
+    # outside these has none, and the case could never produce its bundle.
+    from hisho.legal.bundle import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            field,
+            f"The period must lie between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.",
+        )
+
+
 @transaction.atomic
 def do_open_case(
     *,
@@ -76,6 +88,8 @@ def do_open_case(
     chosen = _categories(categories)
     if period_end < period_start:
         raise InvalidInput("period_end", "The period ends before it starts.")
+    _within_bundle_range("period_start", period_start)
+    _within_bundle_range("period_end", period_end)
     person = User.objects.filter(pk=person_id, role=Role.CUSTOMER).first()
     if person is None:
         raise InvalidInput("person_id", "No customer has this id.")

@@ -94,13 +94,31 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
+# The days a case's period may start and end on (do_open_case refuses others): the day
+# after 9999-12-31 does not exist, and midnight of 0001-01-01 east of UTC is before the
+# first moment UTC can hold. One day in from each end is a UTC moment in every time zone.
+FIRST_DAY = dt.date.min + dt.timedelta(days=1)
+LAST_DAY = dt.date.max - dt.timedelta(days=1)
+
+
+def _midnight(day: dt.date, *, otherwise: dt.datetime) -> dt.datetime:
+    """The start of `day` in TIME_ZONE, as a UTC moment; `otherwise` when it has none."""
+    try:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)).astimezone(dt.UTC)
+    except OverflowError:
+        return otherwise
+
+
 def period_bounds(case: DisclosureCase) -> tuple[dt.datetime, dt.datetime]:
-    """[start of the first day, start of the day after the last) in TIME_ZONE."""
-    start = timezone.make_aware(dt.datetime.combine(case.period_start, dt.time.min))
-    end = timezone.make_aware(
-        dt.datetime.combine(case.period_end + dt.timedelta(days=1), dt.time.min)
-    )
-    return start, end
+    """[start of the first day, start of the day after the last) in TIME_ZONE. A case
+    stored before FIRST_DAY and LAST_DAY were enforced gets the first or last moment
+    UTC can hold instead: its bundle covers all time, as the period asked."""
+    earliest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    latest = dt.datetime.max.replace(tzinfo=dt.UTC)
+    start = _midnight(case.period_start, otherwise=earliest)
+    if case.period_end >= dt.date.max:
+        return start, latest
+    return start, _midnight(case.period_end + dt.timedelta(days=1), otherwise=latest)
 
 
 def _open(

@@ -93,6 +93,8 @@ def test_unknown_cases_are_404(demo: Demo, api_as: Any) -> None:
         {"categories": ["passwords"]},
         {"person_id": "7"},
         {"period_start": "yesterday"},
+        {"period_start": "0001-01-01"},
+        {"period_end": "9999-12-31"},
         {"unknown": 1},
         {"authority": "x" * 201},
         {"authority": "bad\x00text"},
