@@ -57,6 +57,17 @@ def session_event(
     return json.dumps(event).encode()
 
 
+def with_field(body: bytes, path: str, value: Any) -> bytes:
+    """The event with the field at a dotted path ("data.object.id") set to `value`."""
+    event = json.loads(body)
+    *parents, name = path.split(".")
+    where = event
+    for parent in parents:
+        where = where[parent]
+    where[name] = value
+    return json.dumps(event).encode()
+
+
 def post_webhook(
     body: bytes,
     *,

@@ -14,7 +14,7 @@ from django.test import Client
 
 from hisho.audit.models import AuditEvent
 from hisho.payments.models import LedgerEntry, LedgerKind
-from tests.payments.conftest import post_webhook, reload, session_event
+from tests.payments.conftest import post_webhook, reload, session_event, with_field
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,27 @@ def test_refund_events_that_do_not_match_are_refused(
     assert AuditEvent.objects.filter(
         event="payment.webhook_rejected", extra__reason=reason
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("id", {"x": 1}),
+        ("data.object", ["charge"]),
+        ("data.object.amount_refunded", "2000"),
+        ("data.object.amount_refunded", 2000.0),
+        ("data.object.amount_refunded", True),
+        ("data.object.currency", ["jpy"]),
+        ("data.object.payment_intent", {"id": INTENT}),
+        ("data.object.payment_intent", [INTENT]),
+    ],
+)
+def test_refund_events_with_fields_of_the_wrong_type_are_refused(
+    paid: dict[str, Any], path: str, value: Any
+) -> None:
+    answer = post_webhook(with_field(charge_refunded(2000), path, value))
+    assert answer.status_code == 400, answer.content
+    assert reload(paid).amount_refunded == 0 and refunds(paid) == []
 
 
 def test_a_refund_before_payment_changes_nothing(checkout: dict[str, Any]) -> None:

@@ -80,6 +80,15 @@ def _identifier(value: Any) -> str | None:
     return value if isinstance(value, str) and _IDENTIFIER.match(value) else None
 
 
+def _provider_id(value: Any) -> str | None:
+    """An id the provider gives (event, session, payment) as the ledger can keep it: a
+    string of 1 to 255 characters without NUL (PostgreSQL holds none in text), else None.
+    A signed body is the provider's, yet of JSON types Hisho must check, not trust."""
+    if isinstance(value, str) and 0 < len(value) <= 255 and "\x00" not in value:
+        return value
+    return None
+
+
 def _event_type(event: dict[str, Any]) -> str | None:
     """The type of a verified event, for the log and the audit event: an identifier in
     which DLP finds nothing, else None."""
@@ -144,9 +153,11 @@ def _book(payment: PaymentRequest, **fields: Any) -> None:
 
 
 def _apply(provider: str, event: dict[str, Any]) -> str:
-    event_id = event.get("id")
+    event_id = _provider_id(event.get("id"))
     event_type = event.get("type")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 255:
+    # Every event has a string type; anything else (an object or a list once answered
+    # 500 at `in HANDLED`) is not an event Hisho can read.
+    if event_id is None or not isinstance(event_type, str):
         raise BadWebhook("malformed")
     if event_type == REFUNDED:
         return _apply_refund(provider, event_id, event)
@@ -156,10 +167,10 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     session = data.get("object") if isinstance(data, dict) else None
     if not isinstance(session, dict) or session.get("object") != "checkout.session":
         raise BadWebhook("malformed")
-    session_id = session.get("id")
+    session_id = _provider_id(session.get("id"))
     known = (
         CheckoutSession.objects.filter(session_id=session_id, provider=provider).first()
-        if isinstance(session_id, str)
+        if session_id is not None
         else None
     )
     if known is None:
@@ -194,8 +205,11 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
         .first()
     )
     current = Status(payment.status)
-    intent = session.get("payment_intent")
-    intent = intent if isinstance(intent, str) else ""
+    # No payment named (yet) is null or empty; an id Hisho could not keep is malformed.
+    raw_intent = session.get("payment_intent")
+    intent = "" if raw_intent is None or raw_intent == "" else _provider_id(raw_intent)
+    if intent is None:
+        raise BadWebhook("malformed")
     if (
         target == Status.PAID
         and current in PAID_ONCE
