@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from hisho.accounts.actions import do_create_user
@@ -160,6 +161,55 @@ def test_a_signed_hard_bounce_or_complaint_stops_further_sends(
     send(api_as, SURVEY, django_capture_on_commit_callbacks)
     run_worker()
     assert [a for d in smtp.campaign for a in d.envelope_to] == [bob.email]
+
+
+NINES = "9" * 400
+
+
+# Signature headers that are not `t=<unix seconds>,v1=<64 hex digits>`, each once ({now}:
+# the time, {sig}: the right signature for it). A non-ASCII v1 once raised TypeError in
+# hmac.compare_digest and a 400-digit t OverflowError in the time check: both were 500s;
+# the others were accepted with a valid signature somewhere in them.
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("t={now},v1=\xe9", id="non-ascii v1"),
+        pytest.param("t={now},v1=\xe9" + "0" * 63, id="non-ascii v1 of 64"),
+        pytest.param(f"t={NINES},v1={{sig}}", id="t of 400 nines"),
+        pytest.param(f"t=-{NINES},v1={{sig}}", id="t of minus 400 nines"),
+        pytest.param("t={now},,v1={sig}", id="empty part"),
+        pytest.param("t={now},v1={sig},", id="empty last part"),
+        pytest.param("t={now},v1={sig},junk", id="part without ="),
+        pytest.param("t={now},v1={sig},v1={sig}", id="v1 twice"),
+        pytest.param("t=1,t={now},v1={sig}", id="t twice"),
+        pytest.param("t={now}", id="no v1"),
+        pytest.param("v1={sig}", id="no t"),
+        pytest.param("t= {now},v1={sig}", id="t with a space"),
+        pytest.param("t=+{now},v1={sig}", id="t with a sign"),
+        pytest.param("t={now_arabic},v1={sig}", id="t in other digits"),
+        pytest.param("t={now},v1={sig}" + "0" * 10_000, id="huge v1"),
+        pytest.param("t={now},v1={SIG}", id="upper-case v1"),
+    ],
+)
+def test_a_malformed_signature_header_is_a_400(demo: Demo, settings: Any, header: str) -> None:
+    settings.HISHO_OUTREACH_WEBHOOK_SECRET = "whsec-test"
+    alice = demo.people["alice"]
+    bounce = json.dumps(
+        {"type": "bounce", "bounce_type": "hard", "recipient": alice.email}
+    ).encode()
+    now = int(time.time())
+    sig = signature_for("whsec-test", now, bounce)
+    arabic = str(now).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    value = header.format(now=now, now_arabic=arabic, sig=sig, SIG=sig.upper())
+    response = Client().post(
+        "/webhooks/outreach/survey_service",
+        bounce,
+        content_type="application/json",
+        headers={"Hisho-Signature": value},
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Suppression.objects.exists()
 
 
 def test_the_survey_page_refuses_numbers_in_other_digits_without_a_500(
