@@ -11,6 +11,7 @@ from allauth.core import context, ratelimit
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -56,6 +57,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             record_event("account.signed_up", actor=saved, target=saved)
         return saved
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # Partners have no errands: LOGIN_REDIRECT_URL (the errand list) would greet them
+        # with a 403 right after signing in. Their start is the partner area.
+        if getattr(request.user, "role", None) == Role.PARTNER:
+            return reverse("partner_home")
+        return str(super().get_login_redirect_url(request))
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

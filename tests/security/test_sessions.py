@@ -197,3 +197,12 @@ def test_password_reset_answers_alike(demo: Demo) -> None:
     unknown = Client().post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+
+
+@pytest.mark.parametrize(("handle", "start"), [("partner", "/partner/"), ("alice", "/errands/")])
+def test_signing_in_lands_on_a_page_of_ones_own(demo: Demo, handle: str, start: str) -> None:
+    """A partner landed on the errand list, a 403 for them (found by a probe)."""
+    browser = Client()
+    response = web_login(browser, handle)
+    assert response.status_code == 302 and response["Location"] == start
+    assert browser.get(start).status_code == 200
