@@ -254,6 +254,9 @@ def test_nginx_answers_its_own_refusals_to_the_api_with_problem_json(
         494: exchange(nginx, "GET", "/api/v1/errands", {"X-Padding": "a" * 9000}),
         # The sign-in API is JSON too (the app's allauth flows).
         "sign-in": exchange(nginx, "GET", "/_allauth/app/v1/config?q=" + "a" * 9000),
+        # The same paths with letters %-escaped: the app reads them as /api/ and /_allauth/.
+        "escaped": exchange(nginx, "GET", "/%61pi%2Fv1/errands?q=" + "a" * 9000),
+        "escaped sign-in": exchange(nginx, "GET", "/%5f%61llauth/app/v1/config?q=" + "a" * 9000),
     }
     # Every case at once, so that a failure shows them all.
     assert {
@@ -264,9 +267,12 @@ def test_nginx_answers_its_own_refusals_to_the_api_with_problem_json(
         400: (400, "application/problem+json"),
         494: (400, "application/problem+json"),
         "sign-in": (414, "application/problem+json"),
+        "escaped": (414, "application/problem+json"),
+        "escaped sign-in": (414, "application/problem+json"),
     }
     for case, answer in answers.items():
-        assert_problem(answer, {494: 400, "sign-in": 414}.get(case, case))
+        expected = {494: 400, "sign-in": 414, "escaped": 414, "escaped sign-in": 414}
+        assert_problem(answer, expected.get(case, case))
 
     # Pages keep nginx's own small answer, with the same status.
     status, headers, _ = exchange(
