@@ -67,7 +67,9 @@ demo: migrate
 # The embedded shape runs its job worker beside the server (DESIGN: "worker inside
 # serve"); stopping the server stops the worker.
 # Links in e-mails point at the address served, unless HISHO_PUBLIC_URL says otherwise
-# (`make scaled` sets its own: scripts/scaled.py).
+# (`make scaled` sets its own: scripts/scaled.py). Websocket frames over 256 KiB are
+# refused before uvicorn buffers them (its default holds 16 MiB per socket), as in
+# scripts/scaled.py; the chat itself takes 64 KiB (docs/api-limits.md).
 run serve: export HISHO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 serve: setup
@@ -76,7 +78,7 @@ serve: setup
 	$(BIN)/hisho backup --schedule
 	$(BIN)/hisho worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn hisho.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 262144
 
 run: demo serve
 

@@ -125,12 +125,23 @@ class ClientErrorsInOneLine(logging.Filter):
     """A handler filter: what Django logs under `django.security.*` — a request it found
     suspicious (too many fields or files, a body too large, a bad Host) and answered
     with a 400 — is the client's doing, not a fault of ours: one line, no traceback
-    (an anonymous unsubscribe link's oversize POST wrote one to the log each time)."""
+    (an anonymous unsubscribe link's oversize POST wrote one to the log each time). So is
+    a websocket frame of text that is not UTF-8 (uvicorn's ERROR becomes one INFO line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("django.security."):
             record.exc_info, record.exc_text = None, None
+        elif record.name == "uvicorn.error" and _invalid_text_from_client(record):
+            # A websocket text frame that is not UTF-8: uvicorn closes it (1007) and logs
+            # an ERROR with a traceback, which any participant could repeat at will.
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
+
+
+def _invalid_text_from_client(record: logging.LogRecord) -> bool:
+    error = record.exc_info[1] if record.exc_info else None
+    return isinstance(error, UnicodeDecodeError)
 
 
 class MaskingExceptionReporterFilter(SafeExceptionReporterFilter):

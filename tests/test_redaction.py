@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
@@ -123,3 +124,59 @@ def test_a_request_django_finds_suspicious_is_logged_in_one_line(
         assert handler.filter(record)
         line = handler.format(record)
         assert "Traceback" not in line and "\n" not in line, line
+
+
+def _through_the_console(emit: Any) -> str:
+    """What the ASGI server's logger writes through Hisho's console handler."""
+    import io
+
+    [handler] = [
+        h for h in logging.getLogger("uvicorn").handlers if type(h) is logging.StreamHandler
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        emit(logging.getLogger("uvicorn.error"))
+    finally:
+        handler.setStream(previous)  # type: ignore[arg-type]
+    return stream.getvalue()
+
+
+def test_a_websocket_frame_that_is_not_utf8_is_one_info_line() -> None:
+    """uvicorn logs an ERROR with a traceback when a client's text frame is not UTF-8
+    (and closes it, 1007): any participant could fill the error log at will (found by a
+    probe of the live chat). Hisho's console handler makes it one INFO line."""
+
+    def invalid_text(logger: logging.Logger) -> None:
+        try:
+            b'{"ref":"\xed\xa0\x80"}'.decode("utf-8")
+        except UnicodeDecodeError:
+            logger.exception("Invalid UTF-8 sequence received from client.")
+
+    written = _through_the_console(invalid_text)
+    assert "INFO uvicorn.error Invalid UTF-8 sequence received from client." in written
+    assert "Traceback" not in written and "ERROR" not in written
+
+    def our_fault(logger: logging.Logger) -> None:
+        try:
+            raise RuntimeError("a fault of ours")
+        except RuntimeError:
+            logger.exception("Exception in ASGI application")
+
+    written = _through_the_console(our_fault)
+    assert "ERROR uvicorn.error" in written and "Traceback" in written
+
+
+def test_make_serve_refuses_big_websocket_frames_before_buffering_them() -> None:
+    """uvicorn's default holds up to 16 MiB per socket before the chat's own 64 KiB check
+    sees the frame; `make serve` passes the same limit as scripts/scaled.py."""
+    import shutil
+    import subprocess
+
+    make = shutil.which("make")
+    assert make is not None
+    printed = subprocess.run(  # noqa: S603 - make -n only prints the recipe
+        [make, "-n", "serve"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    [command] = [line for line in printed.splitlines() if "uvicorn hisho.asgi" in line]
+    assert "--ws-max-size 262144" in command
