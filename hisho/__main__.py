@@ -17,9 +17,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return dlp_scan(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hisho.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db.utils import OperationalError, ProgrammingError
 
-    execute_from_command_line(argv)
+    # What an operator gets wrong before any command can run — a setting or the master
+    # keyring (KeyringError is an ImproperlyConfigured), the database not migrated or not
+    # reachable — is one line saying so, not a traceback around it.
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        print(f"hisho: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        # The first line only: PostgreSQL's next lines quote the statement, values and all.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"hisho: the database is not ready ({reason}). Run `hisho migrate`, or check "
+            "DATABASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -25,6 +25,25 @@ from hisho.audit import tree
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 0.25
+# Between rounds: at least this long (0, a negative or NaN made it spin on the database at
+# full CPU), at most an hour (the documented window is "at least once a second").
+INTERVAL_MIN, INTERVAL_MAX = 0.01, 3600.0
+
+
+def interval_argument(text: str) -> float:
+    """`--interval` / `--audit-interval`: seconds between the sequencer's rounds."""
+    import argparse
+    import math
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(seconds) or not INTERVAL_MIN <= seconds <= INTERVAL_MAX:
+        raise argparse.ArgumentTypeError(
+            f"seconds between rounds must lie between {INTERVAL_MIN} and {INTERVAL_MAX:g}"
+        )
+    return seconds
 
 
 class Leadership:

@@ -163,6 +163,9 @@ def do_rotate_keys(*, actor: User | None = None, new_customer_keys: bool = True)
     One transaction per customer rather than one for all: the service keeps running and
     no lock is held for long. Running it again after an interruption is safe.
     """
+    # The database first: a keyring that gained an active key while the database could not
+    # take the rewrap (not migrated, unreachable) was a half-done rotation, again at each try.
+    CustomerKey.objects.exists()
     master_key_id = master_keys().add_active_key()
     # Hisho's other wrapped secrets (signing keys, audit pseudonym keys) move along.
     rewrap_all()

@@ -9,14 +9,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hisho.audit.sequencer import DEFAULT_INTERVAL, Sequencer
+from hisho.audit.sequencer import DEFAULT_INTERVAL, Sequencer, interval_argument
 
 
 class Command(BaseCommand):
     help = "Fold committed audit entries into the Merkle tree and sign tree heads, until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL)
+        parser.add_argument(
+            "--interval",
+            type=interval_argument,
+            default=DEFAULT_INTERVAL,
+            help="Seconds between rounds, 0.01 to 3600 (default: %(default)s).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logging.getLogger("hisho.audit.sequencer").setLevel(logging.INFO)

@@ -10,13 +10,16 @@ to be compared with the site's published key or a witness's."""
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hisho.audit.note import NoteError, parse_vkey
 from hisho.audit.proofs import BundleError, load_bundle, verify_bundle
+from hisho.cli_files import NotADocument, read_document
+
+# A bundle is one entry, its proof and a checkpoint: a few kilobytes.
+BUNDLE_MAX_BYTES = 16 * 1024 * 1024
 
 FAILED = 1
 UNVERIFIED_SIGNER = 2
@@ -45,10 +48,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             trusted = [parse_vkey(k) for k in options["key"]]
-            verified = verify_bundle(load_bundle(Path(options["file"]).read_bytes()), trusted)
+            data = read_document(options["file"], BUNDLE_MAX_BYTES)
+            verified = verify_bundle(load_bundle(data), trusted)
         except OSError as exc:
             raise CommandError(
                 f"FAILED: cannot read {options['file']} ({exc.strerror or exc})", returncode=FAILED
+            ) from None
+        except NotADocument as exc:
+            raise CommandError(
+                f"FAILED: cannot read {options['file']} ({exc})", returncode=FAILED
             ) from None
         except NoteError as exc:
             raise CommandError(f"FAILED: --key: {exc}", returncode=FAILED) from None

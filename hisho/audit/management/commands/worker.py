@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from hisho.audit.sequencer import DEFAULT_INTERVAL, start_in_thread
+from hisho.audit.sequencer import DEFAULT_INTERVAL, interval_argument, start_in_thread
 
 
 class Command(DatabaseWorkerCommand):
@@ -34,9 +34,9 @@ class Command(DatabaseWorkerCommand):
         )
         parser.add_argument(
             "--audit-interval",
-            type=float,
+            type=interval_argument,
             default=DEFAULT_INTERVAL,
-            help="Seconds between the sequencer's rounds (default: %(default)s).",
+            help="Seconds between the sequencer's rounds, 0.01 to 3600 (default: %(default)s).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,11 +10,11 @@ Exit status 0: valid; 1: not valid (the reason is printed); 2: unreadable input.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hisho.cli_files import read_document
 from hisho.privacy.signatures import BadSignature, verify
 
 KNOWN_TYPES = {
@@ -24,9 +24,13 @@ KNOWN_TYPES = {
 }
 
 
+# An export holds a person's whole history; far beyond any real one, and bounded.
+DOCUMENT_MAX_BYTES = 256 * 1024 * 1024
+
+
 def _read_json(path: str) -> Any:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(read_document(path, DOCUMENT_MAX_BYTES).decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CommandError(
             f"{path}: not a readable JSON file ({type(exc).__name__})", returncode=2
