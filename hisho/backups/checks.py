@@ -7,7 +7,8 @@ command that runs system checks stop when
   older backup, a point-in-time recovery, or an erasure whose commit failed):
   run `hisho apply-erasures`;
 - backups.E002: the ledger does not hold together (a line edited, dropped or reordered),
-  or disagrees with the hashes this database recorded for the entries it applied;
+  cannot be read (a folder in its place, its permissions), or disagrees with the hashes
+  this database recorded for the entries it applied;
 - backups.E003: this database applied entries the ledger does not have (the ledger was
   truncated or replaced by another one).
 """
@@ -30,6 +31,9 @@ def ledger_problems(using: str = "default") -> list[checks.CheckMessage]:
     where = ledger.path()
     try:
         entries = ledger.read(where)
+    except ledger.LedgerUnreadable as exc:
+        unreadable = f"The erasure ledger {exc}."
+        return [checks.Error(unreadable, hint=HINT, id="backups.E002")]
     except ledger.LedgerError as exc:
         damaged = f"The erasure ledger {where} is damaged: {exc}."
         return [checks.Error(damaged, hint=HINT, id="backups.E002")]

@@ -53,6 +53,11 @@ class LedgerError(Exception):
     the line's content."""
 
 
+class LedgerUnreadable(LedgerError):
+    """The ledger file cannot be opened, read or written (a folder in its place, its
+    permissions). The message names the file."""
+
+
 @dataclass(frozen=True)
 class Entry:
     seq: int
@@ -128,16 +133,21 @@ def read(ledger: Path | None = None) -> list[Entry]:
         handle = ledger.open("rb")
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise LedgerUnreadable(f"{ledger} cannot be read: {exc.strerror or exc}") from None
     entries: list[Entry] = []
     with handle:
-        for number, raw in _lines(handle):
-            entry = _parse(raw, number)
-            expected_prev = entries[-1].hash if entries else GENESIS
-            if entry.seq != len(entries) + 1:
-                raise LedgerError(f"line {number}: entry {entry.seq} is out of sequence")
-            if entry.prev != expected_prev:
-                raise LedgerError(f"line {number} does not follow the line before it")
-            entries.append(entry)
+        try:
+            for number, raw in _lines(handle):
+                entry = _parse(raw, number)
+                expected_prev = entries[-1].hash if entries else GENESIS
+                if entry.seq != len(entries) + 1:
+                    raise LedgerError(f"line {number}: entry {entry.seq} is out of sequence")
+                if entry.prev != expected_prev:
+                    raise LedgerError(f"line {number} does not follow the line before it")
+                entries.append(entry)
+        except OSError as exc:
+            raise LedgerUnreadable(f"{ledger} cannot be read: {exc.strerror or exc}") from None
     return entries
 
 
@@ -173,7 +183,14 @@ def _locked(ledger: Path) -> Iterator[IO[bytes]]:
 
 def append(*, person_id: int, pseudonym: str, at: dt.datetime) -> Entry:
     """Write the next entry and make it durable (fsync) before returning."""
-    with _locked(path()) as handle:
+    try:
+        return _append(path(), person_id=person_id, pseudonym=pseudonym, at=at)
+    except OSError as exc:
+        raise LedgerUnreadable(f"{path()} cannot be written: {exc.strerror or exc}") from None
+
+
+def _append(ledger: Path, *, person_id: int, pseudonym: str, at: dt.datetime) -> Entry:
+    with _locked(ledger) as handle:
         last, end = _last(handle)
         draft = Entry(
             seq=(last.seq + 1) if last else 1,

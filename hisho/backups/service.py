@@ -38,7 +38,7 @@ SUFFIX = ".backup"
 NAME = re.compile(r"^hisho-(\d{8}T\d{6}Z)-[0-9a-f]{8}\.backup$")
 MANIFEST_VERSION = 1
 
-__all__ = ["BadBackup", "RestoreRefused", "restore_backup", "take_backup"]
+__all__ = ["BadBackup", "BadTarget", "RestoreRefused", "restore_backup", "take_backup"]
 
 
 @dataclass(frozen=True)
@@ -61,31 +61,50 @@ def default_name(now: dt.datetime) -> str:
     return f"hisho-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}{SUFFIX}"
 
 
+class BadTarget(Exception):
+    """The backup cannot be written where it was asked for (nothing was done). The
+    message names the path."""
+
+
 def _target(path: Path | None, now: dt.datetime) -> Path:
+    """The file to create, its folder checked (BadTarget if it cannot be written)."""
     if path is None:
         path = Path(settings.HISHO_BACKUP_DIR)
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except FileExistsError:
+            raise BadTarget(f"{path} is not a folder (HISHO_BACKUP_DIR)") from None
+        except OSError as exc:
+            raise BadTarget(f"{path}: {exc.strerror or exc}") from None
     if path.is_dir():
         path = path / default_name(now)
-    return path.resolve()
+    out = path.resolve()
+    if out.exists():
+        raise BadTarget(f"{out} exists already; not overwriting it.")
+    if not out.parent.is_dir():
+        raise BadTarget(f"{out.parent}: no such folder")
+    return out
 
 
 def take_backup(path: Path | None = None) -> BackupResult:
     """A consistent, encrypted, signed backup of the configured database at `path` (a file
-    to create, or a directory; default HISHO_BACKUP_DIR)."""
+    to create, or a directory; default HISHO_BACKUP_DIR). BadTarget, with nothing done,
+    when it cannot be written there."""
     from hisho.audit.tree import TreeMismatch, integrate_all
     from hisho.backups.actions.records import do_record_backup
 
+    now = timezone.now()
+    out = _target(path, now)  # checked before anything changes
+    try:
+        scratch_dir = tempfile.TemporaryDirectory(dir=out.parent, prefix=".hisho-backup-")
+    except OSError as exc:
+        raise BadTarget(f"{out.parent}: {exc.strerror or exc}") from None
     try:
         integrate_all()  # the manifest's signed tree head then covers every entry so far
     except TreeMismatch as mismatch:
         # The data is backed up all the same; the manifest names the latest signed head.
         log.error("backup: audit entries not signed: %s", mismatch)
-    now = timezone.now()
-    out = _target(path, now)
-    if out.exists():
-        raise FileExistsError("the backup file exists already")
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hisho-backup-") as scratch:
+    with scratch_dir as scratch:
         dump = Path(scratch) / "dump"
         facts = dumps.dump(dump)
         payload_bytes = dump.stat().st_size

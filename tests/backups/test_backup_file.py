@@ -5,16 +5,20 @@ schema refused before anything is touched); scheduled backups and their retentio
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
-from hisho.audit.models import AuditEvent
+from hisho.audit.actions import record_event
+from hisho.audit.models import AuditEvent, AuditTreeHead
 from hisho.backups import archive
+from hisho.backups.management.commands.backup import Command as BackupCommand
 from hisho.backups.service import (
     BadBackup,
     RestoreRefused,
@@ -164,3 +168,54 @@ def test_the_newest_backup_is_kept_however_old(demo: Demo, settings: Any, tmp_pa
     newest.write_bytes(b"x")
     assert delete_expired_backups() == 1
     assert newest.exists() and not older.exists()
+
+
+def _backup_command_error(*args: str) -> str:
+    with pytest.raises(CommandError) as refused:
+        call_command("backup", *args, stdout=io.StringIO())
+    return str(refused.value)
+
+
+def test_a_backup_into_a_missing_folder_is_refused_before_the_audit_tree_changes(
+    demo: Demo, tmp_path: Path
+) -> None:
+    record_event("backups.test_pending", actor=None)
+    pending = AuditEvent.objects.filter(leaf_index__isnull=True).count()
+    heads = AuditTreeHead.objects.count()
+    target = tmp_path / "missing" / "x.backup"
+
+    message = _backup_command_error(str(target))
+
+    assert str(target.parent) in message
+    assert AuditEvent.objects.filter(leaf_index__isnull=True).count() == pending > 0
+    assert AuditTreeHead.objects.count() == heads
+    assert not target.parent.exists()
+
+
+def test_an_existing_backup_file_is_named_and_kept(demo: Demo, tmp_path: Path) -> None:
+    target = tmp_path / "x.backup"
+    target.write_bytes(b"x")
+    assert _backup_command_error(str(target)) == (f"{target} exists already; not overwriting it.")
+    assert target.read_bytes() == b"x"
+
+
+def test_a_backup_dir_that_is_a_file_is_named(demo: Demo, settings: Any, tmp_path: Path) -> None:
+    settings.HISHO_BACKUP_DIR = tmp_path / "not-a-folder"
+    settings.HISHO_BACKUP_DIR.write_bytes(b"x")
+    message = _backup_command_error()
+    assert str(settings.HISHO_BACKUP_DIR) in message
+    assert message == f"{settings.HISHO_BACKUP_DIR} is not a folder (HISHO_BACKUP_DIR)"
+    assert settings.HISHO_BACKUP_DIR.read_bytes() == b"x"
+
+
+def test_schedule_refuses_a_path(tmp_path: Path) -> None:
+    message = _backup_command_error("--schedule", str(tmp_path / "x.backup"))
+    assert "--schedule" in message
+    assert ensure_backups_scheduled() is True  # nothing was queued
+
+
+def test_the_backup_help_names_the_real_default() -> None:
+    help_text = BackupCommand().create_parser("hisho", "backup").format_help()
+    assert "./var/backups" not in help_text
+    assert "HISHO_BACKUP_DIR" in help_text
+    assert "HISHO_VAR_DIR" in help_text

@@ -5,11 +5,13 @@ a ledger that is ahead of, damaged, or behind the database; `apply-erasures` cat
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
@@ -105,6 +107,24 @@ def test_the_apply_erasures_command(demo: Demo) -> None:
     _append_for(demo.people["bob"])
     call_command("apply-erasures", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert problem_ids() == []
+
+
+def test_a_ledger_that_cannot_be_read_is_one_clear_error(demo: Demo, settings: Any) -> None:
+    """A folder (or an unreadable file) where the ledger should be: every reader and the
+    writer say so as a LedgerError naming the file, and `hisho check` reports it."""
+    settings.HISHO_ERASURE_LEDGER_FILE.mkdir()
+    where = str(settings.HISHO_ERASURE_LEDGER_FILE)
+    with pytest.raises(ledger.LedgerError, match="cannot be read") as unreadable:
+        ledger.read()
+    assert where in str(unreadable.value)
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("apply-erasures", stdout=io.StringIO())
+    with pytest.raises(ledger.LedgerError, match="cannot be written") as unwritable:
+        _append_for(demo.people["bob"])
+    assert where in str(unwritable.value)
+    [problem] = ledger_problems()
+    assert problem.id == "backups.E002"
+    assert f"The erasure ledger {where} cannot be read" in problem.msg
 
 
 def _rewrite(path: Path, change: dict[str, object]) -> None:
