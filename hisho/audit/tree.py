@@ -153,8 +153,9 @@ def _check_extends(
 ) -> None:
     """Raise TreeMismatch unless the stored tree of `size` leaves (its right `edge` of
     nodes) is exactly what the latest signed `head` signed, and that head extends the one
-    this sequencer last signed (`anchor`). Costs no query when it holds, but the signing
-    key's (cached) and, after another sequencer signed, one read of nodes."""
+    this sequencer last signed (`anchor`). Runs once per head about to be signed (about
+    one a second), never on a write: two small queries (the signing key's row, the log's
+    origin) and, after another sequencer signed, one read of nodes."""
     from hisho.audit import chain
     from hisho.signing.keys import trusted_public_key
 
