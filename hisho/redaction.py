@@ -140,8 +140,10 @@ class ClientErrorsInOneLine(logging.Filter):
 
 
 def _invalid_text_from_client(record: logging.LogRecord) -> bool:
+    # Both the decode error and uvicorn's own words for it: a UnicodeDecodeError raised in
+    # our code reaches this logger as "Exception in ASGI application" and stays an ERROR.
     error = record.exc_info[1] if record.exc_info else None
-    return isinstance(error, UnicodeDecodeError)
+    return isinstance(error, UnicodeDecodeError) and str(record.msg).startswith("Invalid UTF-8")
 
 
 class MaskingExceptionReporterFilter(SafeExceptionReporterFilter):
