@@ -149,7 +149,13 @@ def _sealed_files() -> Iterator[tuple[uuid.UUID, uuid.UUID, str]]:
     """(errand id, attachment id, storage name) of every file laid out as `storage_name`
     lays them out; anything else in the storage is not ours to judge, and is left."""
     storage = attachment_storage()
-    errand_dirs, _ = storage.listdir("")
+    try:
+        errand_dirs, _ = storage.listdir("")
+    except FileNotFoundError:
+        # A file-system storage makes its directory with the first file: before anything
+        # was ever attached there is nothing to sweep, and the daily retention run (which
+        # sweeps last) must not fail on a fresh installation.
+        return
     for errand_dir in errand_dirs:
         errand_id = _uuid_named(errand_dir)
         if errand_id is None:

@@ -59,9 +59,12 @@ def apply_retention() -> dict[str, int]:
 
 @task()
 def enforce_retention() -> dict[str, int]:
-    done = apply_retention()
-    ensure_retention_scheduled()
-    return done
+    try:
+        return apply_retention()
+    finally:
+        # Each run queues the next: a run that fails must not end the daily chain, or no
+        # connection data would be shortened or deleted again until someone notices.
+        ensure_retention_scheduled()
 
 
 def ensure_retention_scheduled(now: dt.datetime | None = None) -> bool:

@@ -139,3 +139,36 @@ def test_each_batch_is_logged_before_its_files_are_deleted(
     monkeypatch.setattr(storage_class, "delete", real_delete)
     assert do_delete_orphaned_files(now=later()) == 1  # the next run finishes the job
     assert stored(attachment_dir) == set()
+
+
+def test_the_daily_retention_job_runs_before_any_file_was_ever_attached(
+    demo: Demo, settings: Any, tmp_path: Path
+) -> None:
+    """A file-system storage makes its directory with the first file: on a fresh
+    installation the sweep finds none, and the retention run does not fail on it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "never-made")},
+        },
+    }
+    assert do_delete_orphaned_files(now=later()) == 0
+    assert enforce_retention.call()["orphaned_files"] == 0
+
+
+def test_a_failed_retention_run_still_queues_the_next(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from hisho.privacy import tasks
+
+    def fail() -> dict[str, int]:
+        raise OSError("the storage is unreachable today")
+
+    monkeypatch.setattr(tasks, "apply_retention", fail)
+    with pytest.raises(OSError):
+        enforce_retention.call()
+    pending = DBTaskResult.objects.filter(task_path=enforce_retention.module_path, status="READY")
+    assert pending.count() == 1
