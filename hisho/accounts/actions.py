@@ -61,6 +61,23 @@ def end_all_sessions(user: User) -> int:
     return len(sessions)
 
 
+@transaction.atomic
+def do_purge_ended_sessions(*, now: dt.datetime | None = None) -> int:
+    """policy.yaml keeps a session and its device (IP address, browser) "until you sign out
+    or the session expires": allauth writes a UserSession row at each sign-in but deletes
+    it only at that person's next sign-in, so without this a signed-out or expired
+    session's address stayed, and was exported, indefinitely. Run by the daily retention
+    job: expired sessions go, then every device row whose session is gone. Returns how
+    many device rows went. (SESSION_ENGINE is the database backend: settings.py.)"""
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    Session.objects.filter(expire_date__lte=now).delete()
+    live = Session.objects.values("session_key")
+    deleted, _ = UserSession.objects.exclude(session_key__in=live).delete()
+    return int(deleted)
+
+
 GRANT_DAYS = 7
 NEEDS_SECOND_ADMIN = (
     "Giving someone a staff or partner role needs a second admin's approval: "

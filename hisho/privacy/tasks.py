@@ -48,12 +48,18 @@ def apply_retention() -> dict[str, int]:
     from hisho.attachments.actions import do_delete_orphaned_files
 
     orphaned = do_delete_orphaned_files()
+    # Sessions ended by signing out or by time, with their IP address and browser
+    # (retention.session).
+    from hisho.accounts.actions import do_purge_ended_sessions
+
+    sessions = do_purge_ended_sessions()
     return {
         "truncated": report.truncated,
         "deleted": report.deleted,
         "retry_records": expired,
         "payments": payments,
         "orphaned_files": orphaned,
+        "ended_sessions": sessions,
     }
 
 

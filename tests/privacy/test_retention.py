@@ -121,6 +121,7 @@ def test_the_daily_job_runs_in_the_worker_and_queues_the_next(run_worker: Any) -
         "retry_records": 0,
         "payments": 0,
         "orphaned_files": 0,
+        "ended_sessions": 0,
     }
     pending = DBTaskResult.objects.filter(task_path=enforce_retention.module_path, status="READY")
     assert pending.count() == 1
@@ -137,3 +138,34 @@ def test_the_command_applies_retention_or_queues_the_job(capsys: Any) -> None:
     assert "Retention job queued." in capsys.readouterr().out
     call_command("privacy-retention", "--schedule")
     assert "Nothing queued" in capsys.readouterr().out
+
+
+def test_a_signed_out_or_expired_sessions_address_goes_with_the_daily_run(demo: Demo) -> None:
+    """retention.session: a session's IP address and browser are kept "until you sign out
+    or the session expires" — not until the person's next sign-in, which may never come."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    def login(user_agent: str) -> str:
+        response = Client(HTTP_USER_AGENT=user_agent).post(
+            "/_allauth/app/v1/auth/login",
+            {"email": "bob@example.com", "password": "hisho-demo-2026"},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        token: str = response.json()["meta"]["session_token"]
+        return token
+
+    signed_out, expired, live = login("Gone/1"), login("Expired/1"), login("Live/1")
+    Client().delete("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=signed_out)
+    Session.objects.filter(session_key=expired).update(
+        expire_date=timezone.now() - dt.timedelta(minutes=1)
+    )
+    bob = UserSession.objects.filter(user=demo.people["bob"])
+    assert bob.count() == 3  # before: both ended sessions' devices are still there
+
+    assert enforce_retention.call()["ended_sessions"] == 2
+    assert list(bob.values_list("session_key", "user_agent")) == [(live, "Live/1")]
+    assert not Session.objects.filter(session_key=expired).exists()
+    assert enforce_retention.call()["ended_sessions"] == 0

@@ -32,5 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Shortened {done['truncated']} IP addresses; deleted {done['deleted']} records,"
             f" {done['retry_records']} retry records, {done['payments']} payments past their"
-            f" period and {done['orphaned_files']} orphaned attachment files."
+            f" period, {done['orphaned_files']} orphaned attachment files and"
+            f" {done['ended_sessions']} ended sessions."
         )
