@@ -158,3 +158,28 @@ def test_a_refund_the_provider_cannot_make_is_tried_again_then_reported(
     assert refund_paid_again.call(event_id, 2) is True
     assert SandboxSession.objects.get(pk=first).amount_refunded == 5000
     assert LedgerEntry.objects.filter(kind=LedgerKind.PAID_AGAIN_REFUNDED).count() == 1
+
+
+@pytest.mark.parametrize("how", ["cancelled", "erased"])
+def test_a_page_left_open_and_paid_after_the_errand_ended_is_refunded(
+    checkout: dict[str, Any], api_as: Any, demo: Any, how: str
+) -> None:
+    """A new checkout on a cancelled errand is refused (409), but the hosted page the
+    customer opened before cancelling — or before erasing their account, which cancels
+    the errand and unlinks the request — could still be paid, and the request became
+    `paid`: money taken for nothing owed, from someone Hisho may no longer know."""
+    alice = api_as("alice")
+    if how == "cancelled":
+        cancelled = alice.post(f"/errands/{demo.alice_errand.pk}/status", {"status": "cancelled"})
+        assert cancelled.status_code == 200, cancelled.content
+    else:
+        assert alice.delete("/me").status_code == 200
+    pay(checkout["session_id"])  # the tab left open
+
+    payment = reload(checkout["payment"])
+    assert (payment.status, payment.amount_paid) == ("open", 0)
+    booked = LedgerEntry.objects.get(payment_request=payment, kind=LedgerKind.PAID_AGAIN)
+    assert booked.amount == 5000
+    assert AuditEvent.objects.filter(event="payment.paid_after_cancel").count() == 1
+    assert refund_paid_again.call(booked.provider_event_id) is True
+    assert SandboxSession.objects.get(pk=checkout["session_id"]).amount_refunded == 5000

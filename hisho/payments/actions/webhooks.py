@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hisho.audit.actions import record_event
+from hisho.desk.models import Status as ErrandStatus
 from hisho.errors import InvalidInput
 from hisho.inbound import scrub
 from hisho.payments.actions.requests import _announce, refund_at_provider
@@ -210,6 +211,21 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
     intent = "" if raw_intent is None or raw_intent == "" else _provider_id(raw_intent)
     if intent is None:
         raise BadWebhook("malformed")
+    if target == Status.PAID and current not in PAID_ONCE and not _owed(payment):
+        # The errand was cancelled — by the customer, or by erasing their account, which
+        # also unlinks the request — while a hosted page was open. A new checkout is refused
+        # (409), but that page could still be paid: the money goes on the books and is
+        # refunded at once, as a second payment is. Nothing is owed for it.
+        return _paid_again(
+            provider,
+            payment,
+            known,
+            event_id,
+            event_type,
+            amount,
+            intent,
+            audit="payment.paid_after_cancel",
+        )
     if (
         target == Status.PAID
         and current in PAID_ONCE
@@ -255,6 +271,13 @@ def _apply(provider: str, event: dict[str, Any]) -> str:
 PAID_ONCE = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
 
 
+def _owed(payment: PaymentRequest) -> bool:
+    """May this request still be paid? Not once its errand is cancelled, nor once its
+    customer erased their account (the request is unlinked: no errand, no customer)."""
+    errand = payment.errand
+    return errand is not None and errand.status != ErrandStatus.CANCELLED
+
+
 def _paid_again(
     provider: str,
     payment: PaymentRequest,
@@ -263,10 +286,12 @@ def _paid_again(
     event_type: str,
     amount: int,
     intent: str,
+    audit: str = "payment.paid_again",
 ) -> str:
     """Money for a request that was paid already (two checkout pages both paid, a
-    konbini voucher paid at the store after a card): it was received, so it goes on the
-    books — not on the request's totals — and is refunded in full by a job, at once."""
+    konbini voucher paid at the store after a card) or is no longer owed (`_owed`): it
+    was received, so it goes on the books — not on the request's totals — and is
+    refunded in full by a job, at once."""
     from hisho.payments.tasks import refund_paid_again
 
     if not intent:
@@ -281,13 +306,13 @@ def _paid_again(
         provider_payment_id=intent,
     )
     record_event(
-        "payment.paid_again",
+        audit,
         actor=None,
         target=payment,
         extra={"amount": amount, "provider": provider, "event": event_type},
     )
     refund_paid_again.enqueue(event_id)
-    log.warning("payments: request %s paid a second time; refunding it", payment.pk)
+    log.warning("payments: %s for request %s; refunding it", audit, payment.pk)
     return "paid_again"
 
 
