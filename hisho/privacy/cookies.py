@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from hisho.privacy.consents import answered
+from hisho.privacy.policy import current_policy
 
 # Purposes a browser's cookie choice answers (policy.yaml purposes resting on consent).
 BROWSER_PURPOSES = ("usage_analytics",)
@@ -39,15 +41,27 @@ def gpc(request: HttpRequest) -> bool:
     return request.headers.get("Sec-GPC", "").strip() == "1"
 
 
+def accepted_value() -> str:
+    """What the cookie holds after "Accept": the answer and the definition it was given
+    for (the browser purposes' fingerprints). A version that changes a browser purpose
+    leaves an earlier "accept" without force and the question is asked again, as it is
+    for an account's consent (hisho.privacy.consents) — a bare "accept" counted forever."""
+    policy = current_policy()
+    joined = "|".join(policy.purpose_fingerprint(purpose) for purpose in BROWSER_PURPOSES)
+    return f"{ACCEPT}.{hashlib.sha256(joined.encode()).hexdigest()[:16]}"
+
+
 def browser_choice(request: HttpRequest) -> str | None:
     value = request.COOKIES.get(cookie_name())
-    return value if value in (ACCEPT, REJECT) else None
+    if value == REJECT:
+        return REJECT
+    return ACCEPT if value == accepted_value() else None
 
 
 def remember_choice(response: HttpResponse, choice: str) -> None:
     response.set_cookie(
         cookie_name(),
-        choice,
+        accepted_value() if choice == ACCEPT else choice,
         max_age=CHOICE_MAX_AGE,
         samesite="Lax",
         secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
@@ -97,7 +111,7 @@ def came_from_here(request: HttpRequest) -> bool:
 def needs_banner(request: HttpRequest) -> bool:
     """Ask only when nothing answers the question yet (GPC answers it), and only once: a
     page reached from another of Hisho's pages has already asked."""
-    if gpc(request) or request.COOKIES.get(cookie_name()) in (ACCEPT, REJECT, ASKED):
+    if gpc(request) or browser_choice(request) or request.COOKIES.get(cookie_name()) == ASKED:
         return False
     if came_from_here(request):
         return False

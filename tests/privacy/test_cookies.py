@@ -160,3 +160,30 @@ def test_the_cookie_question_is_asked_once_not_under_every_page() -> None:
     client.get("/privacy/")
     assert not PageCount.objects.exists()
     assert 'value="accept"' in client.get("/privacy/cookies/").content.decode()
+
+
+def test_an_accept_given_for_an_older_definition_is_asked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new version that changes the counting purpose (more data, another recipient)
+    leaves no answer for it (hisho.privacy.consents): a browser's "accept" from before
+    must not go on counting, and the banner asks again."""
+    from hisho.privacy.policy import Policy
+
+    client = Client()
+    client.post("/privacy/cookies/", {"choice": "accept", "from": "banner"})
+    client.get("/privacy/")
+    assert PageCount.objects.get(route="privacy/").count == 1
+
+    widened = Policy.purpose_fingerprint
+
+    def changed(self: Policy, key: str) -> str:
+        return widened(self, key) + ("-widened" if key == "usage_analytics" else "")
+
+    monkeypatch.setattr(Policy, "purpose_fingerprint", changed)
+    html = client.get("/privacy/").content.decode()
+    assert PageCount.objects.get(route="privacy/").count == 1
+    assert 'data-testid="cookie-banner"' in html
+    client.post("/privacy/cookies/", {"choice": "accept", "from": "banner"})
+    client.get("/privacy/")
+    assert PageCount.objects.get(route="privacy/").count == 2
