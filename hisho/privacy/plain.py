@@ -36,6 +36,12 @@ RECEIPT_LABELS = {
     "disclosure_records": gettext_lazy("Disclosure records deleted"),
     "connection_records": gettext_lazy("Connection records deleted"),
     "contact_requests_deidentified": gettext_lazy("Messages to the privacy contact made anonymous"),
+    "payments_unlinked": gettext_lazy("Payments no longer linked to you"),
+    "attachments": gettext_lazy("Attached files deleted"),
+    "processor_deletion_requests": gettext_lazy(
+        "Newsletter and survey services asked to delete your address"
+    ),
+    "push_subscriptions": gettext_lazy("Push subscriptions deleted"),
     "profile_fields": gettext_lazy("Profile fields deleted"),
 }
 

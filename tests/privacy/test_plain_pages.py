@@ -34,3 +34,19 @@ def test_the_access_log_names_roles_in_words(web_as: Any, demo: Any) -> None:
     html = web_as("alice").get("/me/access-log/").content.decode()
     assert "(assistant)" not in html and "アシスタント" in html
     assert not ISO.search(html)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_erasure_receipt_names_every_count_in_words(demo: Any, language: str) -> None:
+    """Every count of the receipt, however the erasure grew (payments, files, processors,
+    push subscriptions), is shown in words: before, some rows read `payments_unlinked`."""
+    from django.utils import translation
+
+    from hisho.privacy.actions.erasure import do_erase_account
+    from hisho.privacy.plain import receipt_rows
+
+    receipt = do_erase_account(actor=demo.people["alice"])["payload"]
+    with translation.override(language):
+        labels = [label for label, _count in receipt_rows(receipt["erased"])]
+    for what in receipt["erased"]:
+        assert what not in labels, what
