@@ -27,6 +27,7 @@ from hisho.desk.models import Errand
 from hisho.desk.tools.labels import labels_of
 from hisho.desk.tools.sealed import read_notes, read_rating
 from hisho.desk.triage import triage_note
+from hisho.partners.export import offer_clicks_for_export
 from hisho.payments.export import payments_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
@@ -188,6 +189,8 @@ def export_payload(principal: Principal) -> dict[str, Any]:
         "payments": payments_for_export(principal),
         "push_subscriptions": push_subscriptions_for_export(principal),
         "attachments": attachments_for_export(principal),
+        # policy.yaml `offer_clicks` (read by the person): which partner offers they followed.
+        "offer_clicks": offer_clicks_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

@@ -171,3 +171,21 @@ def test_verify_export_answers_hostile_files_in_one_line(
     with pytest.raises(CommandError) as refused:
         call_command("verify-export", *args)
     assert refused.value.returncode == 2 and "\n" not in str(refused.value)
+
+
+def test_the_offers_she_followed_are_in_her_export(api_as: Any, web_as: Any) -> None:
+    """policy.yaml declares offer clicks as read by the person (`offer_clicks`), and the
+    export is everything Hisho holds about them: it had no such list."""
+    from tests.partners.test_offers import OFFER, _approved
+
+    offer_id = _approved(api_as)
+    assert web_as("alice").post(f"/go/{offer_id}/").status_code == 303
+    document = api_as("alice").get("/me/export").json()
+    validate(document)
+    (click,) = verify(document)["offer_clicks"]
+    assert (click["offer_id"], click["title"], click["url"]) == (
+        offer_id,
+        OFFER["title"],
+        OFFER["url"],
+    )
+    assert verify(api_as("bob").get("/me/export").json())["offer_clicks"] == []
