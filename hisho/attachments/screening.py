@@ -34,7 +34,15 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from hisho.attachments.models import Kind
 from hisho.errors import InvalidInput
@@ -185,7 +193,10 @@ def _reencode_image(upload: Upload, kind: Kind) -> bytes:
     return out.getvalue()
 
 
-def _walk_pdf(value: Any, seen: set[int], found: set[str]) -> None:
+def _walk_pdf(value: Any, seen: set[int], found: set[str], texts: list[str]) -> None:
+    """Collect the active names in `found`, and in `texts` every string of the document
+    and its XMP metadata: a viewer shows them as well as the pages' text — the title and
+    author, a note or form field's value, a bookmark, a page label."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -194,10 +205,19 @@ def _walk_pdf(value: Any, seen: set[int], found: set[str]) -> None:
                 continue
             seen.add(item.idnum)
             item = item.get_object()
-        if isinstance(item, DictionaryObject):
+        if isinstance(item, TextStringObject):
+            texts.append(str(item))
+        elif isinstance(item, ByteStringObject):
+            texts.append(bytes(item).decode("latin-1"))
+        elif isinstance(item, DictionaryObject):
             for key, child in item.items():
                 if key in ACTIVE_PDF_NAMES:
                     found.add(str(key))
+                if key == "/Metadata":
+                    # XMP: XML in a stream (of the document, a page, an image), not a string.
+                    metadata = child.get_object()
+                    if isinstance(metadata, StreamObject):
+                        texts.append(metadata.get_data().decode("utf-8", "replace"))
                 stack.append(child)
         elif isinstance(item, ArrayObject):
             stack.extend(item)
@@ -217,15 +237,22 @@ def _check_pdf(upload: Upload, *, language: str | None) -> None:
         if len(reader.pages) > PDF_MAX_PAGES:
             raise _refuse(_("This PDF has too many pages."))
         found: set[str] = set()
-        _walk_pdf(reader.trailer, set(), found)
+        strings: list[str] = []
+        _walk_pdf(reader.trailer, set(), found, strings)
         if found:
             raise _refuse(_("PDFs with scripts, actions or embedded files are not accepted."))
+        if any(carries_card(text) for text in strings):
+            raise _refuse(card_refused_notice(language))
         deadline = time.monotonic() + PDF_SCREEN_SECONDS
+        pages: list[str] = []
         for page in reader.pages:
             if time.monotonic() > deadline:
                 raise _refuse(_("This PDF is too complex to check."))
-            if carries_card(page.extract_text() or ""):
-                raise _refuse(card_refused_notice(language))
+            pages.append(page.extract_text() or "")
+        # Read as one text, a page break as a line break: a card's groups at the foot of one
+        # page and the head of the next are one number to whoever reads it.
+        if carries_card("\n".join(pages)):
+            raise _refuse(card_refused_notice(language))
     except InvalidInput:
         raise
     except (

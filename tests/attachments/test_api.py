@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import FreeText
 
 from hisho.attachments.models import Attachment
 from hisho.demo import Demo
@@ -150,6 +152,44 @@ def test_a_card_number_refuses_the_file_with_the_card_notice(demo: Demo, api_as:
     for name, data in ((f"{CARD}.png", samples.png()), ("r.pdf", samples.pdf(f"Visa {CARD}"))):
         problem = send(api_as("alice"), demo, name, data).json()
         assert problem["errors"] == [{"field": "file", "message": CARD_REFUSED_NOTICE["en"]}]
+
+
+def pdf_showing_elsewhere(where: str, text: str) -> bytes:
+    """A PDF whose pages show nothing sensitive, with `text` where a viewer still shows it."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(samples.pdf("Receipt"))))
+    if where == "title":
+        writer.add_metadata({"/Title": text})
+    elif where == "note":
+        writer.add_annotation(0, FreeText(text=text, rect=(10, 10, 200, 60)))
+    elif where == "bookmark":
+        writer.add_outline_item(title=text, page_number=0)
+    elif where == "page label":
+        writer.set_page_label(0, 0, prefix=text)
+    elif where == "xmp":
+        writer.xmp_metadata = f"<x:xmpmeta xmlns:x='adobe:ns:meta/'>{text}</x:xmpmeta>".encode()
+    elif where == "across pages":
+        half = len(text) // 2
+        writer = PdfWriter()
+        for part in (text[:half], text[half:]):
+            writer.add_page(PdfReader(io.BytesIO(samples.pdf(part))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "where", ["title", "note", "bookmark", "page label", "xmp", "across pages"]
+)
+def test_a_card_number_anywhere_a_pdf_viewer_shows_it_refuses_the_file(
+    where: str, demo: Demo, api_as: Any, attachment_dir: Path
+) -> None:
+    # Its metadata, a note, a bookmark: not the pages' text, but stored all the same.
+    response = send(api_as("alice"), demo, "r.pdf", pdf_showing_elsewhere(where, f"Visa {CARD}"))
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [{"field": "file", "message": CARD_REFUSED_NOTICE["en"]}]
+    assert Attachment.objects.count() == 0 and stored_files(attachment_dir) == []
+    harmless = send(api_as("alice"), demo, "r.pdf", pdf_showing_elsewhere(where, "Dinner at 7"))
+    assert harmless.status_code == 201, harmless.content
 
 
 def test_oversize_is_413_and_nothing_is_stored(
