@@ -126,14 +126,17 @@ def clean_file_name(raw: str, kind: Kind, *, language: str | None) -> str:
     """The name to keep: no path, no control or reserved characters, at most NAME_MAX
     characters, the extension of the type actually kept. A card number in it refuses the
     file (a masked name helps no one), with the card notice."""
-    if carries_card(raw) or carries_card(unicodedata.normalize("NFKC", raw)):
-        raise _refuse(card_refused_notice(language))
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = _UNSAFE_NAME.sub("_", stem).strip(" ._") or "file"
     extension = EXTENSIONS[kind]
     stem = stem[: NAME_MAX - len(extension) - 1]
-    return f"{stem}.{extension}"
+    name = f"{stem}.{extension}"
+    # The name kept is checked too: cleaning folds a long run of reserved characters into
+    # one "_", and groups the detector read as far apart become a card ("4111***…1111").
+    if any(carries_card(text) for text in (raw, unicodedata.normalize("NFKC", raw), name)):
+        raise _refuse(card_refused_notice(language))
+    return name
 
 
 def _chunks_of(upload: Upload) -> Iterator[bytes]:

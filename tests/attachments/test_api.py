@@ -131,6 +131,11 @@ BAD = {
     "pdf holding a card number": ("bill.pdf", lambda: samples.pdf(f"Card {CARD}"), 422),
     "a card number in the name": (f"card {CARD}.png", samples.png, 422),
     "a %-escaped card number in the name": ("4111%201111%201111%201111.png", samples.png, 422),
+    "a card number the cleaned name would show": (
+        "*" * 30 + "4111" + "*" * 30 + "1111" + "?" * 30 + "1111" + "|" * 30 + "1111.png",
+        samples.png,
+        422,
+    ),
     "unreadable pdf": ("broken.pdf", lambda: b"%PDF-1.4\n" + b"\x00garbage" * 50, 422),
 }
 
