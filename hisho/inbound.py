@@ -8,13 +8,16 @@ broadcast (POLICY K9). The caller learns how many were masked and tells the send
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 
+from hisho.compat.allauth import SUSPENDED_REQUEST_KEY
 from hisho.dlp import distrust_typed_masks, mask_cards
 from hisho.errors import InvalidInput
 from hisho.redaction import carries_card, mask_cards_decoded
@@ -66,6 +69,61 @@ class MaskCardsInHeaders:
             if isinstance(value, str) and any(ch.isdigit() for ch in value):
                 request.META[key] = mask_cards_decoded(value)
         return self.get_response(request)
+
+
+class MaskCardsInSession:
+    """What a request leaves in the session passes DLP before the session is saved (it is a
+    row of the database, or a Redis key). allauth keeps a POST it interrupts for a fresh
+    sign-in there whole — form fields, query string and every header — to replay it
+    afterwards, and a sign-in's ``next`` address while a second step is pending; a card
+    number in any of them is masked, as in a kept header (POLICY K9)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.modified:
+            for key in list(session.keys()):
+                value = session[key]
+                masked = _masked_state(value) if key == SUSPENDED_REQUEST_KEY else _masked(value)
+                if masked != value:
+                    session[key] = masked
+        return response
+
+
+def _masked(value: Any) -> Any:
+    """``value`` (what JSON holds) with card numbers masked in every string in it."""
+    if isinstance(value, str):
+        return mask_cards_decoded(value) if carries_card(value) else value
+    if isinstance(value, dict):
+        return {_masked(k): _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _masked_state(state: Any) -> Any:
+    """allauth's suspended request: the JSON of its parts, its query and form fields kept
+    %-encoded, so that it can still be replayed."""
+    if not isinstance(state, dict) or not isinstance(state.get("request"), str):
+        return _masked(state)
+    try:
+        parts = json.loads(state["request"])
+    except ValueError:
+        return _masked(state)
+    if not isinstance(parts, dict):
+        return _masked(state)
+    for name, value in parts.items():
+        if name in ("GET", "POST") and isinstance(value, str):
+            if carries_card(value):
+                pairs = parse_qsl(value, keep_blank_values=True)
+                parts[name] = urlencode([(_masked(k), _masked(v)) for k, v in pairs])
+        else:
+            parts[name] = _masked(value)
+    rest = _masked({k: v for k, v in state.items() if k != "request"})
+    return {**rest, "request": json.dumps(parts)}
 
 
 # Told to the sender when a card number was removed, in their language. Kept here rather

@@ -94,10 +94,10 @@ FIELDS: dict[str, Handling] = {
     "usersessions.UserSession.user_agent": Masked("hisho.inbound.MaskCardsInHeaders"),
     "usersessions.UserSession.session_key": NoFreeText(_PLUMBING),
     "sessions.Session.session_key": NoFreeText(_PLUMBING),
-    "sessions.Session.session_data": NoFreeText(
-        "server-side session state: ids, flags and allauth's flow state; the only client "
-        "text in it is a sign-up address, refused when it carries a card"
-    ),
+    # Server-side session state: ids, flags and allauth's flow state, which holds client
+    # text — a sign-up address (refused when it carries a card), a sign-in's next address,
+    # and a POST suspended for a fresh sign-in with its fields and headers.
+    "sessions.Session.session_data": Masked("hisho.inbound.MaskCardsInSession"),
     "account.EmailConfirmation.key": NoFreeText(_PLUMBING),
     "socialaccount.SocialAccount.uid": NoFreeText("the provider's id for the person"),
     "socialaccount.SocialToken.token": NoFreeText("the provider's access token"),

@@ -101,6 +101,9 @@ MIDDLEWARE = [
     # that policy.yaml declares necessary leave without consent (docs/privacy.md).
     "hisho.privacy.middleware.CookieGateMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # What a request leaves in the session (a POST suspended for a fresh sign-in, with its
+    # headers) passes DLP before SessionMiddleware saves it.
+    "hisho.inbound.MaskCardsInSession",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

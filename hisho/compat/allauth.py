@@ -10,6 +10,11 @@ Why each exists (and what to try first on an upgrade):
 - `totp_code_now` / `activate_totp`: the demo data and tests enrol staff with a known TOTP
   secret and compute its current code with allauth's own RFC 6238 implementation, so the
   codes they use are exactly the ones allauth accepts.
+- `SUSPENDED_REQUEST_KEY`: a POST that needs a fresh sign-in is kept by allauth in the
+  session (its form fields, query and every header, serialised as JSON) to be replayed
+  afterwards; Hisho masks card numbers in it before the session is saved
+  (`hisho.inbound.MaskCardsInSession`). allauth names the key only in
+  `account.internal.flows.reauthentication`.
 - `live_redirect_state_ids`: the OpenID Connect nonce Hisho stashes per redirect state is
   kept only while allauth still holds that state.
 - `refuse_malformed_input`: two of allauth's own input checks let a malformed request
@@ -31,6 +36,7 @@ from typing import Any
 
 from allauth.account.forms import UserTokenForm
 from allauth.account.internal.flows import login as _login
+from allauth.account.internal.flows import reauthentication as _reauthentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal import auth as _totp
@@ -38,6 +44,10 @@ from allauth.mfa.webauthn.internal import auth as _webauthn
 from allauth.socialaccount.internal import statekit as _statekit
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+
+# The session key under which allauth keeps the request it suspended for re-authentication:
+# {"request": <JSON of path, META, GET, POST, …>} (or a callback's own state).
+SUSPENDED_REQUEST_KEY: str = _reauthentication.STATE_SESSION_KEY
 
 
 def authentication_records(session: SessionBase, user: Any) -> list[dict[str, Any]]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.http import QueryDict
 from django.test import Client, override_settings
 
 from hisho.accounts.models import User
@@ -206,3 +208,51 @@ def test_signing_in_lands_on_a_page_of_ones_own(demo: Demo, handle: str, start: 
     response = web_login(browser, handle)
     assert response.status_code == 302 and response["Location"] == start
     assert browser.get(start).status_code == 200
+
+
+# --- What a request leaves in the session passes DLP (POLICY K9) ---------------------------
+
+CARD = "4111 1111 1111 1111"
+
+
+def card_digits_in_sessions() -> list[str]:
+    """The stored sessions whose data, decoded (and its %-escapes too), holds the card."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    found = []
+    for row in Session.objects.all():
+        text = json.dumps(SessionStore().decode(row.session_data), ensure_ascii=False)
+        digits = "".join(ch for ch in unquote_plus(text) if ch.isdigit())
+        if "4111111111111111" in digits:
+            found.append(text)
+    return found
+
+
+def test_a_post_suspended_for_a_fresh_sign_in_keeps_no_card_number(demo: Demo) -> None:
+    # allauth keeps the interrupted POST in the session — its fields, query and every
+    # header — to replay it after the password is asked again.
+    client = Client()
+    client.force_login(demo.people["alice"])  # no sign-in step recorded: not fresh
+    response = client.post(
+        "/me/erase/?ref=4111+1111+1111+1111",
+        {"note": CARD, "other": "kept as typed"},
+        headers={"X-Note": CARD, "Referer": f"http://testserver/?c={CARD}"},
+    )
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    assert card_digits_in_sessions() == []
+    session = Session.objects.get()
+    state = session.get_decoded()["account_reauthentication_state"]
+    replayed = json.loads(state["request"])
+    posted = QueryDict(replayed["POST"])
+    assert posted["other"] == "kept as typed" and posted["note"] == "[card ••••1111]"
+    assert replayed["META"]["HTTP_X_NOTE"] == "[card ••••1111]"
+
+
+def test_a_pending_sign_in_keeps_no_card_number_in_its_next_address(demo: Demo) -> None:
+    client = Client()
+    response = client.post(
+        "/accounts/login/?next=/errands/%3Fc%3D4111%2B1111%2B1111%2B1111",
+        {"login": email_of("kenji"), "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 302 and "2fa" in response["Location"]  # second step
+    assert card_digits_in_sessions() == []
