@@ -76,7 +76,8 @@ class MaskCardsInSession:
     row of the database, or a Redis key). allauth keeps a POST it interrupts for a fresh
     sign-in there whole — form fields, query string and every header — to replay it
     afterwards, and a sign-in's ``next`` address while a second step is pending; a card
-    number in any of them is masked, as in a kept header (POLICY K9)."""
+    number in any of them is masked, as in a kept header (POLICY K9), and the fields the
+    view marks sensitive (a password being set) are not kept."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -87,7 +88,13 @@ class MaskCardsInSession:
         if session is not None and session.modified:
             for key in list(session.keys()):
                 value = session[key]
-                masked = _masked_state(value) if key == SUSPENDED_REQUEST_KEY else _masked(value)
+                if key == SUSPENDED_REQUEST_KEY:
+                    # Fields a view marks sensitive (a new password) are not kept at all:
+                    # replayed without them, the form asks for them again.
+                    hidden = getattr(request, "sensitive_post_parameters", ())
+                    masked = _masked_state(value, hidden)
+                else:
+                    masked = _masked(value)
                 if masked != value:
                     session[key] = masked
         return response
@@ -104,9 +111,10 @@ def _masked(value: Any) -> Any:
     return value
 
 
-def _masked_state(state: Any) -> Any:
+def _masked_state(state: Any, hidden: Any = ()) -> Any:
     """allauth's suspended request: the JSON of its parts, its query and form fields kept
-    %-encoded, so that it can still be replayed."""
+    %-encoded, so that it can still be replayed; the form fields named in ``hidden``
+    (``"__ALL__"``: every one) dropped."""
     if not isinstance(state, dict) or not isinstance(state.get("request"), str):
         return _masked(state)
     try:
@@ -117,9 +125,11 @@ def _masked_state(state: Any) -> Any:
         return _masked(state)
     for name, value in parts.items():
         if name in ("GET", "POST") and isinstance(value, str):
-            if carries_card(value):
+            drop = hidden if name == "POST" and hidden else ()
+            if drop or carries_card(value):
                 pairs = parse_qsl(value, keep_blank_values=True)
-                parts[name] = urlencode([(_masked(k), _masked(v)) for k, v in pairs])
+                kept = [(k, v) for k, v in pairs if drop != "__ALL__" and k not in drop]
+                parts[name] = urlencode([(_masked(k), _masked(v)) for k, v in kept])
         else:
             parts[name] = _masked(value)
     rest = _masked({k: v for k, v in state.items() if k != "request"})

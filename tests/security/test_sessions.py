@@ -256,3 +256,19 @@ def test_a_pending_sign_in_keeps_no_card_number_in_its_next_address(demo: Demo) 
     )
     assert response.status_code == 302 and "2fa" in response["Location"]  # second step
     assert card_digits_in_sessions() == []
+
+
+def test_a_password_set_after_a_stale_sign_in_is_not_kept_in_the_session(demo: Demo) -> None:
+    # Someone who signed up through a provider sets a password; their sign-in is no longer
+    # fresh, so allauth suspends the POST in the session to replay it after re-authentication.
+    user = demo.people["alice"]
+    user.set_unusable_password()
+    user.save()
+    client = Client()
+    client.force_login(user)
+    new = "Harbour-Lantern-9876"
+    response = client.post("/accounts/password/set/", {"password1": new, "password2": new})
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    session = Session.objects.get().get_decoded()
+    assert "account_reauthentication_state" in session
+    assert new not in json.dumps(session)
