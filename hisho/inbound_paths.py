@@ -288,6 +288,8 @@ OTHER_PATHS: dict[str, Handling] = {
     "websocket:message": Scrubbed("hisho.desk.actions.do_post_message"),
     # The text of an attached PDF: a card number in it refuses the file.
     "file:pdf-text": Refused("hisho.attachments.screening.screen"),
+    # A voice note's tags (ID3, Vorbis comments, MP4/WebM metadata), kept as sent.
+    "file:audio-tags": Refused("hisho.attachments.screening.screen"),
     # Mail printed by the console backend (development, the embedded shape).
     "mail:console": Masked("hisho.redaction.MaskingConsoleEmailBackend"),
     # Django's error reports (debug page, mails to admins): POST data and frame variables.

@@ -108,6 +108,13 @@ PDF_MAX_OBJECTS = 200_000
 PDF_SCREEN_SECONDS = 5.0
 _RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+# Where a voice note can hold text (ID3 tags, Vorbis comments, MP4 and WebM metadata): 13
+# or more ASCII digits, each a few bytes from the next with no letter between, as a card
+# typed into a tag leaves them in ASCII, UTF-8 or UTF-16 (a NUL byte beside each digit).
+# Only these windows are read by DLP: reading megabytes of audio as text takes minutes.
+_DIGIT_RUN = re.compile(rb"[0-9](?:[^0-9A-Za-z]{0,8}[0-9]){12,}")
+_RUN_PIECE = 2048
+_RUN_OVERLAP = 512
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,23 @@ def _audio_only(detected: str, upload: Upload) -> bool:
         # TrackType (0x83) of 1 is a video track.
         return b"\x83\x81\x01" not in data
     return True
+
+
+def _check_audio(upload: Upload, *, language: str | None) -> None:
+    """A voice note is kept as sent, tags included: a card number in them refuses it."""
+    upload.seek(0)
+    data = upload.read()
+    deadline = time.monotonic() + PDF_SCREEN_SECONDS
+    for run in _DIGIT_RUN.finditer(data):
+        # A long run (a file of digits) is read in overlapping pieces, each longer than a
+        # card with separators can be, within the same time budget as a PDF's text.
+        start, end = run.span()
+        for piece in range(start, max(start + 1, end - _RUN_OVERLAP), _RUN_PIECE):
+            if time.monotonic() > deadline:
+                raise _refuse(_("This file is too complex to check."))
+            window = data[piece : min(end, piece + _RUN_PIECE + _RUN_OVERLAP)]
+            if carries_card(window.replace(b"\x00", b"").decode("utf-8", "replace")):
+                raise _refuse(card_refused_notice(language))
 
 
 def _reencode_image(upload: Upload, kind: Kind) -> bytes:
@@ -293,4 +317,6 @@ def screen(upload: Upload, *, language: str | None) -> Screened:
         return Screened(kind, name, len(data), [data])
     if kind == Kind.PDF:
         _check_pdf(upload, language=language)
+    else:
+        _check_audio(upload, language=language)
     return Screened(kind, name, int(upload.size), _chunks_of(upload))

@@ -136,6 +136,16 @@ BAD = {
         samples.png,
         422,
     ),
+    "a voice note whose tags hold a card number": (
+        "memo.mp3",
+        lambda: samples.mp3_voice(f"Card {CARD}"),
+        422,
+    ),
+    "a voice note whose UTF-16 tags hold a card number": (
+        "memo.mp3",
+        lambda: samples.mp3_voice(f"カード {CARD}", encoding="utf-16"),
+        422,
+    ),
     "unreadable pdf": ("broken.pdf", lambda: b"%PDF-1.4\n" + b"\x00garbage" * 50, 422),
 }
 
@@ -195,6 +205,13 @@ def test_a_card_number_anywhere_a_pdf_viewer_shows_it_refuses_the_file(
     assert Attachment.objects.count() == 0 and stored_files(attachment_dir) == []
     harmless = send(api_as("alice"), demo, "r.pdf", pdf_showing_elsewhere(where, "Dinner at 7"))
     assert harmless.status_code == 201, harmless.content
+
+
+def test_a_voice_note_with_ordinary_tags_is_kept_as_sent(demo: Demo, api_as: Any) -> None:
+    tagged = samples.mp3_voice("Memo 2026-12-02 14:30, call 090-1234-5678", encoding="utf-16")
+    created = send(api_as("alice"), demo, "memo.mp3", tagged)
+    assert created.status_code == 201, created.content
+    assert created.json()["content_type"] == "audio/mpeg"
 
 
 def test_oversize_is_413_and_nothing_is_stored(

@@ -196,6 +196,9 @@ EXERCISED = {
     "url:path-and-query": "test_a_real_asgi_server_logs_no_card",
     "attachments.Attachment.sealed_name": "POST …/attachments, web …/attachments/ (refused)",
     "file:pdf-text": "POST …/attachments (refused)",
+    "file:audio-tags": (
+        "tests/attachments/test_api.py::test_bad_input_is_refused_and_nothing_is_stored"
+    ),
     "sessions.Session.session_data": (
         "tests/security/test_sessions.py::"
         "test_a_post_suspended_for_a_fresh_sign_in_keeps_no_card_number"
