@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 
-from hisho.compat.allauth import SUSPENDED_REQUEST_KEY
+from hisho.compat.allauth import PENDING_LOGIN_KEY, SUSPENDED_REQUEST_KEY
 from hisho.dlp import distrust_typed_masks, mask_cards
 from hisho.errors import InvalidInput
 from hisho.redaction import carries_card, mask_cards_decoded
@@ -85,18 +85,25 @@ class MaskCardsInSession:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.modified:
-            for key in list(session.keys()):
-                value = session[key]
-                if key == SUSPENDED_REQUEST_KEY:
-                    # Fields a view marks sensitive (a new password) are not kept at all:
-                    # replayed without them, the form asks for them again.
-                    hidden = getattr(request, "sensitive_post_parameters", ())
-                    masked = _masked_state(value, hidden)
-                else:
-                    masked = _masked(value)
-                if masked != value:
-                    session[key] = masked
+        if session is None or not session.modified:
+            return response
+        # Only the two states that carry a client's text are read. The rest of the session
+        # is machine values that must survive unchanged: a user's id (a UUID) or Django's
+        # session hash (64 hex digits) reads as a card now and then (about 1 in 2,500 and
+        # 1 in 800), and masking it would sign that person out on every request.
+        suspended = session.get(SUSPENDED_REQUEST_KEY)
+        if suspended is not None:
+            # Fields a view marks sensitive (a new password) are not kept at all: replayed
+            # without them, the form asks for them again.
+            hidden = getattr(request, "sensitive_post_parameters", ())
+            masked = _masked_state(suspended, hidden)
+            if masked != suspended:
+                session[SUSPENDED_REQUEST_KEY] = masked
+        pending = session.get(PENDING_LOGIN_KEY)
+        if isinstance(pending, dict):
+            url = pending.get("redirect_url")
+            if isinstance(url, str) and carries_card(url):
+                session[PENDING_LOGIN_KEY] = {**pending, "redirect_url": mask_cards_decoded(url)}
         return response
 
 

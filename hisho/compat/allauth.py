@@ -14,7 +14,9 @@ Why each exists (and what to try first on an upgrade):
   session (its form fields, query and every header, serialised as JSON) to be replayed
   afterwards; Hisho masks card numbers in it before the session is saved
   (`hisho.inbound.MaskCardsInSession`). allauth names the key only in
-  `account.internal.flows.reauthentication`.
+  `account.internal.flows.reauthentication`; `PENDING_LOGIN_KEY` likewise for a sign-in
+  waiting for its second step, whose `next` address is client text
+  (`account.internal.stagekit`).
 - `live_redirect_state_ids`: the OpenID Connect nonce Hisho stashes per redirect state is
   kept only while allauth still holds that state.
 - `refuse_malformed_input`: two of allauth's own input checks let a malformed request
@@ -35,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.account.forms import UserTokenForm
+from allauth.account.internal import stagekit as _stagekit
 from allauth.account.internal.flows import login as _login
 from allauth.account.internal.flows import reauthentication as _reauthentication
 from allauth.mfa.models import Authenticator
@@ -48,6 +51,9 @@ from django.http import HttpRequest
 # The session key under which allauth keeps the request it suspended for re-authentication:
 # {"request": <JSON of path, META, GET, POST, …>} (or a callback's own state).
 SUSPENDED_REQUEST_KEY: str = _reauthentication.STATE_SESSION_KEY
+# The session key under which allauth keeps a sign-in waiting for its next step (a second
+# factor): its serialised Login, whose `redirect_url` is the `next` address a client sent.
+PENDING_LOGIN_KEY: str = _stagekit.LOGIN_SESSION_KEY
 
 
 def authentication_records(session: SessionBase, user: Any) -> list[dict[str, Any]]:

@@ -132,3 +132,23 @@ def test_the_passkey_guard_is_still_needed() -> None:
         unguarded({"id": "x"})
     with pytest.raises(ValidationError):
         auth.parse_authentication_response({"id": "x"})
+
+
+def test_the_session_keys_that_hold_client_text(demo: Demo) -> None:
+    # hisho.inbound.MaskCardsInSession reads exactly these two states: a POST suspended for
+    # a fresh sign-in, and a sign-in waiting for its second step with its `next` address.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.people["alice"])  # no sign-in step recorded: not fresh
+    client.post("/me/erase/", {"confirm": "erase"})
+    suspended = client.session[compat.SUSPENDED_REQUEST_KEY]
+    assert isinstance(suspended, dict) and isinstance(suspended["request"], str)
+
+    staff = Client()
+    staff.post(
+        "/accounts/login/?next=/errands/",
+        {"login": demo.people["kenji"].email, "password": "hisho-demo-2026"},
+    )
+    pending = staff.session[compat.PENDING_LOGIN_KEY]
+    assert pending["redirect_url"] == "/errands/"

@@ -272,3 +272,25 @@ def test_a_password_set_after_a_stale_sign_in_is_not_kept_in_the_session(demo: D
     session = Session.objects.get().get_decoded()
     assert "account_reauthentication_state" in session
     assert new not in json.dumps(session)
+
+
+def test_a_session_keeps_machine_values_that_read_like_a_card() -> None:
+    # The masking reads only the states that hold a client's text. Django's session hash
+    # (64 hex digits: HMAC of the password hash) reads as a card about once in 800;
+    # masked, that person would be signed out by every request that changes the session.
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from hisho.inbound import MaskCardsInSession
+    from hisho.redaction import carries_card
+
+    session_hash = "ff40a1605ab4225227724696b3082c5fd4d65146723496d482609889d3cfda5a"
+    assert carries_card(session_hash)
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    request.session["_auth_user_hash"] = session_hash
+    request.session["account_authentication_methods_user"] = "4111111111111111"
+    MaskCardsInSession(lambda r: HttpResponse())(request)
+    assert request.session["_auth_user_hash"] == session_hash
+    assert request.session["account_authentication_methods_user"] == "4111111111111111"
