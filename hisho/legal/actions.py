@@ -180,7 +180,8 @@ def do_defer_notice(
     *, actor: User, case: DisclosureCase, until: dt.datetime, reason: str
 ) -> DisclosureCase:
     """Document why the person is not told yet, and until when (at most
-    HISHO_LEGAL_MAX_DEFERRAL_DAYS ahead). When it expires the notice goes out by itself."""
+    HISHO_LEGAL_MAX_DEFERRAL_DAYS after the case was opened, however often it is deferred).
+    When it expires the notice goes out by itself."""
     require_admin(actor)
     reason = _text("reason", reason, REASON_MAX)
     if timezone.is_naive(until):
@@ -191,6 +192,14 @@ def do_defer_notice(
     if until > now + dt.timedelta(days=settings.HISHO_LEGAL_MAX_DEFERRAL_DAYS):
         raise InvalidInput("until", f"At most {settings.HISHO_LEGAL_MAX_DEFERRAL_DAYS} days ahead.")
     case = _lock(case)
+    # The bound counts from the case's opening, not from each deferral: measured from now,
+    # one admin could defer again before every expiry and keep the person from ever being
+    # told (and the disclosure's reads withheld from their access log) for good.
+    if until > case.opened_at + dt.timedelta(days=settings.HISHO_LEGAL_MAX_DEFERRAL_DAYS):
+        raise InvalidInput(
+            "until",
+            f"At most {settings.HISHO_LEGAL_MAX_DEFERRAL_DAYS} days after the case was opened.",
+        )
     if case.status == CaseStatus.REJECTED:
         raise Conflict("A rejected case discloses nothing: there is no notice to defer.")
     if case.notified_at is not None:

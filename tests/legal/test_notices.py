@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from hisho.audit.models import AuditEvent
 from hisho.demo import Demo
 from hisho.errors import Conflict, InvalidInput
 from hisho.legal.actions import do_approve_case, do_defer_notice, do_export_case
+from hisho.legal.models import DisclosureCase
 from hisho.legal.notices import send_due_notices
 from hisho.privacy.models import Disclosure
 from tests.principals import P
@@ -106,6 +108,27 @@ def test_deferrals_are_documented_and_bounded(demo: Demo, open_case: Any) -> Non
     do_defer_notice(actor=admin, case=case, until=now + dt.timedelta(days=5), reason=REASON)
     case.refresh_from_db()
     assert case.deferral_reason == REASON and case.deferred_by == admin
+
+
+def test_deferrals_cannot_be_renewed_past_the_bound(demo: Demo, open_case: Any) -> None:
+    """The bound counts from the case's opening: renewed just before each expiry, a
+    deferral measured from "now" would keep the person from ever being told."""
+    case = open_case()
+    admin = demo.people["admin"]
+    now = timezone.now()
+    do_defer_notice(actor=admin, case=case, until=now + dt.timedelta(days=179), reason=REASON)
+    # 175 days later the deferral is about to expire, and the same admin defers again.
+    DisclosureCase.objects.filter(pk=case.pk).update(
+        opened_at=F("opened_at") - dt.timedelta(days=175),
+        notify_after=F("notify_after") - dt.timedelta(days=175),
+    )
+    case.refresh_from_db()
+    with pytest.raises(InvalidInput):
+        do_defer_notice(actor=admin, case=case, until=now + dt.timedelta(days=30), reason=REASON)
+    case.refresh_from_db()
+    assert case.notify_after == now + dt.timedelta(days=4)
+    # Within the bound it can still be moved.
+    do_defer_notice(actor=admin, case=case, until=now + dt.timedelta(days=3), reason=REASON)
 
 
 def test_no_deferral_once_the_person_was_told(
