@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from hisho.accounts.access import SEALED_PROFILE_FIELDS, profile_place, require_role
 from hisho.accounts.models import GrantStatus, Role, RoleGrant, User
+from hisho.accounts.principal import STAFF_ROLES
 from hisho.audit.actions import record_event
 from hisho.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hisho.inbound import scrub
@@ -199,6 +201,10 @@ def do_approve_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
     person = User.objects.select_for_update().get(pk=grant.person_id)
     if not person.is_active:
         raise Conflict("This account is deactivated.")
+    if grant.role in STAFF_ROLES and _staff_name_taken(person, person.display_name):
+        # The same as renaming: a customer account named after a member of staff would
+        # become a second "Kenji" (_check_staff_name).
+        raise Conflict("Another member of staff goes by this person's name: they must change it.")
     _decide(grant, actor=actor, status=GrantStatus.APPROVED, why="approved")
     _apply_role(actor=actor, user=person, role=Role(grant.role), grant=grant)
     _tell_person(grant, "approved")
@@ -328,10 +334,34 @@ def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return clean, cards_masked
 
 
+def _comparable_name(name: str) -> str:
+    # Invisible format characters (a zero-width space, a soft hyphen) would make "Kenji"
+    # another name that reads the same.
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+
+
+def _staff_name_taken(user: User, name: str) -> bool:
+    wanted = _comparable_name(name)
+    others = User.objects.filter(role__in=STAFF_ROLES).exclude(pk=user.pk)
+    return any(_comparable_name(other.display_name) == wanted for other in others)
+
+
+def _check_staff_name(actor: User, name: str) -> None:
+    """A member of staff's name is all a customer is shown of who read their data ("Who
+    saw my data", the assignment e-mail, the errand page): it may not be the name another
+    member of staff is shown by, or an assistant an admin put on someone's errand could
+    read it under the name of the assistant the customer trusts."""
+    if actor.role in STAFF_ROLES and name and _staff_name_taken(actor, name):
+        raise InvalidInput("name", "Another member of staff goes by this name: choose another.")
+
+
 @transaction.atomic
 def do_update_profile(*, actor: User, changes: dict[str, Any]) -> User:
     """Change one's own optional fields; an empty value or None clears a field."""
     clean, cards_masked = _clean_profile(changes)
+    if "name" in clean and clean["name"] != actor.name:  # the profile form sends it unchanged
+        _check_staff_name(actor, clean["name"])
     actor.cards_masked = cards_masked
     if not clean:
         return actor

@@ -125,6 +125,31 @@ def test_me_patch_rejects_bad_input(body: dict[str, Any], demo: Demo, api_as: An
     assert alice.get("/me").json() == before
 
 
+def test_staff_cannot_take_another_staff_members_name(demo: Demo, api_as: Any) -> None:
+    """Customers tell who read their data by name alone ("Who saw my data", the assignment
+    e-mail): yuki, put on alice's errand, must not read it as "Kenji"."""
+    yuki = api_as("yuki")
+    kenji = demo.people["kenji"]
+    for name in (
+        kenji.name,
+        f" {kenji.name.upper()} ",
+        "Ｋｅｎｊｉ",
+        "Ken\u00adji\u200b",
+        "Admin Two",
+    ):
+        response = yuki.patch("/me", {"name": name})
+        assert response.status_code == 422, name
+        assert response.json()["errors"][0]["field"] == "name"
+    assert yuki.get("/me").json()["name"] == "Yuki"
+    # A staff member's default name ("Assistant #3") is theirs too.
+    User.objects.filter(pk=kenji.pk).update(name="")
+    assert yuki.patch("/me", {"name": f"Assistant #{kenji.pk}"}).status_code == 422
+    # Any other name, one's own again, and customers' names stay free.
+    assert yuki.patch("/me", {"name": "Yuki T."}).status_code == 200
+    assert yuki.patch("/me", {"name": "yuki"}).status_code == 200
+    assert api_as("alice").patch("/me", {"name": "Kenji"}).status_code == 200
+
+
 def test_admin_changes_roles_and_sessions_end(demo: Demo, api_as: Any) -> None:
     yuki_token = sign_in("yuki")
     admin = api_as("admin")

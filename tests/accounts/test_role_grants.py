@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from hisho.accounts.actions import do_approve_role_grant, do_request_role
+from hisho.accounts.actions import do_approve_role_grant, do_request_role, do_update_profile
 from hisho.accounts.models import RoleGrant, User
 from hisho.audit.models import AuditEvent
 from hisho.demo import DEMO_TOTP_SECRET, Demo
@@ -188,3 +188,19 @@ def test_an_approved_assistant_still_reads_nothing_before_a_second_factor(
     assert pending.get(f"/errands/{demo.alice_errand.pk}").status_code == 401
     # The token from before the enrolment never passed a second factor: still nothing.
     assert ApiClient(token).get(f"/errands/{demo.alice_errand.pk}").status_code == 403
+
+
+def test_a_namesake_of_a_staff_member_is_not_made_staff(demo: Demo, api_as: Any) -> None:
+    """A customer account named "Kenji" made an assistant would read errands as a second
+    "Kenji", which the customer cannot tell apart (Who saw my data shows names only)."""
+    puppet = sign_up_puppet()
+    do_update_profile(actor=puppet, changes={"name": "kenji"})  # a customer may
+    grant = api_as("admin").put(f"/people/{puppet.pk}/role", {"role": "assistant"}).json()
+    refused = api_as("admin2").post(f"/people/role-grants/{grant['id']}/approve")
+    assert refused.status_code == 409, refused.content
+    puppet.refresh_from_db()
+    assert puppet.role == "customer"
+    # Renamed, the same request goes through.
+    User.objects.filter(pk=puppet.pk).update(name="Kenji's colleague")
+    approved = api_as("admin2").post(f"/people/role-grants/{grant['id']}/approve")
+    assert approved.status_code == 200
