@@ -90,6 +90,14 @@ def do_attach_file(
 
 @transaction.atomic
 def _record_attachment(actor: User, errand: Errand, attachment: Attachment, kind: str) -> None:
+    # Asked again under the row's lock: screening ran outside any transaction, and an
+    # assistant taken off the errand (or an errand closed) meanwhile adds nothing to it.
+    current = Errand.objects.select_for_update().filter(pk=errand.pk).first()
+    if current is None or not holds_errand(actor, current):
+        raise NotFound("No such errand.")
+    if current.status not in OPEN_STATUSES:
+        raise Conflict(f"This errand is {current.status}; files can no longer be added.")
+    errand = current
     attachment.save(force_insert=True)
     Errand.objects.filter(pk=errand.pk).update(updated_at=attachment.created_at)
     record_event(

@@ -11,6 +11,7 @@ import pytest
 from hisho.attachments.access import access_attachment, open_attachment
 from hisho.attachments.models import Attachment
 from hisho.demo import Demo
+from hisho.desk.actions import do_assign_errand
 from hisho.vault.actions import do_shred_customer_key
 from hisho.vault.errors import CannotDecrypt
 from hisho.vault.models import AccessAction, AccessLogEntry
@@ -170,3 +171,29 @@ def test_the_list_costs_the_same_queries_for_one_file_or_ten(
         kenji.upload(base, {"file": samples.upload(f"{n}.png", samples.png())})
     with django_assert_max_num_queries(queries_for_one):
         assert len(kenji.get(base).json()) == 10
+
+
+def test_an_assistant_taken_off_during_an_upload_adds_nothing(
+    demo: Demo, api_as: Any, attachment_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Screening runs before the transaction; whoever loses the errand meanwhile (here
+    kenji, reassigned to yuki while his file is checked) leaves no file in it."""
+    from hisho.attachments import actions
+
+    real_screen = actions.screen
+
+    def screen_then_reassign(*args: Any, **kwargs: Any) -> Any:
+        screened = real_screen(*args, **kwargs)
+        do_assign_errand(
+            actor=demo.people["admin"],
+            errand=demo.alice_errand,
+            assistant_id=demo.people["yuki"].pk,
+        )
+        return screened
+
+    monkeypatch.setattr(actions, "screen", screen_then_reassign)
+    base = f"/errands/{demo.alice_errand.pk}/attachments"
+    response = api_as("kenji").upload(base, {"file": samples.upload("late.png", samples.png())})
+    assert response.status_code == 404, response.content
+    assert not Attachment.objects.exists()
+    assert not [p for p in attachment_dir.rglob("*") if p.is_file()]
