@@ -45,6 +45,33 @@ RECEIPT_LABELS = {
     "profile_fields": gettext_lazy("Profile fields deleted"),
 }
 
+# What the receipt says was kept, and how (its `kept` list).
+KEPT_LABELS = {
+    "audit_log_entries": (
+        gettext_lazy("Audit-log entries"),
+        gettext_lazy("Under a pseudonym whose key was destroyed: nobody can link them to you."),
+    ),
+    "payments": (
+        gettext_lazy("Payments"),
+        gettext_lazy(
+            "Amount, currency, status, dates and the payment service's references, no longer "
+            "linked to you, for as long as tax law requires."
+        ),
+    ),
+    "contact_requests": (
+        gettext_lazy("Messages to the privacy contact"),
+        gettext_lazy("Only that a message was sent: not the message, not who sent it."),
+    ),
+    "survey_answers": (
+        gettext_lazy("Survey answers"),
+        gettext_lazy(
+            "They were never linked to you, so they cannot be found: a written answer keeps "
+            "what you wrote, without phone numbers, e-mail addresses, card numbers and My "
+            "Numbers."
+        ),
+    ),
+}
+
 YES = pgettext_lazy("a setting", "on")
 NO = pgettext_lazy("a setting", "off")
 
@@ -78,4 +105,12 @@ def receipt_rows(erased: dict[str, Any]) -> list[tuple[str, Any]]:
         if isinstance(count, list):
             count = ", ".join(str(PROFILE_LABELS.get(f, f)) for f in count) or "—"
         rows.append((str(RECEIPT_LABELS.get(what, what)), count))
+    return rows
+
+
+def kept_rows(kept: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    rows = []
+    for item in kept:
+        what, how = KEPT_LABELS.get(item["what"], (item["what"], item["how"]))
+        rows.append((str(what), str(how)))
     return rows

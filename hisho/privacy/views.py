@@ -319,6 +319,7 @@ def erase(request: HttpRequest) -> HttpResponse:
         {
             "receipt": receipt["payload"],
             "receipt_rows": plain.receipt_rows(receipt["payload"]["erased"]),
+            "kept_rows": plain.kept_rows(receipt["payload"]["kept"]),
             "receipt_text": text,
             "receipt_b64": base64.b64encode(text.encode()).decode(),
         },

@@ -211,6 +211,8 @@ def test_web_erasure_asks_for_the_password_again(web_as: Any, demo: Demo) -> Non
     client = web_as("alice")
     page = client.get("/me/erase/")
     assert page.status_code == 200 and "cannot be undone" in page.content.decode()
+    # Survey answers are never linked to anyone, so erasure cannot find them: said first.
+    assert "answers you gave to surveys stay" in page.content.decode()
     # Confirming without a recent sign-in goes to allauth's re-authentication first.
     response = client.post("/me/erase/", {"confirm": "erase"})
     assert response.status_code == 302 and "/accounts/reauthenticate/" in response["Location"]
@@ -225,6 +227,11 @@ def test_web_erasure_asks_for_the_password_again(web_as: Any, demo: Demo) -> Non
     )
     html = done.content.decode()
     assert "Your account is erased" in html and 'data-testid="receipt"' in html
+    # What was kept, in words: the survey answers that erasure could not find among them.
+    kept = html[html.index('data-testid="receipt-kept"') :]
+    kept = kept[: kept.index("</dl>")]
+    assert "Survey answers" in kept and "cannot be found" in kept
+    assert "audit_log_entries" not in kept and "Audit-log entries" in kept
     assert not User.objects.filter(pk=alice.pk).exists()
     assert rows_linking_to(alice.pk) == {}
     assert client.get("/me/data/").status_code == 302  # signed out

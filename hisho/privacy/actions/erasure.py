@@ -173,6 +173,14 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
                     "what": "contact_requests",
                     "how": "that a message was sent, without the message or who sent it",
                 },
+                {
+                    # Never linked to anyone (docs/outreach.md), so they cannot be found to
+                    # be deleted: the person is told, here and before they erase.
+                    "what": "survey_answers",
+                    "how": "never linked to you, so they cannot be found: free text keeps "
+                    "what you wrote, less phone numbers, e-mail addresses, card numbers "
+                    "and My Numbers",
+                },
             ],
         }
     )
