@@ -27,7 +27,8 @@ from hisho.desk.models import Errand
 from hisho.desk.tools.labels import labels_of
 from hisho.desk.tools.sealed import read_notes, read_rating
 from hisho.desk.triage import triage_note
-from hisho.partners.export import offer_clicks_for_export
+from hisho.notify.access import access_notification_prefs
+from hisho.partners.export import offer_clicks_for_export, statistics_contributions_for_export
 from hisho.payments.export import payments_for_export
 from hisho.privacy.consents import consent_states, version_in_force_number
 from hisho.privacy.models import (
@@ -149,6 +150,7 @@ def export_payload(principal: Principal) -> dict[str, Any]:
     user = principal.user
     policy = current_policy()
     profile = read_profile(principal, user)
+    notifications = access_notification_prefs(principal)
     return {
         "type": EXPORT_TYPE,
         "v": EXPORT_VERSION,
@@ -161,6 +163,8 @@ def export_payload(principal: Principal) -> dict[str, Any]:
             "role": user.role,
             "date_joined": iso(user.date_joined),
             "last_login": iso(user.last_login),
+            "approve_assignees": user.approve_assignees,
+            "notifications": {"email": notifications.email, "push": notifications.push},
         },
         "profile": {
             "name": profile.name,
@@ -191,6 +195,8 @@ def export_payload(principal: Principal) -> dict[str, Any]:
         "attachments": attachments_for_export(principal),
         # policy.yaml `offer_clicks` (read by the person): which partner offers they followed.
         "offer_clicks": offer_clicks_for_export(principal),
+        # policy.yaml `statistics_contributions` (read by the person), as My data lists them.
+        "statistics_contributions": statistics_contributions_for_export(principal),
         "consents": [
             {
                 "purpose": state.purpose.key,

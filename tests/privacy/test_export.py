@@ -189,3 +189,33 @@ def test_the_offers_she_followed_are_in_her_export(api_as: Any, web_as: Any) -> 
         OFFER["url"],
     )
     assert verify(api_as("bob").get("/me/export").json())["offer_clicks"] == []
+
+
+def test_her_settings_and_the_statistics_that_counted_her_are_in_her_export(
+    api_as: Any, demo: Demo
+) -> None:
+    """policy.yaml's `account` (approve_assignees, notification preferences) and
+    `statistics_contributions` are read by the person: the export had neither."""
+    from hisho.partners.actions import do_release_report
+    from hisho.partners.models import ReleaseContribution
+
+    alice = api_as("alice")
+    assert alice.put("/me/notifications", {"email": False, "push": True}).status_code == 200
+    assert alice.patch("/me", {"approve_assignees": True}).status_code == 200
+    release = do_release_report(
+        actor=demo.people["partner"], report="customers_by_profile", epsilon=0.25
+    )
+    # Whether the report counted her depends on her profile and consent: say it did.
+    ReleaseContribution.objects.get_or_create(release=release, person=demo.people["alice"])
+    document = alice.get("/me/export").json()
+    validate(document)
+    payload = verify(document)
+    assert payload["account"]["approve_assignees"] is True
+    assert payload["account"]["notifications"] == {"email": False, "push": True}
+    (counted,) = payload["statistics_contributions"]
+    assert counted["release_id"] == str(release.pk)
+    assert (counted["report"], counted["epsilon"]) == ("customers_by_profile", "0.250")
+    # Staff are never counted: their list is empty, and their settings are theirs.
+    kenji = verify(api_as("kenji").get("/me/export").json())
+    assert kenji["statistics_contributions"] == []
+    assert kenji["account"]["notifications"] == {"email": True, "push": True}
