@@ -3,8 +3,11 @@ the leaving notice every outbound offer link goes through (POLICY O6)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,6 +30,11 @@ from hisho.partners.actions import (
 from hisho.privacy.policy import current_policy
 
 NO_REFERRER = "no-referrer"
+# The notice's own policy: its button's POST must carry the page's Origin (CSRF checks it;
+# under no-referrer a browser sends `Origin: null` and the POST is refused), and nothing
+# goes to another site from the notice itself.
+SAME_ORIGIN = "same-origin"
+_ORIGIN = re.compile(r"https?://[a-z0-9.\-]+(:[0-9]{1,5})?")
 
 
 def _language(request: HttpRequest) -> str:
@@ -123,6 +131,18 @@ def releases_ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/ledger.html", {"entries": access.ledger()})
 
 
+def partner_origin(url: str) -> str | None:
+    """The origin of an offer's address as a CSP source (`https://host[:port]`, the host
+    in its ASCII form), or None if it has none Hisho can name safely."""
+    parts = urlsplit(url)
+    try:
+        netloc = parts.netloc.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    origin = f"{parts.scheme.lower()}://{netloc}"
+    return origin if _ORIGIN.fullmatch(origin) else None
+
+
 def leave(request: HttpRequest, offer_id: str) -> HttpResponse:
     """GET: the notice that the visitor is leaving Hisho. POST (its button): 303 to the
     partner's address, unchanged — nothing about the visitor is added to it — with no
@@ -134,9 +154,21 @@ def leave(request: HttpRequest, offer_id: str) -> HttpResponse:
         response: HttpResponse = HttpResponseRedirect(offer.url)
         response.status_code = 303
     elif request.method in ("GET", "HEAD"):
-        response = render(
+        notice = render(
             request, "partners/leaving.html", {"offer": offer, "language": _language(request)}
         )
+        notice["Referrer-Policy"] = SAME_ORIGIN
+        # The button's POST is answered by a redirect to the partner's site, and a form's
+        # redirect is governed by CSP form-action too: without the partner's origin there,
+        # the browser stops at the notice (as for a checkout, docs/payments.md).
+        origin = partner_origin(offer.url)
+        if origin is not None:
+
+            def the_notice(_request: HttpRequest) -> HttpResponse:
+                return notice
+
+            csp_update({"form-action": [origin]})(the_notice)(request)  # marks `notice`
+        return notice
     else:
         response = HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
     response["Referrer-Policy"] = NO_REFERRER
