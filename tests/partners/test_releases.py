@@ -52,6 +52,27 @@ def test_a_release_is_noisy_counts_of_large_groups_signed_and_stored(
     assert counted == {p.pk for p in crowd} | {demo.people["alice"].pk}
 
 
+def test_a_partner_verifies_a_release_offline(api_as: Any, tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.test import Client
+
+    body = api_as("partner").post("/partner/reports/customers_by_profile/releases", {}).json()
+    keys = Client().get("/.well-known/hisho-signing-keys.json")
+    assert keys.status_code == 200
+    (tmp_path / "keys.json").write_bytes(keys.content)
+    path = tmp_path / "release.json"
+    path.write_text(json.dumps(body["signed"]))
+    out = StringIO()
+    call_command("verify-export", str(path), "--keys", str(tmp_path / "keys.json"), stdout=out)
+    assert "VALID: a Hisho partner release" in out.getvalue()
+    body["signed"]["payload"]["epsilon"] = "0.001"  # a rewritten release
+    path.write_text(json.dumps(body["signed"]))
+    with pytest.raises(CommandError, match="NOT VALID: invalid"):
+        call_command("verify-export", str(path), "--keys", str(tmp_path / "keys.json"))
+
+
 def test_the_budget_is_enforced_exactly(api_as: Any) -> None:
     partner = api_as("partner")
     total = CATALOGUE.epsilon_per_month  # 3.0

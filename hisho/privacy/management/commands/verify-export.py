@@ -1,7 +1,8 @@
 """`hisho verify-export FILE`: does FILE carry a valid signature of this Hisho service?
 
-Checks an export (`GET /api/v1/me/export`), an erasure receipt or a payment receipt
-(`GET /api/v1/payment-requests/{id}/receipt`) against the public keys this service
+Checks an export (`GET /api/v1/me/export`), an erasure receipt, a payment receipt
+(`GET /api/v1/payment-requests/{id}/receipt`) or a partner's release (its `signed`
+document, `POST /api/v1/partner/reports/{name}/releases`) against the public keys this service
 publishes at /.well-known/hisho-signing-keys.json — or, with `--keys`, a saved copy of
 that document, so anyone can check without access to the database.
 Exit status 0: valid; 1: not valid (the reason is printed); 2: unreadable input.
@@ -21,6 +22,8 @@ KNOWN_TYPES = {
     "hisho.export": "export",
     "hisho.erasure_receipt": "erasure receipt",
     "hisho.payment_receipt": "payment receipt",
+    # A partner checks the counts it was given are the ones Hisho released (docs/partners.md).
+    "hisho.partner-release": "partner release",
 }
 
 
@@ -38,7 +41,7 @@ def _read_json(path: str) -> Any:
 
 
 class Command(BaseCommand):
-    help = "Verify the signature of a Hisho export, erasure receipt or payment receipt."
+    help = "Verify the signature of a Hisho export, erasure or payment receipt, or release."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="the signed JSON document")
@@ -61,6 +64,8 @@ class Command(BaseCommand):
             raise CommandError(f"NOT VALID: {exc.reason}", returncode=1) from None
         kind = KNOWN_TYPES.get(str(payload.get("type")))
         if kind is None:
-            raise CommandError("NOT VALID: signed, but not an export or a receipt", returncode=1)
+            raise CommandError(
+                "NOT VALID: signed, but not an export, a receipt or a release", returncode=1
+            )
         key_id = document["signature"]["key_id"]
         self.stdout.write(f"VALID: a Hisho {kind}, signed with key {key_id}.")
