@@ -154,14 +154,19 @@ def leave(request: HttpRequest, offer_id: str) -> HttpResponse:
         response: HttpResponse = HttpResponseRedirect(offer.url)
         response.status_code = 303
     elif request.method in ("GET", "HEAD"):
+        origin = partner_origin(offer.url)
+        # Where the button leads, by its host in ASCII (a look-alike in another script
+        # shows as xn--…): a title may claim anything, even to be Hisho.
+        destination = origin.split("://", 1)[1] if origin else None
         notice = render(
-            request, "partners/leaving.html", {"offer": offer, "language": _language(request)}
+            request,
+            "partners/leaving.html",
+            {"offer": offer, "language": _language(request), "destination": destination},
         )
         notice["Referrer-Policy"] = SAME_ORIGIN
         # The button's POST is answered by a redirect to the partner's site, and a form's
         # redirect is governed by CSP form-action too: without the partner's origin there,
         # the browser stops at the notice (as for a checkout, docs/payments.md).
-        origin = partner_origin(offer.url)
         if origin is not None:
 
             def the_notice(_request: HttpRequest) -> HttpResponse:

@@ -114,6 +114,17 @@ def test_links_go_through_a_leaving_notice_then_303_without_referrer(
     assert OfferClick.objects.filter(offer_id=offer_id).count() == 1
 
 
+def test_the_notice_says_where_the_button_leads(api_as: Any, web_as: Any) -> None:
+    # A title may claim anything ("Hisho: confirm your account"); the notice names the
+    # site the button goes to, its host in ASCII so a look-alike shows as xn--….
+    impostor = _approved(api_as, title="Hisho: confirm your account", url="https://hіsho.example/")
+    page = web_as("alice").get(f"/go/{impostor}/").content.decode()
+    shown = re.search(r'data-testid="destination">([^<]*)<', page)
+    assert shown and shown[1] == "xn--hsho-l9d.example"
+    ja = web_as("alice").get(f"/go/{impostor}/", headers={"Accept-Language": "ja"})
+    assert "パートナーのサイト" in ja.content.decode()
+
+
 def test_the_partner_origin_the_notice_allows() -> None:
     from hisho.partners.views import partner_origin
 
