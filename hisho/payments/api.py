@@ -183,11 +183,18 @@ def start_checkout(request: HttpRequest, payment_id: str) -> CheckoutOut:
     return CheckoutOut(redirect_url=checkout.url)
 
 
+def _replay_refund(request: HttpRequest, resource_id: str, **_: Any) -> PaymentRequestOut:
+    # A retried refund is the same refund: the request as it is now, refunded once.
+    principal = principal_of(request)
+    return _described(principal, access_payment_request(principal, resource_id, what=REFUND))
+
+
 @router.post(
     "/payment-requests/{payment_id}/refund",
     response=with_provider_errors({200: PaymentRequestOut}),
     summary="Refund all or part of a payment (the errand's assistant, or an admin)",
 )
+@idempotent(replay=_replay_refund)
 def refund(request: HttpRequest, payment_id: str, payload: RefundIn | None = None) -> Any:
     principal = principal_of(request)
     require_role(principal, Role.ASSISTANT, Role.ADMIN, detail="Only staff can refund.")

@@ -173,6 +173,26 @@ def test_refunds_by_the_assignee_and_an_admin(checkout: dict[str, Any], api_as: 
     assert again.status_code == 409
 
 
+def test_a_retried_refund_refunds_once(checkout: dict[str, Any], api_as: Any) -> None:
+    # A client that did not hear the answer (a timeout) sends the refund again with the
+    # same Idempotency-Key: the first answer is replayed, the money leaves once. Before,
+    # the key was ignored here and each retry refunded again.
+    payment_id = checkout["payment"]["id"]
+    settle(checkout, "pay")
+    for who in ("kenji", "admin"):
+        client = api_as(who)
+        client.headers = {**client.headers, "Idempotency-Key": f"refund-{who}"}
+        answers = [
+            client.post(f"/payment-requests/{payment_id}/refund", {"amount": 1000})
+            for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert [a.get("Idempotent-Replayed") for a in answers] == [None, "true", "true"]
+    assert reload(checkout["payment"]).amount_refunded == 2000
+    refunds = LedgerEntry.objects.filter(payment_request_id=payment_id, kind=LedgerKind.REFUNDED)
+    assert [e.amount for e in refunds] == [1000, 1000]
+
+
 def test_the_ledger_is_append_only(payment: dict[str, Any]) -> None:
     from django.db import DatabaseError, transaction
 
