@@ -85,8 +85,9 @@ def test_answers_are_kept_apart_from_people_and_shown_only_as_aggregates(
     results = api_as("admin").get(f"/outreach/campaigns/{campaign_id}/results").json()
     choice = results["questions"][0]
     assert choice["answers"] == 6 and not choice["suppressed"]
-    # Five chose Dining (shown); one chose Travel (a group too small: suppressed).
-    assert choice["cells"] == [{"key": 0, "count": 5}, {"key": 1, "count": None}]
+    # Five chose Dining, one chose Travel (a group too small): six answers less "Dining: 5"
+    # would say Travel is 1, so Dining is hidden with it (complementary suppression).
+    assert choice["cells"] == [{"key": 0, "count": None}, {"key": 1, "count": None}]
     assert results["questions"][1]["suppressed"] and results["questions"][2]["texts"] == []
     body = json.dumps(results)
     for person in people:
@@ -233,3 +234,38 @@ def test_the_survey_page_refuses_numbers_in_other_digits_without_a_500(
     assert not SurveyAnswer.objects.exists()
     assert client.post(page, {"q0": "0", "q1": "3"}).status_code == 200
     assert SurveyAnswer.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_no_suppressed_count_can_be_worked_out_from_the_figures_shown(demo: Demo) -> None:
+    from hisho.outreach.models import Campaign
+    from hisho.outreach.results import MIN_GROUP, results
+
+    campaign = Campaign.objects.create(
+        kind="survey",
+        subject_en="s",
+        subject_ja="s",
+        body_en="b",
+        body_ja="b",
+        questions=SURVEY["questions"][:2],
+    )
+
+    def answer(question: int, **value: int) -> None:
+        SurveyAnswer.objects.create(campaign=campaign, question=question, **value)
+
+    for choice in [0] * 7 + [1]:
+        answer(0, choice=choice)
+    for value in [4] * 5 + [2]:
+        answer(1, value=value)
+    choice, scale = results(campaign)
+    # 8 answers, "Dining: 7" would say one chose Travel: both are hidden, and what is left
+    # to work out is the sum of the hidden cells, never one of them alone.
+    assert [c["count"] for c in choice["cells"]] == [None, None]
+    for _ in range(MIN_GROUP):  # Travel: 1 → 6; then nobody is a small group any more
+        answer(0, choice=1)
+    assert [c["count"] for c in results(campaign)[0]["cells"]] == [7, 6]
+    assert scale["mean"] is None  # 6 × mean − 5 × 4 would be the sixth answer
+    # With no small group, the mean is shown.
+    for _ in range(MIN_GROUP - 1):
+        answer(1, value=2)
+    assert results(campaign)[1]["mean"] == round((5 * 4 + 5 * 2) / 10, 2)
