@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role
@@ -64,11 +64,29 @@ class LedgerEntry:
     epsilon: Decimal
 
 
-def ledger(limit: int = 500) -> list[LedgerEntry]:
-    """The public ledger: every release, newest first — report, partner, time, ε."""
-    releases = Release.objects.select_related("partner").order_by("-released_at")[:limit]
+LEDGER_PAGE = 500
+NO_SUCH_RELEASE = "No such release."
+
+
+def ledger(limit: int = LEDGER_PAGE, *, before: Any = None) -> list[LedgerEntry]:
+    """The public ledger: every release, newest first — report, partner, time, ε — a page
+    at a time: `before` (a release's id) gives the page of releases older than it. Without
+    it, the many tiny releases one partner may make in a month (3.0 in steps of 0.001)
+    would push every older release, anyone's, out of public view for good."""
+    releases = Release.objects.select_related("partner").order_by("-released_at", "-id")
+    if before is not None:
+        try:
+            key = uuid.UUID(str(before))
+        except ValueError:
+            raise NotFound(NO_SUCH_RELEASE) from None
+        cursor = Release.objects.filter(pk=key).values_list("released_at", "id").first()
+        if cursor is None:
+            raise NotFound(NO_SUCH_RELEASE)
+        at, pk = cursor
+        releases = releases.filter(Q(released_at__lt=at) | Q(released_at=at, id__lt=pk))
     return [
-        LedgerEntry(r.id, r.report, partner_label(r), r.released_at, r.epsilon) for r in releases
+        LedgerEntry(r.id, r.report, partner_label(r), r.released_at, r.epsilon)
+        for r in releases[:limit]
     ]
 
 

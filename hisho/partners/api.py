@@ -276,10 +276,11 @@ def list_partner_offers(request: HttpRequest) -> list[PartnerOfferOut]:
     "/releases",
     auth=None,
     response=with_errors({200: list[LedgerOut]}),
-    summary="The public ledger of releases: report, partner, time, ε (newest first)",
+    summary="The public ledger of releases: report, partner, time, ε (newest first, 500 "
+    "at a time; `before` = the last id of a page gives the next)",
 )
-def public_ledger(request: HttpRequest) -> Any:
-    return [ledger_out(e) for e in access.ledger()]
+def public_ledger(request: HttpRequest, before: str | None = None) -> Any:
+    return [ledger_out(e) for e in access.ledger(before=before)]
 
 
 @ledger_router.get(

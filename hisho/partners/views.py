@@ -128,7 +128,9 @@ def decide_offer(request: HttpRequest, offer_id: str, decision: str) -> HttpResp
 
 @require_safe
 def releases_ledger(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/ledger.html", {"entries": access.ledger()})
+    entries = access.ledger(before=request.GET.get("before"))
+    older = entries[-1].id if len(entries) == access.LEDGER_PAGE else None
+    return render(request, "partners/ledger.html", {"entries": entries, "older": older})
 
 
 def partner_origin(url: str) -> str | None:

@@ -148,6 +148,37 @@ def test_the_public_ledger_and_my_releases(api_as: Any, crowd: list[User], web_a
     assert "Total privacy loss (ε): 0.750" in page and "customers_by_profile" in page
 
 
+def test_a_flood_of_tiny_releases_pushes_no_release_out_of_the_public_ledger(
+    api_as: Any, web_as: Any, monkeypatch: Any
+) -> None:
+    # A partner may spend its month in steps of ε 0.001 (3,000 releases); the ledger showed
+    # the newest 500 and nothing older, so a flood hid every earlier release for good.
+    from hisho.partners import access
+
+    monkeypatch.setattr(access, "LEDGER_PAGE", 3, raising=False)
+    monkeypatch.setattr(access.ledger, "__defaults__", (3,))
+    partner = api_as("partner")
+    made = [
+        partner.post("/partner/reports/offer_clicks/releases", {"epsilon": 0.001}).json()["id"]
+        for _ in range(7)
+    ]
+    anonymous = api_as("anonymous")
+    seen: list[str] = []
+    page = anonymous.get("/releases").json()
+    for _ in range(5):  # 7 releases in pages of 3, then an empty one
+        seen += [e["id"] for e in page]
+        if not page:
+            break
+        page = anonymous.get(f"/releases?before={page[-1]['id']}").json()
+    assert seen == made[::-1]  # every release, newest first, each once
+    assert anonymous.get("/releases?before=nothing").status_code == 404
+    html = web_as("anonymous").get("/releases/").content.decode()
+    older = re.search(r'href="\?before=([^"]+)" data-testid="older"', html)
+    assert older and older[1] == made[-3]
+    second = web_as("anonymous").get(f"/releases/?before={older[1]}").content.decode()
+    assert second.count("<tr><td>") == 3 and 'data-testid="older"' in second
+
+
 def test_my_releases_is_for_customers(api_as: Any) -> None:
     for role in ROLES:
         status = api_as(role).get("/me/releases").status_code
