@@ -302,9 +302,12 @@ def do_answer_survey(*, actor: Principal, delivery: Delivery, answers: list[Any]
         ]
     )
     Delivery.objects.filter(pk=delivery.pk).update(answered=True)
+    # No actor: the admins who read the results also read the audit log, and an entry
+    # "person N answered at 10:02" beside results read at 10:01 and 10:03 would tie N to
+    # the answers that changed between them. The answers are the campaign's, not N's.
     record_event(
         "outreach.survey_answered",
-        actor=actor.user,
+        actor=None,
         target=delivery.campaign,
         extra={"answers": len(cleaned)},
     )

@@ -269,3 +269,22 @@ def test_no_suppressed_count_can_be_worked_out_from_the_figures_shown(demo: Demo
     for _ in range(MIN_GROUP - 1):
         answer(1, value=2)
     assert results(campaign)[1]["mean"] == round((5 * 4 + 5 * 2) / 10, 2)
+
+
+def test_the_audit_log_does_not_say_who_answered_a_survey(
+    api_as: Any, demo: Demo, smtp: Mailbox, run_worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Admins read both the results and the audit log: an entry naming who answered, read
+    # between two reads of the results, tied that person to the answers that changed.
+    from hisho.audit.models import AuditEvent
+
+    invited(api_as, demo, django_capture_on_commit_callbacks, run_worker, 0)
+    [invitation] = api_as("alice").get("/me/survey-invitations").json()
+    answered = api_as("alice").post(
+        f"/me/survey-invitations/{invitation['id']}/answers",
+        {"answers": [{"question": 1, "value": 2}]},
+    )
+    assert answered.status_code == 200
+    [entry] = AuditEvent.objects.filter(event="outreach.survey_answered")
+    assert entry.actor_id is None and not entry.actor_ref
+    assert entry.extra == {"answers": 1}  # a count, nothing about the person
