@@ -132,7 +132,8 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
             "gpc": cookies.gpc(request),
             "choice": cookies.browser_choice(request),
             "analytics": cookies.allowed(request, "usage_analytics"),
-            "policy_cookies": policy_context(current_policy(), "en")["cookies"],
+            # In the reader's language, like the policy page the table comes from.
+            "policy_cookies": policy_context(current_policy(), _language(request, None))["cookies"],
         },
     )
 

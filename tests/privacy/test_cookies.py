@@ -187,3 +187,12 @@ def test_an_accept_given_for_an_older_definition_is_asked_again(
     client.post("/privacy/cookies/", {"choice": "accept", "from": "banner"})
     client.get("/privacy/")
     assert PageCount.objects.get(route="privacy/").count == 2
+
+
+def test_the_cookie_settings_page_explains_each_cookie_in_the_readers_language() -> None:
+    # The page's own text was Japanese while the table of cookies stayed English.
+    html = Client(headers={"accept-language": "ja"}).get("/privacy/cookies/").content.decode()
+    assert "サインイン状態を保つため。" in html
+    assert "Keeps you signed in." not in html
+    english = Client(headers={"accept-language": "en"}).get("/privacy/cookies/").content.decode()
+    assert "Keeps you signed in." in english
