@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from hisho.accounts.models import Role
@@ -95,6 +96,9 @@ def profile_rows(profile: dict[str, Any]) -> list[tuple[str, Any]]:
             continue
         if isinstance(value, bool):
             value = YES if value else NO
+        elif field == "language":
+            # The language's own name, as the profile's select offers it, not its code.
+            value = dict(settings.LANGUAGES).get(value, value)
         rows.append((str(PROFILE_LABELS.get(field, field)), value))
     return rows
 

@@ -188,6 +188,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     data = export_payload(principal)
     recipients = {k: r.name(language) for k, r in policy.recipients.items()}
     purposes = {k: p.title(language) for k, p in policy.purposes.items()}
+    data_titles = {k: d.title(language) for k, d in policy.data.items()}
     kinds = policy_context(policy, language)["data"]
     return render(
         request,
@@ -200,6 +201,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
                     **d,
                     "recipient_name": recipients.get(d["recipient"], d["recipient"]),
                     "purpose_title": purposes.get(d["purpose"], d["purpose"]),
+                    # What was sent, in words: the export keeps the policy's data keys.
+                    "data_titles": [data_titles.get(k, k) for k in d["data"]],
                 }
                 for d in data["disclosures"]
             ],

@@ -50,3 +50,19 @@ def test_the_erasure_receipt_names_every_count_in_words(demo: Any, language: str
         labels = [label for label, _count in receipt_rows(receipt["erased"])]
     for what in receipt["erased"]:
         assert what not in labels, what
+
+
+def test_my_data_names_what_was_sent_and_the_language_in_words(web_as: Any, demo: Any) -> None:
+    # The "What" of each disclosure showed the policy's data keys ("email, payments") and
+    # the profile's language its code ("ja").
+    from hisho.privacy.models import Disclosure
+
+    alice = demo.people["alice"]
+    User.objects.filter(pk=alice.pk).update(language="ja")
+    Disclosure.objects.create(
+        subject=alice, recipient="email_delivery", purpose="service_notices", data=["email"]
+    )
+    html = web_as("alice").get("/me/data/").content.decode()
+    assert "<td>email</td>" not in html
+    assert "<td>メールアドレス</td>" in html
+    assert "<dd>ja</dd>" not in html and "<dd>日本語</dd>" in html
