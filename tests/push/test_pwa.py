@@ -133,3 +133,37 @@ def test_chromium_installs_the_app_and_shows_the_offline_page(browser: Any, site
     assert page.locator("[data-testid=offline]").is_visible()
     assert "Alice" not in page.content()
     context.close()
+
+
+@pytest.mark.browser
+def test_the_profile_turns_on_push_for_this_device(browser: Any, site: str) -> None:
+    """Before, only `window.hishoPush.subscribe()` typed into a console subscribed a
+    browser: no page offered it, so the profile's push setting reached no device."""
+    from hisho.accounts.models import User
+    from tests.push.service import Browser
+
+    context = browser.new_context()
+    context.grant_permissions(["notifications"], origin=site)
+    # Chromium subscribes only with Google's push service, out of reach here: the
+    # subscription it would return is stubbed, everything after it is real.
+    endpoint = "https://fcm.googleapis.com/fcm/send/profile-button"
+    keys = Browser().keys
+    context.add_init_script(
+        "PushManager.prototype.subscribe = function () { return Promise.resolve({ toJSON: "
+        f"() => ({{ endpoint: {json.dumps(endpoint)}, keys: {json.dumps(keys)} }}) }}); }};"
+    )
+    page = context.new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.fill("input[name=login]", "alice@example.com")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{site}/errands/")
+    page.goto(f"{site}/me/")
+    page.evaluate("navigator.serviceWorker.ready")
+    button = page.locator("[data-push-subscribe]")
+    assert button.is_visible()
+    button.click()
+    page.wait_for_selector("[data-push-status]:has-text('Notifications are on')")
+    alice = User.objects.get(email="alice@example.com")
+    assert [s.endpoint for s in alice.push_subscriptions.all()] == [endpoint]
+    context.close()

@@ -38,4 +38,24 @@
       });
     },
   };
+
+  // The profile's "Turn on notifications on this device" (notify/settings.html): without
+  // it nothing on the site ever subscribed a browser. Hidden where pushes cannot work.
+  var device = document.querySelector("[data-push-device]");
+  if (device && "PushManager" in window && "Notification" in window) {
+    var button = device.querySelector("[data-push-subscribe]");
+    var status = device.querySelector("[data-push-status]");
+    device.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      status.textContent = "";
+      window.hishoPush.subscribe().then(function (answer) {
+        if (!answer || !answer.id) { throw new Error("subscription not saved"); }
+        status.textContent = button.dataset.done;
+      }).catch(function () {
+        status.textContent = button.dataset.failed;
+        button.disabled = false;
+      });
+    });
+  }
 })();
