@@ -111,6 +111,28 @@ def reads(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in entries if e["action"].startswith("read_")]
 
 
+def test_who_saw_my_data_offers_each_entrys_proof_for_download(
+    demo: Demo, api_as: Any, web_as: Any
+) -> None:
+    """The page promised by the README ("each entry can be downloaded with its proof") had
+    no such link: only an API client could get a proof."""
+    api_as("kenji").get(f"/errands/{demo.alice_errand.pk}/sealed")
+    alice = web_as("alice")
+    before = alice.get("/me/access-log/").content.decode()
+    assert "/proof" not in before and "soon" in before  # not integrated yet
+    do_write_checkpoint()
+    [index] = [e["leaf_index"] for e in reads(api_as("alice").get("/me/access-log").json())]
+    html = alice.get("/me/access-log/").content.decode()
+    link = f'href="/api/v1/me/access-log/{index}/proof" download='
+    assert link in html
+    assert "soon" not in html  # who was given the errand has no proof to wait for
+    # The link works with the page's own session, and the file verifies offline.
+    bundle = alice.get(f"/api/v1/me/access-log/{index}/proof")
+    assert bundle.status_code == 200
+    assert verify_bundle(bundle.json()).leaf_index == index
+    assert link not in web_as("bob").get("/me/access-log/").content.decode()
+
+
 def test_access_log_entries_carry_their_leaf_and_verify_offline(
     demo: Demo, api_as: Any, tmp_path: Path, capsys: Any
 ) -> None:
