@@ -257,3 +257,19 @@ def test_unlinked_payments_are_deleted_when_their_retention_ends(checkout: dict[
     assert do_delete_expired_payments(now=now + dt.timedelta(days=days, hours=1)) == 1
     assert not PaymentRequest.objects.filter(pk=payment.pk).exists()
     assert not LedgerEntry.objects.filter(payment_request_id=payment.pk).exists()
+
+
+def test_the_chat_line_of_a_request_is_in_the_customers_language(demo: Demo, api_as: Any) -> None:
+    # It was English whatever the customer read: a Japanese customer saw
+    # "Payment request: ¥12,000 (JPY) — …" in an otherwise Japanese chat.
+    from hisho.accounts.models import User
+
+    User.objects.filter(pk=demo.people["alice"].pk).update(language="ja")
+    errand = demo.alice_errand
+    response = api_as("kenji").post(
+        f"/errands/{errand.pk}/payment-requests",
+        {"amount": 12000, "currency": "JPY", "description": "予約金"},
+    )
+    assert response.status_code == 201
+    chat = api_as("alice").get(f"/errands/{errand.pk}/messages").json()["items"]
+    assert chat[-1]["body"] == "お支払いのご依頼：¥12,000（JPY）— 予約金"

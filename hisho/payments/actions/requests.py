@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hisho.accounts.access import require_role
 from hisho.accounts.models import Role, User
@@ -41,6 +42,7 @@ from hisho.payments.providers import (
     provider_for,
 )
 from hisho.vault.sealing import seal
+from hisho.zones import speaking_to
 
 DESCRIPTION_MAX = 500
 AMOUNT_MAX = 9_999_999  # Stripe's largest JPY amount for a Checkout Session
@@ -72,7 +74,9 @@ def _ledger(payment: PaymentRequest, kind: LedgerKind, *, amount: int = 0, **mor
 
 
 def chat_line(amount: int, currency: str, description: str) -> str:
-    return f"Payment request: ¥{amount:,} ({currency}) — {description}"
+    return _("Payment request: ¥{amount} ({currency}) — {description}").format(
+        amount=f"{amount:,}", currency=currency, description=description
+    )
 
 
 @transaction.atomic
@@ -118,7 +122,11 @@ def do_create_payment_request(
         },
     )
     # The customer sees it in the chat too (sealed like every message, fanned out live).
-    do_post_message(actor=actor, errand=errand, body=chat_line(amount, currency, text.text))
+    # Written once, in the language of the customer, who is asked to pay (a message is
+    # stored as sent, not translated per reader).
+    with speaking_to(errand.customer):
+        line = chat_line(amount, currency, text.text)
+    do_post_message(actor=actor, errand=errand, body=line)
     _announce(payment)
     return payment
 
