@@ -514,7 +514,7 @@ _master_key_file = env_str("HISHO_MASTER_KEY_FILE")
 if PRODUCTION and not _master_key_file:
     raise ImproperlyConfigured(
         "Production needs HISHO_MASTER_KEY_FILE: the path of the master keyring "
-        "(create one with `python -m hisho.vault.keyring create PATH`)."
+        "(create one with `.venv/bin/python -m hisho.vault.keyring create PATH`)."
     )
 HISHO_MASTER_KEY_FILE = Path(_master_key_file or VAR_DIR / "master.keyring").resolve()
 # Embedded installs generate their keyring on first run; a file named in the
