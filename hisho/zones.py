@@ -34,9 +34,15 @@ COMMON_ZONES = (
 )
 
 
+# Files in the zone database that name no place: "localtime" is the server's own zone (a
+# link to /etc/localtime on Debian, so its meaning is the host's, and changes with it),
+# "Factory" shows times as "-00", "posixrules" is the POSIX TZ default.
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @functools.cache
 def known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
 
 
 def is_known(name: str) -> bool:
