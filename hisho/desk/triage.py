@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 
 from hisho.desk.models import Errand
@@ -103,6 +104,11 @@ class TriageCard:
     summary: str
     # The customer's language, when their profile says (an assistant who speaks it).
     language: str
+
+    @property
+    def language_name(self) -> str:
+        """The language's own name, as the profile offers it ("日本語"), not its code."""
+        return dict(settings.LANGUAGES).get(self.language, self.language)
 
 
 def triage_card(errand: Errand, language: str | None = None) -> TriageCard:

@@ -336,6 +336,15 @@ def test_admin_page_is_triage_only(demo: Demo, web_as: Any) -> None:
     assert "Reassign" in text
 
 
+def test_triage_names_the_customers_language_in_words(demo: Demo, web_as: Any) -> None:
+    # It showed the code: "Customer's language: ja".
+    from hisho.accounts.models import User
+
+    User.objects.filter(pk=demo.people["alice"].pk).update(language="ja")
+    text = web_as("admin").get(f"/errands/{demo.alice_errand.pk}/").content.decode()
+    assert "Customer's language: 日本語" in text
+
+
 def test_admin_navigation_reaches_the_staff_pages(web_as: Any) -> None:
     admin = web_as("admin")
     page = admin.get("/errands/").content.decode()
