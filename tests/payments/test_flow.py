@@ -273,3 +273,16 @@ def test_the_chat_line_of_a_request_is_in_the_customers_language(demo: Demo, api
     assert response.status_code == 201
     chat = api_as("alice").get(f"/errands/{errand.pk}/messages").json()["items"]
     assert chat[-1]["body"] == "お支払いのご依頼：¥12,000（JPY）— 予約金"
+
+
+def test_the_errand_page_writes_amounts_with_thousands_separators(
+    demo: Demo, api_as: Any, web_as: Any
+) -> None:
+    # The list showed "¥12000" while the chat line beside it said "¥12,000".
+    errand = demo.alice_errand
+    api_as("kenji").post(
+        f"/errands/{errand.pk}/payment-requests",
+        {"amount": 12000, "currency": "JPY", "description": "Tickets"},
+    )
+    html = web_as("alice").get(f"/errands/{errand.pk}/").content.decode()
+    assert "<strong>¥12,000</strong>" in html and "¥12000" not in html
