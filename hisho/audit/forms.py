@@ -6,6 +6,8 @@ import re
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hisho.audit.access import AuditFilter
 
@@ -19,20 +21,31 @@ LARGEST_ID = 2**63 - 1  # a database integer
 
 
 class AuditFilterForm(forms.Form):
+    # Labelled for the admin's language: Django's defaults come from the field names,
+    # in English on a Japanese page.
     event = forms.CharField(
-        required=False, max_length=64, help_text="e.g. errand.assigned or errand."
+        required=False,
+        max_length=64,
+        label=_("Event"),
+        help_text=_("e.g. errand.assigned, or errand. for every errand event"),
     )
     person = forms.IntegerField(
-        required=False, min_value=1, max_value=LARGEST_ID, label="Person id"
+        required=False, min_value=1, max_value=LARGEST_ID, label=_("Person id")
     )
-    pseudonym = forms.CharField(required=False, max_length=64)
-    target_type = forms.CharField(required=False, max_length=64)
-    target_id = forms.CharField(required=False, max_length=64)
+    pseudonym = forms.CharField(required=False, max_length=64, label=_("Pseudonym"))
+    target_type = forms.CharField(required=False, max_length=64, label=_("Target type"))
+    target_id = forms.CharField(required=False, max_length=64, label=_("Target id"))
     since = forms.DateField(
-        required=False, validators=DAY_RANGE, widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=DAY_RANGE,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("audit filter", "Since"),
     )
     until = forms.DateField(
-        required=False, validators=DAY_RANGE, widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=DAY_RANGE,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("audit filter", "Until"),
     )
     before = forms.IntegerField(
         required=False, min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput

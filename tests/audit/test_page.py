@@ -44,3 +44,14 @@ def test_erased_people_show_by_pseudonym(demo: Demo, web_as: Any) -> None:
     ref = do_erase_audit_subject(actor=demo.people["admin"], person_id=demo.people["bob"].pk)
     page = web_as("admin").get("/staff/audit/", {"pseudonym": ref}).content.decode()
     assert "errand.created" in page and f"erased {ref[:12]}" in page
+
+
+def test_the_filter_is_labelled_in_the_admins_language(demo: Demo, web_as: Any) -> None:
+    # Its labels came from the field names: "Person id", "Target type"… on a Japanese page.
+    from hisho.accounts.models import User
+
+    User.objects.filter(pk=demo.people["admin"].pk).update(language="ja")
+    page = web_as("admin").get("/staff/audit/").content.decode()
+    for english in ("Person id", "Pseudonym", "Target type", "Target id", "Since", "e.g. "):
+        assert english not in page, english
+    assert "利用者 ID" in page and "開始日" in page
