@@ -122,3 +122,22 @@ def test_a_case_stored_with_an_extreme_period_can_still_be_exported(
     assert payload["scope"]["period"]["start"] == (start or case.period_start.isoformat())
     assert payload["scope"]["period"]["end"] == (end or case.period_end.isoformat())
     assert str(demo.alice_errand.pk) in [e["id"] for e in payload["data"]["errands"]]
+
+
+def test_the_forms_are_labelled_in_the_admins_language(
+    demo: Demo, web_as: Any, open_case: Any
+) -> None:
+    # Their labels were English strings (or the field names) on a Japanese page.
+    from hisho.accounts.models import User
+
+    User.objects.filter(pk=demo.people["admin"].pk).update(language="ja")
+    client = web_as("admin")
+    listing = client.get("/staff/legal/").content.decode()
+    for english in ("Requesting authority", "Person (customer id)", "Period start", "Deadline"):
+        assert english not in listing, english
+    assert "要請した機関" in listing and "期間の開始日" in listing
+    case = open_case(["errands"], by="admin2")
+    detail = client.get(f"/staff/legal/{case.pk}/").content.decode()
+    for english in ("Tell the person on", "Why not now", ">Reason"):
+        assert english not in detail, english
+    assert "理由" in detail
