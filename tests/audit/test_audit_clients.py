@@ -315,6 +315,18 @@ def test_a_bundle_checked_with_the_key_you_know_is_ok_or_failed(tmp_path: Path) 
     assert status == FAILED and message.startswith("FAILED")
 
 
+def test_a_jwk_x_given_as_key_is_refused_with_what_key_takes(tmp_path: Path) -> None:
+    """The answer without --key prints the JWK's "x" too, for comparing with the site's
+    published keys; given to --key, it was refused with only "malformed verifier key"."""
+    log = Log()
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(log.bundle()))
+    x = base64.urlsafe_b64encode(log.public).rstrip(b"=").decode()
+    status, _, message = verify_proof(path, "--key", x)
+    assert status == FAILED and message.startswith("FAILED: --key: malformed verifier key")
+    assert "as this command prints it" in message and '"x"' in message
+
+
 # --- 3. Strict parsing ----------------------------------------------------------------------
 
 

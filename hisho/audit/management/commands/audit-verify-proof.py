@@ -59,7 +59,14 @@ class Command(BaseCommand):
                 f"FAILED: cannot read {options['file']} ({exc})", returncode=FAILED
             ) from None
         except NoteError as exc:
-            raise CommandError(f"FAILED: --key: {exc}", returncode=FAILED) from None
+            # The JWK's "x", which the site publishes and the UNVERIFIED SIGNER answer
+            # prints for comparing, is what a person reaches for: say what --key takes.
+            raise CommandError(
+                f"FAILED: --key: {exc}; give the verifier key as this command prints it "
+                "(NAME+8 hex digits+base64, e.g. hisho.example/audit+1a2b3c4d+AcI…), "
+                'not the "x" of /.well-known/hisho-signing-keys.json',
+                returncode=FAILED,
+            ) from None
         except BundleError as exc:
             raise CommandError(f"FAILED: {exc}", returncode=FAILED) from None
         facts = (
