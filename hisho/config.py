@@ -73,3 +73,25 @@ def secret_from_file(path: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def private_file(path: Path) -> None:
+    """Make `path` (an SQLite database: the file and, if there, its -wal and -shm files)
+    readable and writable by this user alone, creating an empty database file if there is
+    none yet. Not for an in-memory database or a URI."""
+    if str(path) in ("", ":memory:") or str(path).startswith("file:"):
+        return
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for companion in (
+            path,
+            path.with_name(f"{path.name}-wal"),
+            path.with_name(f"{path.name}-shm"),
+        ):
+            if companion.exists() and companion.stat().st_mode & 0o077:
+                companion.chmod(0o600)
+    except OSError:
+        # A missing directory, a read-only place, another user's file: SQLite says so, in
+        # words, when it opens the database (hisho/__main__.py prints it as one line).
+        return

@@ -14,7 +14,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from hisho.accounts.providers import social_form_action_origins, social_providers_from_env
-from hisho.config import env_bool, env_choice, env_int, env_list, env_str, secret_from_file
+from hisho.config import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    private_file,
+    secret_from_file,
+)
 from hisho.desk.hours import parse_business_hours
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -175,6 +183,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # in-memory database's one connection between its request threads, and two requests
     # at once (a page and its favicon) would then interleave their transactions.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hisho.sqlite3")}
+    # The database holds e-mail addresses, IP addresses and browsers in the clear: readable
+    # by the service's own user only, like the keyring beside it. SQLite would create it
+    # (and its -wal and -shm files, which take the database's mode) as the umask allows,
+    # usually readable by every local user.
+    private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts (django-allauth) --------------------------------------------------------

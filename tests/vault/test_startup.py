@@ -133,3 +133,21 @@ def demo_master_id() -> str:
     ids = set(CustomerKey.objects.values_list("master_key_id", flat=True))
     assert len(ids) == 1
     return ids.pop()
+
+
+def test_the_embedded_database_is_readable_by_the_service_alone(tmp_path: Path) -> None:
+    # It holds e-mail addresses, IP addresses and browsers in the clear: no other local
+    # user may read it, nor its write-ahead log — as for the keyring beside it.
+    db = tmp_path / "db.sqlite3"
+    result = hisho(tmp_path, "migrate", "--no-input", "-v", "0")
+    assert result.returncode == 0, result.stderr
+    files = [db, *(db.with_name(f"db.sqlite3-{s}") for s in ("wal", "shm"))]
+    present = [f for f in files if f.exists()]
+    assert db in present
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in present} == {
+        f.name: "0o600" for f in present
+    }
+    # A database made before this rule is made private at the next start.
+    db.chmod(0o644)
+    assert hisho(tmp_path, "check").returncode == 0
+    assert db.stat().st_mode & 0o777 == 0o600
