@@ -334,11 +334,40 @@ def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return clean, cards_masked
 
 
+# Characters that show nothing but are no format character (Cf): variation selectors, the
+# combining grapheme joiner, the Hangul fillers, Mongolian free variation selectors.
+_INVISIBLE = frozenset(
+    [
+        0x034F,
+        0x115F,
+        0x1160,
+        0x17B4,
+        0x17B5,
+        0x3164,
+        0xFFA0,
+        *range(0x180B, 0x1810),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
+# Letters of other scripts drawn exactly as a Latin letter (Unicode's confusables, for the
+# Cyrillic and Greek letters a name is written with): "Кenji" with a Cyrillic К reads as
+# "Kenji" on every page a customer sees.
+_LOOKALIKES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУҮԚԜаеѕіјорсухһԁԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
+    "ABESIJKMHOPCTXYYQWaesijopcyxhdqwlABEZHIKMNOPTYXov",
+)
+
+
 def _comparable_name(name: str) -> str:
-    # Invisible format characters (a zero-width space, a soft hyphen) would make "Kenji"
-    # another name that reads the same.
-    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
-    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+    # Invisible characters (a zero-width space, a soft hyphen, a variation selector) and
+    # letters of another script drawn alike would make "Kenji" another name that reads
+    # the same.
+    visible = "".join(
+        c for c in name if unicodedata.category(c) != "Cf" and ord(c) not in _INVISIBLE
+    )
+    folded = unicodedata.normalize("NFKC", visible).translate(_LOOKALIKES).casefold()
+    return " ".join(folded.split())
 
 
 def _staff_name_taken(user: User, name: str) -> bool:

@@ -136,6 +136,13 @@ def test_staff_cannot_take_another_staff_members_name(demo: Demo, api_as: Any) -
         "Ｋｅｎｊｉ",
         "Ken\u00adji\u200b",
         "Admin Two",
+        # Letters of another script drawn alike, and characters that show nothing.
+        "\u041aenji",  # Cyrillic Ka
+        "Kenj\u0456",  # Cyrillic i
+        "\u039aenji",  # Greek Kappa
+        "Kenji\ufe0f",  # a variation selector
+        "Ken\u034fji",  # the combining grapheme joiner
+        "Kenji\u3164",  # the Hangul filler
     ):
         response = yuki.patch("/me", {"name": name})
         assert response.status_code == 422, name
