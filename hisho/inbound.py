@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 
-from hisho.compat.allauth import PENDING_LOGIN_KEY, SUSPENDED_REQUEST_KEY
+from hisho.compat.allauth import PENDING_LOGIN_KEY, SOCIAL_STATES_KEY, SUSPENDED_REQUEST_KEY
 from hisho.dlp import distrust_typed_masks, mask_cards
 from hisho.errors import InvalidInput
 from hisho.redaction import carries_card, mask_cards_decoded
@@ -104,7 +104,26 @@ class MaskCardsInSession:
             url = pending.get("redirect_url")
             if isinstance(url, str) and carries_card(url):
                 session[PENDING_LOGIN_KEY] = {**pending, "redirect_url": mask_cards_decoded(url)}
+        # A social sign-in keeps its `next` in its redirect state while the visitor is at the
+        # provider; back, the state becomes the pending sign-in's or sign-up's own.
+        states = session.get(SOCIAL_STATES_KEY)
+        if isinstance(states, dict):
+            masked_states = {sid: _masked_next(stashed) for sid, stashed in states.items()}
+            if masked_states != states:
+                session[SOCIAL_STATES_KEY] = masked_states
         return response
+
+
+def _masked_next(stashed: Any) -> Any:
+    """A social redirect state as allauth stashes it, `(state, time, provider id)`, with a
+    card number masked in the state's `next` address; the rest unchanged."""
+    if not isinstance(stashed, (list, tuple)) or not stashed or not isinstance(stashed[0], dict):
+        return stashed
+    state, *rest = stashed
+    url = state.get("next")
+    if not isinstance(url, str) or not carries_card(url):
+        return stashed
+    return [{**state, "next": mask_cards_decoded(url)}, *rest]
 
 
 def _masked(value: Any) -> Any:

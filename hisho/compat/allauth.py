@@ -16,7 +16,8 @@ Why each exists (and what to try first on an upgrade):
   (`hisho.inbound.MaskCardsInSession`). allauth names the key only in
   `account.internal.flows.reauthentication`; `PENDING_LOGIN_KEY` likewise for a sign-in
   waiting for its second step, whose `next` address is client text
-  (`account.internal.stagekit`).
+  (`account.internal.stagekit`); `SOCIAL_STATES_KEY` for a social sign-in's redirect
+  states, each with the `next` address a client sent (`socialaccount.internal.statekit`).
 - `live_redirect_state_ids`: the OpenID Connect nonce Hisho stashes per redirect state is
   kept only while allauth still holds that state.
 - `refuse_malformed_input`: two of allauth's own input checks let a malformed request
@@ -54,6 +55,10 @@ SUSPENDED_REQUEST_KEY: str = _reauthentication.STATE_SESSION_KEY
 # The session key under which allauth keeps a sign-in waiting for its next step (a second
 # factor): its serialised Login, whose `redirect_url` is the `next` address a client sent.
 PENDING_LOGIN_KEY: str = _stagekit.LOGIN_SESSION_KEY
+# The session key under which allauth keeps each social sign-in's redirect state while the
+# visitor is at the provider: {state id: (state, time, provider id)}, the state's `next`
+# being the address a client sent (and, once back, a pending sign-in's or sign-up's own).
+SOCIAL_STATES_KEY: str = _statekit.STATES_SESSION_KEY
 
 
 def authentication_records(session: SessionBase, user: Any) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from django.test import Client, override_settings
 
 from hisho.accounts.models import User
 from hisho.accounts.sessions import app_token_session
+from hisho.compat.allauth import SOCIAL_STATES_KEY
 from hisho.demo import DEMO_PASSWORD, Demo, email_of
 from tests.conftest import sign_in
 from tests.openapi import ApiClient
@@ -294,3 +295,22 @@ def test_a_session_keeps_machine_values_that_read_like_a_card() -> None:
     MaskCardsInSession(lambda r: HttpResponse())(request)
     assert request.session["_auth_user_hash"] == session_hash
     assert request.session["account_authentication_methods_user"] == "4111111111111111"
+
+
+def test_a_social_sign_in_keeps_no_card_number_in_its_next_address(demo: Demo) -> None:
+    # While the visitor is at the provider, allauth keeps the redirect state, with the
+    # `next` address the client sent, in the session (and saves it there itself).
+    from hisho.accounts.providers import social_providers_from_env
+
+    providers = social_providers_from_env()
+    providers["facebook"]["APPS"] = [{"client_id": "1234567890", "secret": "s", "key": ""}]
+    client = Client()
+    with override_settings(SOCIALACCOUNT_PROVIDERS=providers):
+        response = client.post(
+            "/accounts/facebook/login/?next=/errands/%3Fc%3D4111%2B1111%2B1111%2B1111",
+            {"process": "login"},
+        )
+    assert response.status_code == 302 and "facebook.com" in response["Location"]
+    assert card_digits_in_sessions() == []
+    [(state, _at, provider)] = client.session[SOCIAL_STATES_KEY].values()
+    assert provider == "facebook" and state["next"].startswith("/errands/?c=")
