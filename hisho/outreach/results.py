@@ -3,8 +3,8 @@
 Answers are stored against the campaign alone (no person, no delivery), so results can
 never put one person's answers next to their name. Below MIN_GROUP answers a question
 shows no figures at all; an option or scale step chosen by fewer than MIN_GROUP people
-shows as suppressed (null), with a second one when the number of answers less the others
-would give it away, and a scale's mean only when no step is such a small group; free
+shows as suppressed (null), and while one does, every other one of the question too (the
+number of answers less the others would give it away), as does a scale's mean; free
 texts (already DLP-redacted) are shown only from MIN_GROUP answers on, in an order that
 says nothing about who wrote them (sorted).
 """
@@ -20,15 +20,16 @@ MIN_GROUP = 5
 
 
 def _cells(counter: Counter[int], keys: list[int]) -> list[dict[str, Any]]:
-    hidden = {k for k in keys if counter[k] < MIN_GROUP}
-    # The question's number of answers is shown: with one cell hidden, that number less
-    # the cells shown would give it exactly (6 answers, "Dining: 5" → one chose Travel).
-    # So a second cell is hidden with it, the smallest shown (complementary suppression) —
-    # unless nobody chose it: that the rest add up to every answer says no more than 0.
-    lone = next(iter(hidden)) if len(hidden) == 1 else None
-    if lone is not None and counter[lone] > 0 and len(keys) > 1:
-        hidden.add(min((k for k in keys if k not in hidden), key=lambda k: (counter[k], k)))
-    return [{"key": k, "count": None if k in hidden else counter[k]} for k in keys]
+    # The question's number of answers is shown, so the hidden cells add up to it less
+    # the cells shown, and each is known to be 0 to MIN_GROUP - 1 (or, hidden with it as a
+    # complement, at least MIN_GROUP and at most the smallest shown): that pins them down
+    # more often than not — 13 answers with "Dining: 5" and two hidden means 4 and 4; 14
+    # with "Travel: 5" means the complement is 5 and the other 4. So while any choice is
+    # a small group, no cell of the question is shown; only its number of answers.
+    small = _small_group(counter)
+    return [
+        {"key": k, "count": None if small or counter[k] < MIN_GROUP else counter[k]} for k in keys
+    ]
 
 
 def _small_group(counter: Counter[int]) -> bool:

@@ -288,3 +288,41 @@ def test_the_audit_log_does_not_say_who_answered_a_survey(
     [entry] = AuditEvent.objects.filter(event="outreach.survey_answered")
     assert entry.actor_id is None and not entry.actor_ref
     assert entry.extra == {"answers": 1}  # a count, nothing about the person
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("chosen", "worked_out"),
+    [
+        # 13 answers, "Dining: 5" and two hidden: two small groups of at most 4 making 8.
+        ((5, 4, 4), "Travel and Other: 4 each"),
+        # 14 answers, "Travel: 5": the hidden sum 9 is more than two small groups make, so
+        # one is the complement — at least 5, at most the 5 shown, and the first of a tie.
+        ((5, 5, 4), "Dining 5, Other 4"),
+    ],
+)
+def test_no_hidden_count_follows_from_the_total_and_the_cells_shown(
+    demo: Demo, chosen: tuple[int, ...], worked_out: str
+) -> None:
+    from hisho.outreach.models import Campaign
+    from hisho.outreach.results import results
+
+    question = {
+        **SURVEY["questions"][0],
+        "options": [*SURVEY["questions"][0]["options"], {"en": "Other", "ja": "その他"}],
+    }
+    campaign = Campaign.objects.create(
+        kind="survey",
+        subject_en="s",
+        subject_ja="s",
+        body_en="b",
+        body_ja="b",
+        questions=[question],
+    )
+    for choice, times in enumerate(chosen):
+        for _ in range(times):
+            SurveyAnswer.objects.create(campaign=campaign, question=0, choice=choice)
+    [entry] = results(campaign)
+    assert entry["answers"] == sum(chosen)
+    # Some option is a small group: no option's count is shown, so nothing is worked out.
+    assert [c["count"] for c in entry["cells"]] == [None, None, None], worked_out
