@@ -106,6 +106,9 @@ PDF_MAX_OBJECTS = 200_000
 # stream of 50,000 text operators took 40 s (and 500 pages are allowed). A PDF that takes
 # longer is refused as too complex to check.
 PDF_SCREEN_SECONDS = 5.0
+# A PDF's XMP metadata, decoded, in all: a few KB in a real file (a thumbnail in it, some
+# hundreds). A stream of 75 MB of zeros packs into 75 KB, and each /Metadata may name it.
+PDF_MAX_METADATA_BYTES = 4_000_000
 _RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 # Where a voice note can hold text (ID3 tags, Vorbis comments, MP4 and WebM metadata): 13
@@ -225,6 +228,11 @@ def _walk_pdf(value: Any, seen: set[int], found: set[str], texts: list[str]) -> 
     and its XMP metadata: a viewer shows them as well as the pages' text — the title and
     author, a note or form field's value, a bookmark, a page label."""
     stack = [value]
+    # Each metadata stream is read once however many objects name it, and all of them
+    # together at most PDF_MAX_METADATA_BYTES: otherwise a file of some KB naming one
+    # compressed stream of 75 MB a thousand times held 75 GB of text at once.
+    decoded: set[int] = set()
+    metadata_bytes = 0
     while stack:
         item = stack.pop()
         if isinstance(item, IndirectObject):
@@ -240,11 +248,17 @@ def _walk_pdf(value: Any, seen: set[int], found: set[str], texts: list[str]) -> 
             for key, child in item.items():
                 if key in ACTIVE_PDF_NAMES:
                     found.add(str(key))
-                if key == "/Metadata":
+                if key == "/Metadata" and isinstance(child, IndirectObject):
                     # XMP: XML in a stream (of the document, a page, an image), not a string.
+                    # (A stream is always an indirect object.)
                     metadata = child.get_object()
-                    if isinstance(metadata, StreamObject):
-                        texts.append(metadata.get_data().decode("utf-8", "replace"))
+                    if isinstance(metadata, StreamObject) and child.idnum not in decoded:
+                        decoded.add(child.idnum)
+                        data = metadata.get_data()
+                        metadata_bytes += len(data)
+                        if metadata_bytes > PDF_MAX_METADATA_BYTES:
+                            raise _refuse(_("This PDF is too complex to check."))
+                        texts.append(data.decode("utf-8", "replace"))
                 stack.append(child)
         elif isinstance(item, ArrayObject):
             stack.extend(item)

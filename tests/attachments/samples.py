@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -109,6 +110,40 @@ def elf_program() -> bytes:
         + b"\x00" * 40
         + b"\x00" * 4000
     )
+
+
+def pdf_metadata_bomb(size: int, *, names: int = 1) -> bytes:
+    """A one-page PDF whose XMP metadata stream inflates to `size` zero bytes, named by
+    `names` objects besides the catalogue: some KB on the wire."""
+    packed = zlib.compress(b"\0" * size, 9)
+    first = 5  # the objects that name the stream
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Resources << >> /Extra ["
+        + " ".join(f"{first + i} 0 R" for i in range(names)).encode()
+        + b"] >>",
+        b"<< /Type /Metadata /Subtype /XML /Filter /FlateDecode /Length "
+        + str(len(packed)).encode()
+        + b" >>\nstream\n"
+        + packed
+        + b"\nendstream",
+        *[b"<< /Metadata 4 0 R >>"] * names,
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
 
 
 def bomb(side: int = 12_000) -> bytes:

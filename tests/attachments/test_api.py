@@ -207,6 +207,22 @@ def test_a_card_number_anywhere_a_pdf_viewer_shows_it_refuses_the_file(
     assert harmless.status_code == 201, harmless.content
 
 
+def test_a_pdf_whose_metadata_inflates_beyond_reason_is_refused(
+    demo: Demo, api_as: Any, attachment_dir: Path
+) -> None:
+    # Some KB on the wire, 5 MB of XMP once inflated: read whole, a thousand objects naming
+    # one 75 MB stream held 75 GB of text at once.
+    bomb = samples.pdf_metadata_bomb(5_000_000)
+    assert len(bomb) < 10_000
+    response = send(api_as("alice"), demo, "r.pdf", bomb)
+    assert response.status_code == 422, response.content
+    assert "too complex" in response.json()["errors"][0]["message"]
+    assert Attachment.objects.count() == 0 and stored_files(attachment_dir) == []
+    # A stream named by many objects is read once: 200 names of 100 KB are 100 KB.
+    named = send(api_as("alice"), demo, "r.pdf", samples.pdf_metadata_bomb(100_000, names=200))
+    assert named.status_code == 201, named.content
+
+
 def test_a_voice_note_with_ordinary_tags_is_kept_as_sent(demo: Demo, api_as: Any) -> None:
     tagged = samples.mp3_voice("Memo 2026-12-02 14:30, call 090-1234-5678", encoding="utf-16")
     created = send(api_as("alice"), demo, "memo.mp3", tagged)
