@@ -17,7 +17,12 @@ from urllib.parse import parse_qsl, urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 
-from hisho.compat.allauth import PENDING_LOGIN_KEY, SOCIAL_STATES_KEY, SUSPENDED_REQUEST_KEY
+from hisho.compat.allauth import (
+    PENDING_LOGIN_KEY,
+    SOCIAL_SIGNUP_KEY,
+    SOCIAL_STATES_KEY,
+    SUSPENDED_REQUEST_KEY,
+)
 from hisho.dlp import distrust_typed_masks, mask_cards
 from hisho.errors import InvalidInput
 from hisho.redaction import carries_card, mask_cards_decoded
@@ -101,9 +106,24 @@ class MaskCardsInSession:
                 session[SUSPENDED_REQUEST_KEY] = masked
         pending = session.get(PENDING_LOGIN_KEY)
         if isinstance(pending, dict):
+            masked_login = dict(pending)
             url = pending.get("redirect_url")
             if isinstance(url, str) and carries_card(url):
-                session[PENDING_LOGIN_KEY] = {**pending, "redirect_url": mask_cards_decoded(url)}
+                masked_login["redirect_url"] = mask_cards_decoded(url)
+            signal_kwargs = pending.get("signal_kwargs")
+            if isinstance(signal_kwargs, dict) and "sociallogin" in signal_kwargs:
+                social = _masked_sociallogin(signal_kwargs["sociallogin"])
+                masked_login["signal_kwargs"] = {**signal_kwargs, "sociallogin": social}
+            if masked_login != pending:
+                session[PENDING_LOGIN_KEY] = masked_login
+        # A sign-in through a provider that needs the sign-up form waits with all the
+        # provider returned: masked as the SocialAccount row it becomes is
+        # (hisho.accounts.social.mask_provider_data).
+        signup = session.get(SOCIAL_SIGNUP_KEY)
+        if isinstance(signup, dict):
+            masked_signup = _masked_sociallogin(signup)
+            if masked_signup != signup:
+                session[SOCIAL_SIGNUP_KEY] = masked_signup
         # A social sign-in keeps its `next` in its redirect state while the visitor is at the
         # provider; back, the state becomes the pending sign-in's or sign-up's own.
         states = session.get(SOCIAL_STATES_KEY)
@@ -112,6 +132,44 @@ class MaskCardsInSession:
             if masked_states != states:
                 session[SOCIAL_STATES_KEY] = masked_states
         return response
+
+
+def _masked_provider_data(value: Any) -> Any:
+    """Card numbers masked in every string (keys too), as in the stored row."""
+    if isinstance(value, str):
+        return mask_cards(value).text
+    if isinstance(value, list):
+        return [_masked_provider_data(item) for item in value]
+    if isinstance(value, dict):
+        return {_masked_provider_data(k): _masked_provider_data(v) for k, v in value.items()}
+    return value
+
+
+# The serialised user's fields a provider fills in (allauth's populate_user).
+_PROVIDER_USER_FIELDS = ("name", "first_name", "last_name")
+
+
+def _masked_sociallogin(data: Any) -> Any:
+    """A serialised SocialLogin with card numbers masked in what the provider returned
+    (`account.extra_data`) and the names it gave; its ids (`uid`, often 15 to 21 digits
+    that read as a card) and tokens unchanged, or the sign-in could not be finished."""
+    if not isinstance(data, dict):
+        return data
+    masked = dict(data)
+    account = data.get("account")
+    if isinstance(account, dict) and "extra_data" in account:
+        masked["account"] = {**account, "extra_data": _masked_provider_data(account["extra_data"])}
+    user = data.get("user")
+    if isinstance(user, dict):
+        masked["user"] = {
+            **user,
+            **{
+                field: _masked_provider_data(user[field])
+                for field in _PROVIDER_USER_FIELDS
+                if isinstance(user.get(field), str)
+            },
+        }
+    return masked
 
 
 def _masked_next(stashed: Any) -> Any:

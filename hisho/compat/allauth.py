@@ -17,7 +17,9 @@ Why each exists (and what to try first on an upgrade):
   `account.internal.flows.reauthentication`; `PENDING_LOGIN_KEY` likewise for a sign-in
   waiting for its second step, whose `next` address is client text
   (`account.internal.stagekit`); `SOCIAL_STATES_KEY` for a social sign-in's redirect
-  states, each with the `next` address a client sent (`socialaccount.internal.statekit`).
+  states, each with the `next` address a client sent (`socialaccount.internal.statekit`);
+  `SOCIAL_SIGNUP_KEY` for a social sign-in waiting for the sign-up form, with what the
+  provider returned.
 - `live_redirect_state_ids`: the OpenID Connect nonce Hisho stashes per redirect state is
   kept only while allauth still holds that state.
 - `refuse_malformed_input`: two of allauth's own input checks let a malformed request
@@ -59,6 +61,11 @@ PENDING_LOGIN_KEY: str = _stagekit.LOGIN_SESSION_KEY
 # visitor is at the provider: {state id: (state, time, provider id)}, the state's `next`
 # being the address a client sent (and, once back, a pending sign-in's or sign-up's own).
 SOCIAL_STATES_KEY: str = _statekit.STATES_SESSION_KEY
+# The session key under which allauth keeps a social sign-in that needs the sign-up form
+# (the provider's e-mail is taken, or missing): the serialised SocialLogin, with all the
+# provider returned (`account.extra_data`) and the names it gave (`user`). allauth names it
+# only as a literal, in `socialaccount.internal.flows.signup`.
+SOCIAL_SIGNUP_KEY = "socialaccount_sociallogin"
 
 
 def authentication_records(session: SessionBase, user: Any) -> list[dict[str, Any]]:

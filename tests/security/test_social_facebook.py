@@ -189,3 +189,33 @@ def test_card_numbers_in_what_facebook_returns_are_masked(
     assert stored["about"] == "card [card ••••1111] exp 12/29"
     assert stored["friends"]["data"][0]["name"] == "[card ••••1111]"
     assert "4111" not in json.dumps(stored)
+
+
+def test_a_sign_up_waiting_for_its_form_keeps_no_card_number_in_the_session(
+    graph: responses.RequestsMock, demo: Demo
+) -> None:
+    """Without an e-mail from Facebook the sign-up form is asked for, and allauth keeps all
+    Facebook returned in the session meanwhile: masked there as in the row it becomes."""
+    from tests.security.test_sessions import card_digits_in_sessions
+
+    me = {k: v for k, v in RECORDED["me"].items() if k != "email"}
+    me |= {"about": "card 4111 1111 1111 1111", "first_name": "Fumiko 4111111111111111"}
+    graph.replace(responses.GET, f"{GRAPH}/me", json=me)
+    graph.get(f"{GRAPH}/me/permissions", json=RECORDED["permissions_declined"])
+    with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(ask_friends=False)):
+        browser = Client()
+        start = browser.post("/accounts/facebook/login/", {"process": "login"})
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        graph.replace(responses.GET, f"{GRAPH}/oauth/access_token", json=RECORDED["user_token"])
+        back = browser.get(
+            "/accounts/facebook/login/callback/", {"code": "recorded-code", "state": state}
+        )
+        assert back.status_code == 302 and back["Location"] == "/accounts/3rdparty/signup/"
+        assert card_digits_in_sessions() == []
+        # The sign-up still completes, with the provider's id as it sent it.
+        done = browser.post("/accounts/3rdparty/signup/", {"email": "fumiko@example.org"})
+        assert done.status_code == 302, done.content
+    account = SocialAccount.objects.get(provider="facebook")
+    assert account.uid == RECORDED["me"]["id"]
+    assert account.extra_data["about"] == "card [card ••••1111]"
+    assert card_digits_in_sessions() == []
