@@ -22,6 +22,7 @@ from hisho.inbound import carries_card, scrub
 from hisho.partners.budget import as_epsilon, budget_of
 from hisho.partners.dp import private_counts
 from hisho.partners.models import Offer, OfferClick, OfferStatus, Release, ReleaseContribution
+from hisho.partners.origins import partner_origin
 from hisho.partners.reports import SOURCES
 from hisho.privacy.policy import current_policy
 from hisho.signing.service import sign_document
@@ -158,6 +159,10 @@ def _offer_url(url: str) -> str:
     parts = urlsplit(cleaned)
     if parts.username or parts.password:
         raise InvalidInput("url", "The address may not carry a user name or password.")
+    if partner_origin(cleaned) is None:
+        # The leaving notice must name the site to the browser (CSP form-action) or its
+        # button stops there: an IPv6 literal, say, cannot be written in a CSP source.
+        raise InvalidInput("url", "Give the site by its name (https://example.com/…).")
     return cleaned
 
 

@@ -3,9 +3,7 @@ the leaving notice every outbound offer link goes through (POLICY O6)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from csp.decorators import csp_update
 from django.contrib import messages
@@ -27,6 +25,7 @@ from hisho.partners.actions import (
     do_release_report,
     do_submit_offer,
 )
+from hisho.partners.origins import partner_origin
 from hisho.privacy.policy import current_policy
 
 NO_REFERRER = "no-referrer"
@@ -34,7 +33,6 @@ NO_REFERRER = "no-referrer"
 # under no-referrer a browser sends `Origin: null` and the POST is refused), and nothing
 # goes to another site from the notice itself.
 SAME_ORIGIN = "same-origin"
-_ORIGIN = re.compile(r"https?://[a-z0-9.\-]+(:[0-9]{1,5})?")
 
 
 def _language(request: HttpRequest) -> str:
@@ -131,18 +129,6 @@ def releases_ledger(request: HttpRequest) -> HttpResponse:
     entries = access.ledger(before=request.GET.get("before"))
     older = entries[-1].id if len(entries) == access.LEDGER_PAGE else None
     return render(request, "partners/ledger.html", {"entries": entries, "older": older})
-
-
-def partner_origin(url: str) -> str | None:
-    """The origin of an offer's address as a CSP source (`https://host[:port]`, the host
-    in its ASCII form), or None if it has none Hisho can name safely."""
-    parts = urlsplit(url)
-    try:
-        netloc = parts.netloc.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
-    origin = f"{parts.scheme.lower()}://{netloc}"
-    return origin if _ORIGIN.fullmatch(origin) else None
 
 
 def leave(request: HttpRequest, offer_id: str) -> HttpResponse:

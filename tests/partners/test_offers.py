@@ -57,6 +57,10 @@ def test_offer_input_is_checked_and_scrubbed(api_as: Any) -> None:
         partner.post("/partner/offers", {**OFFER, "url": "https://u:p@x.example/"}).status_code
         == 422
     )
+    # The leaving notice must name the site in its CSP, which cannot write an IPv6 literal:
+    # such an offer's button could never leave the notice.
+    ipv6 = partner.post("/partner/offers", {**OFFER, "url": "https://[2001:db8::1]/tour"})
+    assert ipv6.status_code == 422 and ipv6.json()["errors"][0]["field"] == "url"
     assert partner.post("/partner/offers", {**OFFER, "categories": ["weapons"]}).status_code == 422
     assert partner.post("/partner/offers", {**OFFER, "language": "fr"}).status_code == 422
     card = partner.post("/partner/offers", {**OFFER, "body": "Pay with 4111 1111 1111 1111"})
@@ -126,7 +130,7 @@ def test_the_notice_says_where_the_button_leads(api_as: Any, web_as: Any) -> Non
 
 
 def test_the_partner_origin_the_notice_allows() -> None:
-    from hisho.partners.views import partner_origin
+    from hisho.partners.origins import partner_origin
 
     assert partner_origin("https://Partner.Example:8443/a?b#c") == "https://partner.example:8443"
     assert partner_origin("http://例え.jp/tour") == "http://xn--r8jz45g.jp"
