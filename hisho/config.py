@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -75,23 +76,21 @@ def secret_from_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-def private_file(path: Path) -> None:
-    """Make `path` (an SQLite database: the file and, if there, its -wal and -shm files)
-    readable and writable by this user alone, creating an empty database file if there is
-    none yet. Not for an in-memory database or a URI."""
-    if str(path) in ("", ":memory:") or str(path).startswith("file:"):
+def make_sqlite_files_private(sender: object, connection: Any, **kwargs: object) -> None:
+    """On each new SQLite connection (`connection_created`), make the database file, and
+    its -wal and -shm files if there, readable and writable by this user alone. The
+    database holds e-mail addresses, IP addresses and browsers in the clear, like the
+    keyring beside it is private; SQLite creates its files as the umask allows, usually
+    readable by every local user. Nothing for an in-memory database."""
+    if connection.vendor != "sqlite":
         return
-    try:
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        for companion in (
-            path,
-            path.with_name(f"{path.name}-wal"),
-            path.with_name(f"{path.name}-shm"),
-        ):
-            if companion.exists() and companion.stat().st_mode & 0o077:
+    name = str(connection.settings_dict.get("NAME") or "")
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name)
+    for companion in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            if companion.stat().st_mode & 0o077:
                 companion.chmod(0o600)
-    except OSError:
-        # A missing directory, a read-only place, another user's file: SQLite says so, in
-        # words, when it opens the database (hisho/__main__.py prints it as one line).
-        return
+        except OSError:
+            continue  # not there (yet), or not ours: SQLite itself says what is wrong

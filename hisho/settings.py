@@ -20,7 +20,6 @@ from hisho.config import (
     env_int,
     env_list,
     env_str,
-    private_file,
     secret_from_file,
 )
 from hisho.desk.hours import parse_business_hours
@@ -183,11 +182,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # in-memory database's one connection between its request threads, and two requests
     # at once (a page and its favicon) would then interleave their transactions.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hisho.sqlite3")}
-    # The database holds e-mail addresses, IP addresses and browsers in the clear: readable
-    # by the service's own user only, like the keyring beside it. SQLite would create it
-    # (and its -wal and -shm files, which take the database's mode) as the umask allows,
-    # usually readable by every local user.
-    private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts (django-allauth) --------------------------------------------------------

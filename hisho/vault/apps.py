@@ -8,7 +8,9 @@ class VaultConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core.signals import setting_changed
+        from django.db.backends.signals import connection_created
 
+        from hisho.config import make_sqlite_files_private
         from hisho.vault import checks  # registers the start-up checks
         from hisho.vault.keyring import master_keys
 
@@ -16,3 +18,5 @@ class VaultConfig(AppConfig):
         # with a message saying what to do. Embedded installs generate it on first run.
         master_keys()
         setting_changed.connect(checks.on_setting_changed)
+        # The embedded database is as private as the keyring (docs/operations.md).
+        connection_created.connect(make_sqlite_files_private)
