@@ -49,20 +49,11 @@ def heic() -> bytes:
     return out.getvalue()
 
 
-def pdf(text: str = "Receipt for the restaurant", *, extra: str = "") -> bytes:
-    """A one-page PDF showing `text` (uncompressed, so pypdf extracts it); `extra` is
-    spliced into the catalogue (an /OpenAction, say)."""
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [
-        f"<< /Type /Catalog /Pages 2 0 R {extra}>>".encode(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def pdf_file(objects: list[bytes], *, version: str) -> bytes:
+    """A PDF of these object bodies, numbered from 1 (the first is the catalogue), with its
+    cross-reference table."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
+    out.write(f"%PDF-{version}\n".encode())
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
@@ -75,6 +66,21 @@ def pdf(text: str = "Receipt for the restaurant", *, extra: str = "") -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return out.getvalue()
+
+
+def pdf(text: str = "Receipt for the restaurant", *, extra: str = "") -> bytes:
+    """A one-page PDF showing `text` (uncompressed, so pypdf extracts it); `extra` is
+    spliced into the catalogue (an /OpenAction, say)."""
+    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
+    objects = [
+        f"<< /Type /Catalog /Pages 2 0 R {extra}>>".encode(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return pdf_file(objects, version="1.4")
 
 
 def ogg_voice() -> bytes:
@@ -130,20 +136,7 @@ def pdf_metadata_bomb(size: int, *, names: int = 1) -> bytes:
         + b"\nendstream",
         *[b"<< /Metadata 4 0 R >>"] * names,
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return out.getvalue()
+    return pdf_file(objects, version="1.7")
 
 
 def bomb(side: int = 12_000) -> bytes:

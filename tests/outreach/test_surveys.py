@@ -236,19 +236,25 @@ def test_the_survey_page_refuses_numbers_in_other_digits_without_a_500(
     assert SurveyAnswer.objects.count() == 2
 
 
-@pytest.mark.django_db
-def test_no_suppressed_count_can_be_worked_out_from_the_figures_shown(demo: Demo) -> None:
+def survey_with(questions: list[dict[str, Any]]) -> Any:
+    """A survey campaign with these questions, for reading its results."""
     from hisho.outreach.models import Campaign
-    from hisho.outreach.results import MIN_GROUP, results
 
-    campaign = Campaign.objects.create(
+    return Campaign.objects.create(
         kind="survey",
         subject_en="s",
         subject_ja="s",
         body_en="b",
         body_ja="b",
-        questions=SURVEY["questions"][:2],
+        questions=questions,
     )
+
+
+@pytest.mark.django_db
+def test_no_suppressed_count_can_be_worked_out_from_the_figures_shown(demo: Demo) -> None:
+    from hisho.outreach.results import MIN_GROUP, results
+
+    campaign = survey_with(SURVEY["questions"][:2])
 
     def answer(question: int, **value: int) -> None:
         SurveyAnswer.objects.create(campaign=campaign, question=question, **value)
@@ -304,21 +310,13 @@ def test_the_audit_log_does_not_say_who_answered_a_survey(
 def test_no_hidden_count_follows_from_the_total_and_the_cells_shown(
     demo: Demo, chosen: tuple[int, ...], worked_out: str
 ) -> None:
-    from hisho.outreach.models import Campaign
     from hisho.outreach.results import results
 
     question = {
         **SURVEY["questions"][0],
         "options": [*SURVEY["questions"][0]["options"], {"en": "Other", "ja": "その他"}],
     }
-    campaign = Campaign.objects.create(
-        kind="survey",
-        subject_en="s",
-        subject_ja="s",
-        body_en="b",
-        body_ja="b",
-        questions=[question],
-    )
+    campaign = survey_with([question])
     for choice, times in enumerate(chosen):
         for _ in range(times):
             SurveyAnswer.objects.create(campaign=campaign, question=0, choice=choice)
