@@ -134,16 +134,14 @@ class MaskCardsInSession:
         return response
 
 
-def masked_provider_data(value: Any) -> Any:
-    """What a provider returned (JSON), card numbers masked in every string, keys too: as
-    the SocialAccount row stores it (hisho.accounts.social) and as a sign-up waiting for
-    its form keeps it in the session."""
+def _masked_provider_data(value: Any) -> Any:
+    """Card numbers masked in every string (keys too), as in the stored row."""
     if isinstance(value, str):
         return mask_cards(value).text
     if isinstance(value, list):
-        return [masked_provider_data(item) for item in value]
+        return [_masked_provider_data(item) for item in value]
     if isinstance(value, dict):
-        return {masked_provider_data(k): masked_provider_data(v) for k, v in value.items()}
+        return {_masked_provider_data(k): _masked_provider_data(v) for k, v in value.items()}
     return value
 
 
@@ -160,13 +158,13 @@ def _masked_sociallogin(data: Any) -> Any:
     masked = dict(data)
     account = data.get("account")
     if isinstance(account, dict) and "extra_data" in account:
-        masked["account"] = {**account, "extra_data": masked_provider_data(account["extra_data"])}
+        masked["account"] = {**account, "extra_data": _masked_provider_data(account["extra_data"])}
     user = data.get("user")
     if isinstance(user, dict):
         masked["user"] = {
             **user,
             **{
-                field: masked_provider_data(user[field])
+                field: _masked_provider_data(user[field])
                 for field in _PROVIDER_USER_FIELDS
                 if isinstance(user.get(field), str)
             },

@@ -43,8 +43,8 @@ from hisho.accounts.models import User
 from hisho.accounts.providers import FACEBOOK_FRIENDS_SCOPE
 from hisho.audit.actions import record_event
 from hisho.compat.allauth import live_redirect_state_ids
+from hisho.dlp import mask_cards
 from hisho.errors import NotFound
-from hisho.inbound import masked_provider_data
 
 # Where the nonce travels in allauth's stashed state (session-bound, single use).
 NONCE_STATE_KEY = "hisho_oidc_nonce"
@@ -145,12 +145,22 @@ class OpenIDConnectProvider(_NonceMixin, AllauthOpenIDConnectProvider):
         return super().sociallogin_from_response(request, response)
 
 
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_cards(value).text
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {_masked(key): _masked(item) for key, item in value.items()}
+    return value
+
+
 def mask_provider_data(sender: Any, instance: SocialAccount, **_: Any) -> None:
     """pre_save: what a provider returned, card numbers masked in every string (keys too),
     as it will be stored. allauth saves extra_data itself (on sign-up, and on every later
     sign-in before any adapter hook runs), so the row's save is the one seam all share."""
     if isinstance(instance.extra_data, dict | list):
-        instance.extra_data = masked_provider_data(instance.extra_data)
+        instance.extra_data = _masked(instance.extra_data)
 
 
 def connect() -> None:
