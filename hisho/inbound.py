@@ -80,7 +80,8 @@ class MaskCardsInSession:
     """What a request leaves in the session passes DLP before the session is saved (it is a
     row of the database, or a Redis key). allauth keeps a POST it interrupts for a fresh
     sign-in there whole — form fields, query string and every header — to replay it
-    afterwards, and a sign-in's ``next`` address while a second step is pending; a card
+    afterwards, a sign-in's ``next`` address while a second step is pending or the visitor
+    is at a provider, and what a provider returned while its sign-up form waits; a card
     number in any of them is masked, as in a kept header (POLICY K9), and the fields the
     view marks sensitive (a password being set) are not kept."""
 
@@ -92,10 +93,10 @@ class MaskCardsInSession:
         session = getattr(request, "session", None)
         if session is None or not session.modified:
             return response
-        # Only the two states that carry a client's text are read. The rest of the session
-        # is machine values that must survive unchanged: a user's id (a UUID) or Django's
-        # session hash (64 hex digits) reads as a card now and then (about 1 in 2,500 and
-        # 1 in 800), and masking it would sign that person out on every request.
+        # Only the states that carry a client's text are read. The rest of the session is
+        # machine values that must survive unchanged: Django's session hash (64 hex digits)
+        # reads as a card about once in 800, a provider's numeric uid often does, and
+        # masking either would sign that person out, or stop their sign-in.
         suspended = session.get(SUSPENDED_REQUEST_KEY)
         if suspended is not None:
             # Fields a view marks sensitive (a new password) are not kept at all: replayed
@@ -134,17 +135,6 @@ class MaskCardsInSession:
         return response
 
 
-def _masked_provider_data(value: Any) -> Any:
-    """Card numbers masked in every string (keys too), as in the stored row."""
-    if isinstance(value, str):
-        return mask_cards(value).text
-    if isinstance(value, list):
-        return [_masked_provider_data(item) for item in value]
-    if isinstance(value, dict):
-        return {_masked_provider_data(k): _masked_provider_data(v) for k, v in value.items()}
-    return value
-
-
 # The serialised user's fields a provider fills in (allauth's populate_user).
 _PROVIDER_USER_FIELDS = ("name", "first_name", "last_name")
 
@@ -158,13 +148,13 @@ def _masked_sociallogin(data: Any) -> Any:
     masked = dict(data)
     account = data.get("account")
     if isinstance(account, dict) and "extra_data" in account:
-        masked["account"] = {**account, "extra_data": _masked_provider_data(account["extra_data"])}
+        masked["account"] = {**account, "extra_data": _masked(account["extra_data"])}
     user = data.get("user")
     if isinstance(user, dict):
         masked["user"] = {
             **user,
             **{
-                field: _masked_provider_data(user[field])
+                field: _masked(user[field])
                 for field in _PROVIDER_USER_FIELDS
                 if isinstance(user.get(field), str)
             },
