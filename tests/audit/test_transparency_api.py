@@ -131,6 +131,8 @@ def test_who_saw_my_data_offers_each_entrys_proof_for_download(
     assert bundle.status_code == 200
     assert verify_bundle(bundle.json()).leaf_index == index
     assert link not in web_as("bob").get("/me/access-log/").content.decode()
+    # Another customer's browser session gets nothing for her index.
+    assert web_as("bob").get(f"/api/v1/me/access-log/{index}/proof").status_code == 404
 
 
 def test_access_log_entries_carry_their_leaf_and_verify_offline(
