@@ -77,6 +77,10 @@ def do_purge_ended_sessions(*, now: dt.datetime | None = None) -> int:
     Session.objects.filter(expire_date__lte=now).delete()
     live = Session.objects.values("session_key")
     deleted, _ = UserSession.objects.exclude(session_key__in=live).delete()
+    if deleted:
+        # Like every other retention step, the deletion itself is on the record (a count,
+        # never whose sessions: the rows are gone, and the log holds no personal data).
+        record_event("account.ended_sessions_purged", actor=None, extra={"count": int(deleted)})
     return int(deleted)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from hisho.audit.models import AuditEvent
 from hisho.demo import Demo
 from hisho.privacy.actions.retention import do_enforce_connection_retention, truncate_ip
 from hisho.privacy.models import ConnectionRecord
@@ -169,3 +170,6 @@ def test_a_signed_out_or_expired_sessions_address_goes_with_the_daily_run(demo: 
     assert list(bob.values_list("session_key", "user_agent")) == [(live, "Live/1")]
     assert not Session.objects.filter(session_key=expired).exists()
     assert enforce_retention.call()["ended_sessions"] == 0
+    # The purge is on the record like every retention step: a count, nobody named.
+    purges = AuditEvent.objects.filter(event="account.ended_sessions_purged")
+    assert [(p.actor_id, p.target_id, p.extra) for p in purges] == [(None, "", {"count": 2})]
