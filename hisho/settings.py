@@ -636,10 +636,17 @@ if PRODUCTION:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": HISHO_CACHE_TABLE,
+            # Keys name nobody: no IP address, no hash of a typed e-mail (cachekeys.py).
+            "KEY_FUNCTION": "hisho.cachekeys.keyed_cache_key",
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_FUNCTION": "hisho.cachekeys.keyed_cache_key",
+        }
+    }
 
 # --- Privacy center (issue 5; docs/privacy.md) ------------------------------------------
 TASKS = {

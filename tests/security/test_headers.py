@@ -112,6 +112,7 @@ for name, path in [("page", "/accounts/login/"), ("api", "/api/v1/me")]:
     }
 from django.core.cache import caches
 out["cache"] = type(caches["default"]).__name__
+out["cache_key"] = caches["default"].make_key("allauth:rl:account:login_failed:5/5m:ip:10.9.8.7")
 print(json.dumps(out))
 """
 
@@ -146,3 +147,5 @@ def test_production_responses_are_https_only(tmp_path: Path) -> None:
     assert csrf["path"] == "/" and csrf["domain"] == "" and csrf["samesite"] == "Lax"
     # Throttle counters live in the database there, not in memory or Redis.
     assert out["cache"] == "DatabaseCache"
+    # ... under keys that name nobody (hisho/cachekeys.py): no address, no e-mail's hash.
+    assert "10.9.8.7" not in out["cache_key"] and "login_failed" not in out["cache_key"]
