@@ -112,10 +112,13 @@ PDF_MAX_METADATA_BYTES = 4_000_000
 _RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 # Where a voice note can hold text (ID3 tags, Vorbis comments, MP4 and WebM metadata): 13
-# or more ASCII digits, each a few bytes from the next with no letter between, as a card
-# typed into a tag leaves them in ASCII, UTF-8 or UTF-16 (a NUL byte beside each digit).
-# Only these windows are read by DLP: reading megabytes of audio as text takes minutes.
-_DIGIT_RUN = re.compile(rb"[0-9](?:[^0-9A-Za-z]{0,8}[0-9]){12,}")
+# or more digits, each a few bytes from the next with no letter between, as a card typed
+# into a tag leaves them — ASCII digits in ASCII, UTF-8 or UTF-16 (a NUL byte beside each
+# digit), or the full-width digits a Japanese keyboard types (U+FF10–FF19: EF BC 90–99 in
+# UTF-8, 10–19 FF or FF 10–19 in UTF-16). Only these windows are read by DLP: reading
+# megabytes of audio as text takes minutes.
+_DIGIT = rb"(?:[0-9]|\xef\xbc[\x90-\x99]|[\x10-\x19]\xff|\xff[\x10-\x19])"
+_DIGIT_RUN = re.compile(_DIGIT + rb"(?:[^0-9A-Za-z]{0,8}?" + _DIGIT + rb"){12,}")
 _RUN_PIECE = 2048
 _RUN_OVERLAP = 512
 
@@ -186,8 +189,20 @@ def _check_audio(upload: Upload, *, language: str | None) -> None:
             if time.monotonic() > deadline:
                 raise _refuse(_("This file is too complex to check."))
             window = data[piece : min(end, piece + _RUN_PIECE + _RUN_OVERLAP)]
-            if carries_card(window.replace(b"\x00", b"").decode("utf-8", "replace")):
+            if any(carries_card(text) for text in _tag_readings(data, piece, len(window))):
                 raise _refuse(card_refused_notice(language))
+
+
+def _tag_readings(data: bytes, start: int, length: int) -> Iterator[str]:
+    """A window of a voice note read as each encoding a tag may use. A run found in UTF-16
+    may begin on either byte of a character (the high byte of a kana is an ASCII "0"), so
+    UTF-16 is read from both alignments."""
+    window = data[start : start + length]
+    yield window.replace(b"\x00", b"").decode("utf-8", "replace")
+    for offset in (0, 1):
+        aligned = data[max(0, start - offset) : start + length]
+        for codec in ("utf-16-le", "utf-16-be"):
+            yield aligned[: len(aligned) // 2 * 2].decode(codec, "replace")
 
 
 def _reencode_image(upload: Upload, kind: Kind) -> bytes:

@@ -97,14 +97,18 @@ def m4a_voice() -> bytes:
     return b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + b"\x00" * 200
 
 
+# ID3v2.4's text encodings: the byte before the text says which.
+ID3_ENCODINGS = {"latin-1": b"\x00", "utf-16": b"\x01", "utf-16-be": b"\x02", "utf-8": b"\x03"}
+
+
 def mp3_voice(title: str = "Voice memo", *, encoding: str = "latin-1") -> bytes:
-    """An MP3 recording whose ID3v2 tag names it `title` (in Latin-1, or UTF-16 with a
-    BOM), then twenty silent frames."""
-    text = (b"\x00" if encoding == "latin-1" else b"\x01") + title.encode(encoding)
+    """An MP3 recording whose ID3v2.4 tag names it `title` (in Latin-1, UTF-16 with a BOM,
+    UTF-16BE or UTF-8), then twenty silent frames."""
+    text = ID3_ENCODINGS[encoding] + title.encode(encoding)
     frame = b"TIT2" + len(text).to_bytes(4, "big") + b"\x00\x00" + text
     size = len(frame)
     synchsafe = bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
-    return b"ID3\x03\x00\x00" + synchsafe + frame + (b"\xff\xfb\x90\x64" + b"\x00" * 413) * 20
+    return b"ID3\x04\x00\x00" + synchsafe + frame + (b"\xff\xfb\x90\x64" + b"\x00" * 413) * 20
 
 
 def elf_program() -> bytes:

@@ -4,6 +4,7 @@ file; bad input refused with nothing stored; idempotent retries."""
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from hisho.inbound import CARD_REFUSED_NOTICE
 from tests.attachments import samples
 
 CARD = "4111 1111 1111 1111"
+FULL_WIDTH_CARD = CARD.translate(str.maketrans("0123456789 ", "０１２３４５６７８９\u3000"))
 
 
 def url(demo: Demo, suffix: str = "") -> str:
@@ -146,6 +148,15 @@ BAD = {
         lambda: samples.mp3_voice(f"カード {CARD}", encoding="utf-16"),
         422,
     ),
+    # Full-width digits, as a Japanese keyboard types them, in each encoding a tag may use.
+    **{
+        f"a voice note whose {encoding} tags hold a card in full-width digits": (
+            "memo.mp3",
+            partial(samples.mp3_voice, f"カード {FULL_WIDTH_CARD}", encoding=encoding),
+            422,
+        )
+        for encoding in ("utf-8", "utf-16", "utf-16-be")
+    },
     "unreadable pdf": ("broken.pdf", lambda: b"%PDF-1.4\n" + b"\x00garbage" * 50, 422),
 }
 
