@@ -37,6 +37,7 @@ from hisho.privacy.api import ERASE_ME_OPERATION, erase_me
 from hisho.privacy.api import router as privacy_router
 from hisho.problems import PROBLEM_CONTENT_TYPE, problem_response
 from hisho.push.api import router as push_router
+from hisho.redaction import carries_card, mask_cards_decoded
 from hisho.search.api import router as search_router
 from hisho.vault.api import router as vault_router
 
@@ -106,7 +107,10 @@ def _field_name(location: Any) -> str:
     parts = [str(part) for part in location]
     while parts and parts[0] in _LOCATION_PREFIXES:
         parts.pop(0)
-    return ".".join(parts) or "body"
+    name = ".".join(parts) or "body"
+    # A field name is the client's own text when it is an unknown key: a card typed as a
+    # key is answered masked, like one typed as a value (POLICY K9).
+    return mask_cards_decoded(name) if carries_card(name) else name
 
 
 @api.exception_handler(ValidationError)

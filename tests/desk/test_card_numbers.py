@@ -761,3 +761,19 @@ def test_a_passkey_name_is_masked_however_it_is_saved(demo: Demo) -> None:
         stored = Authenticator.objects.get(pk=authenticator.pk).data["name"]
         assert_no_card(stored, "a passkey's name")
         assert stored.startswith(f"my {name} [card")
+
+
+def test_a_card_typed_as_a_json_key_is_not_echoed_in_the_422(demo: Demo, api_as: Any) -> None:
+    """An unknown key is the client's own text, named in the 422's `errors`: a card typed
+    as a key comes back masked, like one typed as a value."""
+    client = api_as("alice")
+    for key in (
+        "4111 1111 1111 1111",
+        "４１１１１１１１１１１１１１１１",
+        "note.4111-1111-1111-1111",
+    ):
+        response = client.post("/errands", {"title": "Tickets", "details": "two", key: 1})
+        assert response.status_code == 422, response.content
+        fields = [error["field"] for error in response.json()["errors"]]
+        assert len(fields) == 1 and "••••1111" in fields[0], fields
+        assert "411111111111" not in re.sub(r"\D", "", unicodedata.normalize("NFKC", fields[0]))
