@@ -48,7 +48,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
+from django.utils import translation
 
 from hisho.accounts.models import User
 from hisho.accounts.principal import Principal, SecondFactorRequired, principal_for
@@ -144,6 +146,15 @@ def offered_token(scope: Mapping[str, Any]) -> tuple[bool, str | None]:
     offered = [str(p) for p in scope.get("subprotocols") or []]
     tokens = [p[len(TOKEN_PREFIX) :] for p in offered if p.startswith(TOKEN_PREFIX)]
     return SUBPROTOCOL in offered, (tokens[0] if len(tokens) == 1 else None)
+
+
+def browser_language(scope: Mapping[str, Any]) -> str:
+    """The language the handshake's browser asks for (its language cookie, then
+    Accept-Language), chosen as LocaleMiddleware chooses a page's."""
+    request = HttpRequest()
+    request.COOKIES = dict(scope.get("cookies") or {})
+    request.META["HTTP_ACCEPT_LANGUAGE"] = _header(scope, b"accept-language") or ""
+    return translation.get_language_from_request(request)
 
 
 def _problem(status: int, detail: str, ref: str | None, **extra: Any) -> dict[str, Any]:
@@ -251,6 +262,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             raise _Refused(CLOSE_NO_ACCESS) from None
         user = await database_sync_to_async(logged_once(self._admit))(errand_id)
         self.errand_id, self.user_id = errand_id, user.pk
+        self.browser_language = browser_language(self.scope)
         return SUBPROTOCOL if has_v1 else None
 
     # --- run in the database thread -----------------------------------------------------
@@ -277,6 +289,14 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             raise _Refused(CLOSE_SIGNED_OUT)
         return principal
 
+    def _speaking_to(self, user: User) -> contextlib.AbstractContextManager[None]:
+        """What a frame says (status labels, file kinds and sizes, error messages) in the
+        language the person's page is in — their chosen one, else their browser's, as
+        hisho.accounts.middleware.PreferencesMiddleware picks it. Nothing activates a
+        language in the consumer: without this a Japanese page was redrawn in English."""
+        chosen = user.language if user.language in dict(settings.LANGUAGES) else ""
+        return translation.override(chosen or self.browser_language)
+
     def _admit(self, errand_id: uuid.UUID) -> User:
         principal = self._current_principal(by_person=True)
         user = principal.user
@@ -292,7 +312,7 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
         principal = self._current_principal(by_person=True)
         user = principal.user
         try:
-            with transaction.atomic():
+            with self._speaking_to(user), transaction.atomic():
                 errand = access_errand(principal, self.errand_id, for_write=True)
                 message = do_post_message(actor=user, errand=errand, body=body)
         except NotFound:
@@ -308,6 +328,13 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
     def _frames_for(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """What this connection's person may see of one event, checked now."""
         principal = self._current_principal(by_person=False)
+        user = principal.user
+        with self._speaking_to(user):
+            return self._frames_in_language(principal, event)
+
+    def _frames_in_language(
+        self, principal: Principal, event: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         user = principal.user
         try:
             errand = access_errand(principal, self.errand_id)

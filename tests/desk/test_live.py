@@ -342,6 +342,46 @@ def test_status_changes_reach_customer_and_assignee(demo: Demo, session_cookie: 
     run(scenario)
 
 
+def test_frames_speak_the_language_of_the_page(demo: Demo, session_cookie: Any) -> None:
+    """A Japanese-speaking customer's page is redrawn in Japanese: the status label and
+    the file list's "about" line come in her chosen language, and an assistant with no
+    chosen language gets his browser's (Accept-Language), as the pages themselves do.
+    Nothing activated a language in the consumer, so every frame was in English."""
+    from tests.attachments import samples
+
+    errand = demo.alice_errand
+    alice = demo.people["alice"]
+    alice.language = "ja"
+    alice.save(update_fields=["language"])
+    alice_cookie = session_cookie("alice")
+    kenji_token = sign_in("kenji")
+    alice_token = sign_in("alice")
+
+    async def scenario() -> None:
+        her = await connected(socket(chat_path(errand), cookie=alice_cookie))
+        kenji_socket = socket(chat_path(errand), token=kenji_token)
+        kenji_socket.scope["headers"].append((b"accept-language", b"ja,en;q=0.5"))
+        his = await connected(kenji_socket)
+        await db(do_change_status, actor=demo.people["kenji"], errand=errand, status="in_progress")
+        for comm in (her, his):
+            assert (await frame(comm))["status_label"] == "対応中"
+        response = await db(
+            Client().post,
+            f"/api/v1/errands/{errand.pk}/attachments",
+            {"file": samples.upload("menu-photo.png", samples.png())},
+            headers={"X-Session-Token": alice_token},
+        )
+        assert response.status_code == 201, response.content
+        for comm in (her, his):
+            got = await frame(comm)
+            assert got["type"] == "files"
+            assert got["files"][0]["about"].startswith("画像 · ")
+        await her.disconnect()
+        await his.disconnect()
+
+    run(scenario)
+
+
 def test_events_go_only_to_the_named_people(demo: Demo, session_cookie: Any) -> None:
     """Bob, Yuki and the admins are connected to their own errands and hear nothing of
     Alice's; what crosses the channel layer is ids only, never the message text."""
