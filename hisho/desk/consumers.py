@@ -386,6 +386,23 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             raise _Refused(CLOSE_SIGNED_OUT) from None
         return []
 
+    def _email_unseen_reply(self, event: dict[str, Any]) -> None:
+        """The session behind this socket ended (signed out, expired) and the reply that
+        revealed it was not shown. While the socket was open the person counted as having
+        the page open, so the reply's e-mail was skipped (hisho.notify.events); with the
+        socket now gone, e-mail it after all — unless they wrote it or another page of
+        theirs is still open. The job re-checks participation, preference and throttle."""
+        from hisho.desk.models import Message
+        from hisho.notify.events import REPLY, errand_event
+
+        author = (
+            Message.objects.filter(pk=int(event["message"]), errand_id=self.errand_id)
+            .values_list("author_id", flat=True)
+            .first()
+        )
+        if author is not None and author != self.user_id:
+            errand_event(errand_id=self.errand_id, kind=REPLY, people=[self.user_id])
+
     # --- the event loop -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -522,6 +539,8 @@ class ErrandChatConsumer(AsyncWebsocketConsumer):
             frames = await database_sync_to_async(logged_once(self._frames_for))(event)
         except _Refused as refused:
             await self._end(refused.code)
+            if refused.code == CLOSE_SIGNED_OUT and event.get("kind") == live.MESSAGE:
+                await database_sync_to_async(self._email_unseen_reply)(event)
             return
         for frame in frames:
             await self._send(frame)

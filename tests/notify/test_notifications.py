@@ -247,6 +247,33 @@ def test_nobody_with_the_errand_open_is_emailed(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_page_left_open_after_signing_out_does_not_swallow_the_reply_email(
+    demo: Demo, session_cookie: Any, inbox: Mailbox, run_worker: Any
+) -> None:
+    """Alice's errand page stays open in a tab after her session ended (she signed out
+    elsewhere, or it expired). Kenji's reply cannot be shown there — the socket closes
+    4401 — and she used to get no e-mail about it either: the open socket counted as
+    having the page open. Now the reply is e-mailed once the socket is gone."""
+    from django.contrib.sessions.models import Session
+
+    alice = demo.people["alice"]
+    errand = demo.alice_errand
+    cookie = session_cookie("alice")
+    sign_in("kenji")
+
+    async def scenario() -> None:
+        page = await connected(socket(chat_path(errand), cookie=cookie))
+        await db(Session.objects.filter(session_key=cookie).delete)  # signed out
+        await db(do_post_message, actor=demo.people["kenji"], errand=errand, body="Booked.")
+        output = await page.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": 4401}
+        await db(run_worker)
+        assert len(inbox.to(alice.email)) == 1
+
+    run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_notice_is_queued_with_the_change_or_not_at_all(
     demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
