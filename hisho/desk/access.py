@@ -64,6 +64,20 @@ def holds_errand(user: User, errand: Errand) -> bool:
     )
 
 
+def takes_part_in(user: User, errand: Errand) -> bool:
+    """Whether `user` is to be told of the errand's events (e-mail notices, Web Push):
+    its owner, or its current assignee while they still hold the assistant role —
+    accepted by the customer or not yet (the assignment notice is how they hear of it).
+    Checked when the notice goes, not only when it was queued: an assistant demoted to
+    customer stays the errand's assignee until someone reassigns it, and may no longer
+    hear of it."""
+    if not user.is_active:
+        return False
+    if errand.customer_id == user.pk and user.role == Role.CUSTOMER:
+        return True
+    return errand.assignee_id == user.pk and user.role == Role.ASSISTANT
+
+
 def is_participant(principal: Principal, errand: Errand) -> bool:
     """The caller holds the errand, from a session cleared for their role."""
     if not isinstance(principal, Principal) or not principal.cleared:

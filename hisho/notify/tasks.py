@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from hisho.accounts.models import User
+from hisho.desk.access import takes_part_in
 from hisho.desk.models import Errand
 from hisho.notify.access import email_wanted
 from hisho.notify.actions import do_claim_email_notice
@@ -46,8 +47,8 @@ def send_errand_notice(user_id: int, errand_id: str, kind: str) -> bool:
     errand = Errand.objects.filter(pk=uuid.UUID(errand_id)).first()
     if person is None or not person.email or errand is None:
         return False
-    if person.pk not in (errand.customer_id, errand.assignee_id):
-        return False  # reassigned (or never theirs) by the time this runs
+    if not takes_part_in(person, errand):
+        return False  # reassigned, demoted (or never theirs) by the time this runs
     if not email_wanted(person.pk):
         return False
 

@@ -14,6 +14,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from hisho.accounts.models import User
+from hisho.desk.access import takes_part_in
+from hisho.desk.models import Errand
 from hisho.privacy.recipients import PushRefused, recipient
 from hisho.push.actions import do_forget_push_subscription
 from hisho.push.models import PushSubscription
@@ -65,8 +68,13 @@ def deliver(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> d
     payload = payload_for(kind, errand_id)
     key = vapid_key()
     counts = {"sent": 0, "gone": 0, "failed": 0}
-    # Only to people who have not turned push off (GET/PUT /api/v1/me/notifications).
-    wanted = push_wanted(list(user_ids))
+    # Only to people who still take part in the errand when this runs (reassigned, demoted
+    # or deactivated since: not told), and have not turned push off
+    # (GET/PUT /api/v1/me/notifications).
+    errand = Errand.objects.filter(pk=uuid.UUID(str(errand_id))).first()
+    people = User.objects.filter(pk__in=list(user_ids))
+    taking_part = [p.pk for p in people if errand is not None and takes_part_in(p, errand)]
+    wanted = push_wanted(taking_part)
     subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related("user")
     for subscription in subscriptions.order_by("created_at"):
         try:

@@ -311,3 +311,16 @@ def test_the_notice_is_queued_with_the_change_or_not_at_all(
 
     do_post_message(actor=kenji, errand=errand, body="Booked for Friday.")
     assert (Message.objects.count(), DBTaskResult.objects.count()) == (messages + 1, jobs + 1)
+
+
+@pytest.mark.django_db
+def test_no_email_to_an_assignee_who_is_no_longer_an_assistant(demo: Demo, inbox: Mailbox) -> None:
+    """Kenji, demoted to customer, is still alice's errand's assignee until someone
+    reassigns it, but may no longer see it: no notice tells him of its news."""
+    from hisho.accounts.actions import do_set_role
+    from hisho.notify.tasks import send_errand_notice
+
+    kenji, errand = demo.people["kenji"], demo.alice_errand
+    do_set_role(actor=demo.people["admin"], user=kenji, role="customer")
+    assert send_errand_notice.call(kenji.pk, str(errand.pk), "reply") is False
+    assert inbox.to(kenji.email) == []

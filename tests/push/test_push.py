@@ -221,3 +221,20 @@ def test_a_person_who_turned_push_off_gets_none(
     assert service.received == []
     api_as("alice").put("/me/notifications", {"email": True, "push": True})
     assert deliver([alice], "status", demo.alice_errand.pk)["sent"] == 1
+
+
+def test_no_push_to_someone_who_no_longer_takes_part(
+    service: PushService, api_as: Any, demo: Demo
+) -> None:
+    """The job checks who takes part when it runs: kenji, demoted to customer, is still
+    the errand's assignee until someone reassigns it, but his phone hears nothing more of
+    it (the e-mail job checks the same: tests/notify/test_notifications.py)."""
+    from hisho.accounts.actions import do_set_role
+
+    subscribe(api_as("alice"), service.endpoint("alice"), Browser())
+    subscribe(api_as("kenji"), service.endpoint("kenji"), Browser())
+    alice, kenji = demo.people["alice"], demo.people["kenji"]
+    do_set_role(actor=demo.people["admin"], user=kenji, role="customer")
+    counts = deliver([alice.pk, kenji.pk], "message", demo.alice_errand.pk)
+    assert counts == {"sent": 1, "gone": 0, "failed": 0}
+    assert [r.path for r in service.received] == ["/push/alice"]
