@@ -17,7 +17,7 @@ from django.db import transaction
 from hisho.accounts.models import User
 from hisho.accounts.principal import Principal
 from hisho.audit.actions import record_event
-from hisho.errors import InvalidInput, NotFound
+from hisho.errors import Conflict, InvalidInput, NotFound
 from hisho.inbound import carries_card
 from hisho.push.models import ENDPOINT_MAX, PushSubscription
 
@@ -89,21 +89,32 @@ def _active(actor: Principal) -> User:
     return actor.user
 
 
+NO_SIGN_IN_RECORD = (
+    "This sign-in is not one notifications can follow: sign out and in again on this "
+    "device, then turn notifications on."
+)
+
+
 @transaction.atomic
 def do_subscribe_push(
-    *, actor: Principal, endpoint: str, p256dh: str, auth: str
+    *, actor: Principal, endpoint: str, p256dh: str, auth: str, session_key: str
 ) -> PushSubscription:
-    """Subscribe the caller's browser (again: its keys are replaced, same id). An
-    endpoint belongs to one person: a browser someone else subscribed before is theirs
-    no longer."""
+    """Subscribe the caller's browser (again: its keys are replaced, same id), for as
+    long as the sign-in `session_key` lasts. An endpoint belongs to one person: a browser
+    someone else subscribed before is theirs no longer."""
+    from allauth.usersessions.models import UserSession
+
     user = _active(actor)
     endpoint = clean_endpoint(endpoint)
     p256dh, auth = clean_keys(p256dh, auth)
+    device = UserSession.objects.filter(user=user, session_key=session_key).first()
+    if device is None:
+        raise Conflict(NO_SIGN_IN_RECORD)
     for other in PushSubscription.objects.filter(endpoint=endpoint).exclude(user=user):
         record_event("push.unsubscribed", actor=user, target=other.user, extra={"moved": True})
         other.delete()
     subscription, created = PushSubscription.objects.update_or_create(
-        user=user, endpoint=endpoint, defaults={"p256dh": p256dh, "auth": auth}
+        user=user, endpoint=endpoint, defaults={"p256dh": p256dh, "auth": auth, "device": device}
     )
     record_event("push.subscribed", actor=user, target=user, extra={"renewed": not created})
     stale = PushSubscription.objects.filter(user=user).order_by("-created_at")[MAX_PER_PERSON:]
@@ -121,15 +132,17 @@ def do_unsubscribe_push(*, actor: Principal, subscription: PushSubscription) -> 
 
 
 @transaction.atomic
-def do_forget_push_subscription(*, subscription_id: uuid.UUID) -> bool:
-    """The push service answered 404 or 410: the browser unsubscribed or the
-    subscription expired. True if there was one to delete."""
+def do_forget_push_subscription(*, subscription_id: uuid.UUID, sign_in_ended: bool = False) -> bool:
+    """The push service answered 404 or 410 (the browser unsubscribed or the subscription
+    expired), or the sign-in it followed has ended (`sign_in_ended`). True if there was
+    one to delete."""
     subscription = PushSubscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
         return False
     person = subscription.user
     subscription.delete()
-    record_event("push.subscription_gone", actor=None, target=person)
+    extra = {"sign_in_ended": True} if sign_in_ended else None
+    record_event("push.subscription_gone", actor=None, target=person, extra=extra)
     return True
 
 

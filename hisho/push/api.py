@@ -66,6 +66,8 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn) -> Status[Subscript
         endpoint=payload.endpoint,
         p256dh=payload.keys.p256dh,
         auth=payload.keys.auth,
+        # The sign-in this request came through (hisho/auth.py): pushes last as long.
+        session_key=request.hisho_auth_session.session_key or "",  # type: ignore[attr-defined]
     )
     return Status(201, SubscriptionOut(id=subscription.pk))
 

@@ -23,6 +23,18 @@ class PushSubscription(models.Model):
     # The browser's P-256 public key (65 bytes) and auth secret (16 bytes), base64url.
     p256dh = models.CharField(max_length=100)
     auth = models.CharField(max_length=32)
+    # The sign-in that turned pushes on (allauth's row for a browser session or an app
+    # token). Pushes go to a device while that sign-in lasts: signing out there, "sign out
+    # everywhere" (a lost phone) or a password change ends them (hisho/push/send.py), and
+    # the row goes with the sign-in's. None: subscribed before sign-ins were recorded —
+    # never pushed to, dropped at the next push.
+    device = models.ForeignKey(
+        "usersessions.UserSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from hisho.accounts.models import User
+from hisho.accounts.security import session_expired
+from hisho.accounts.sessions import browser_session, session_user
 from hisho.desk.access import takes_part_in
 from hisho.desk.models import Errand
 from hisho.privacy.recipients import PushRefused, recipient
@@ -60,6 +62,21 @@ def announce(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> 
     push_event.enqueue(ids, kind, str(errand_id))
 
 
+def sign_in_lasts(subscription: PushSubscription) -> bool:
+    """Whether the sign-in that turned pushes on for this device still signs its person
+    in, as an API request through it would be checked (hisho/auth.py): the session exists
+    and has not expired, its person is the subscriber and active, and no password change
+    since has ended it. A lost phone signed out everywhere hears nothing more."""
+    device = subscription.device
+    if device is None:
+        return False
+    session = browser_session(device.session_key)
+    if session is None or session_expired(session):
+        return False
+    user = session_user(session)
+    return user is not None and user.pk == subscription.user_id and user.is_active
+
+
 def deliver(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> dict[str, int]:
     """Push to every subscription of these people; a subscription its push service
     answers 404 or 410 for is deleted. Returns counts."""
@@ -75,8 +92,14 @@ def deliver(user_ids: Iterable[int], kind: str, errand_id: uuid.UUID | str) -> d
     people = User.objects.filter(pk__in=list(user_ids))
     taking_part = [p.pk for p in people if errand is not None and takes_part_in(p, errand)]
     wanted = push_wanted(taking_part)
-    subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related("user")
+    subscriptions = PushSubscription.objects.filter(user_id__in=wanted).select_related(
+        "user", "device"
+    )
     for subscription in subscriptions.order_by("created_at"):
+        if not sign_in_lasts(subscription):
+            do_forget_push_subscription(subscription_id=subscription.pk, sign_in_ended=True)
+            counts["gone"] += 1
+            continue
         try:
             recipient(RECIPIENT).send_push(
                 subject=subscription.user,

@@ -238,3 +238,57 @@ def test_no_push_to_someone_who_no_longer_takes_part(
     counts = deliver([alice.pk, kenji.pk], "message", demo.alice_errand.pk)
     assert counts == {"sent": 1, "gone": 0, "failed": 0}
     assert [r.path for r in service.received] == ["/push/alice"]
+
+
+@pytest.mark.parametrize("how", ["signed out there", "signed out everywhere", "password changed"])
+def test_a_device_hears_nothing_more_once_its_sign_in_has_ended(
+    how: str, service: PushService, api_as: Any, demo: Demo
+) -> None:
+    """Pushes follow the sign-in that turned them on: a phone signed out — there, from
+    another device's "sign out everywhere" (a lost phone), or by a password change —
+    gets no more "one of your errands has news", and its subscription is dropped. A
+    device still signed in keeps hearing."""
+    from django.test import Client
+
+    from hisho.accounts.actions import end_all_sessions
+    from tests.conftest import sign_in
+
+    alice = demo.people["alice"]
+    phone_token = sign_in("alice")
+    phone = api_as("alice").__class__(phone_token)
+    subscribe(phone, service.endpoint("phone"), Browser())
+    laptop = api_as("alice")
+    subscribe(laptop, service.endpoint("laptop"), Browser())
+    assert deliver([alice.pk], "message", demo.alice_errand.pk)["sent"] == 2
+
+    if how == "signed out there":
+        Client().delete("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=phone_token)
+        expected = {"sent": 1, "gone": 1, "failed": 0}
+    elif how == "signed out everywhere":
+        end_all_sessions(alice)
+        expected = {"sent": 0, "gone": 0, "failed": 0}  # the sign-ins' rows went, and theirs
+    else:
+        alice.set_password("a-new-password-2026")
+        alice.save()
+        expected = {"sent": 0, "gone": 2, "failed": 0}
+    service.received.clear()
+    assert deliver([alice.pk], "message", demo.alice_errand.pk) == expected
+    left = {r.path for r in service.received}
+    assert "/push/phone" not in left
+    assert not PushSubscription.objects.filter(endpoint=service.endpoint("phone")).exists()
+    if how == "signed out there":
+        assert left == {"/push/laptop"}
+    gone = AuditEvent.objects.filter(event="push.subscription_gone", extra={"sign_in_ended": True})
+    assert gone.count() == expected["gone"]
+
+
+def test_a_subscription_from_before_sign_ins_were_recorded_is_never_pushed_to(
+    service: PushService, api_as: Any, demo: Demo
+) -> None:
+    """Rows made before subscriptions followed a sign-in have none: they are dropped at
+    the next push instead of reaching a device nobody may be signed in on."""
+    subscribe(api_as("alice"), service.endpoint("old"), Browser())
+    PushSubscription.objects.update(device=None)
+    counts = deliver([demo.people["alice"].pk], "message", demo.alice_errand.pk)
+    assert counts == {"sent": 0, "gone": 1, "failed": 0}
+    assert service.received == [] and not PushSubscription.objects.exists()

@@ -100,6 +100,9 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
         )
         if value not in (None, "")
     ]
+    # Before the sessions end: each push subscription follows its sign-in and would go
+    # with it, uncounted.
+    push_subscriptions = do_erase_push_subscriptions(actor=user, person=user)
     counts = {
         "sessions_ended": end_all_sessions(user),
         "data_keys_destroyed": do_shred_customer_key(actor=user, customer=user),
@@ -124,7 +127,7 @@ def do_erase_account(*, actor: User) -> dict[str, Any]:
     counts["policy_acknowledgements"] = _delete(PolicyAcknowledgement.objects.filter(user=user))
     counts["disclosure_records"] = _delete(Disclosure.objects.filter(subject=user))
     counts["connection_records"] = _delete(ConnectionRecord.objects.filter(user=user))
-    counts["push_subscriptions"] = do_erase_push_subscriptions(actor=user, person=user)
+    counts["push_subscriptions"] = push_subscriptions
     counts["contact_requests_deidentified"] = ContactRequest.objects.filter(user=user).update(
         user=None
     )
