@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
@@ -33,15 +34,23 @@ def _lines(stdin: IO[str]) -> Iterator[tuple[str | None, str | None]]:
             yield None, "not valid UTF-8"
 
 
+def _not_json(constant: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON (RFC 8259) does not have; echoed
+    # back as an id they made an output line no other JSON parser reads.
+    raise ValueError(constant)
+
+
 def _scan_line(line: str) -> tuple[dict[str, Any], bool]:
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_constant=_not_json)
     except (ValueError, RecursionError):
         return {"id": None, "error": "not valid JSON"}, False
     if not isinstance(record, dict):
         return {"id": None, "error": "not a JSON object"}, False
     record_id = record.get("id")
-    if isinstance(record_id, (dict, list)):
+    # 1e999 is a JSON number but a Python float('inf'): it has no JSON form to echo.
+    non_finite = isinstance(record_id, float) and not math.isfinite(record_id)
+    if isinstance(record_id, (dict, list)) or non_finite:
         return {"id": None, "error": "'id' must be a string, number or null"}, False
     if "text" not in record:
         return {"id": record_id, "error": "missing 'text'"}, False
@@ -76,7 +85,7 @@ def main(
             result["error"] = f"line {number}: {result['error']}"
         all_ok = all_ok and ok
         # ensure_ascii keeps the output valid even when an id holds a lone surrogate.
-        stdout.write(json.dumps(result) + "\n")
+        stdout.write(json.dumps(result, allow_nan=False) + "\n")
     stdout.flush()
     return 0 if all_ok else 1
 

@@ -4,10 +4,16 @@ import json
 from hisho.dlp.cli import main
 
 
+def _refuse(constant: str) -> object:
+    raise AssertionError(f"not JSON: {constant}")
+
+
 def run(data: str) -> tuple[int, list[dict[str, object]]]:
     out = io.StringIO()
     status = main([], stdin=io.StringIO(data), stdout=out)
-    return status, [json.loads(line) for line in out.getvalue().splitlines()]
+    # parse_constant: a NaN or Infinity in the output (not JSON) fails the test.
+    lines = out.getvalue().splitlines()
+    return status, [json.loads(line, parse_constant=_refuse) for line in lines]
 
 
 def test_scan_lines() -> None:
@@ -55,3 +61,23 @@ def test_lone_surrogates_in_input_do_not_break_output() -> None:
     status, rows = run('{"id": "\\ud800", "text": "\\udc00 090-1234-5678"}\n')
     assert status == 0
     assert rows[0]["findings"] == [{"type": "PHONE_NUMBER", "start": 2, "end": 15}]
+
+
+def test_every_output_line_is_json_even_for_nan_or_huge_ids() -> None:
+    # NaN and Infinity are not JSON; 1e999 is, but has no finite value to echo back.
+    status, rows = run(
+        '{"id": NaN, "text": "a"}\n'
+        '{"id": -Infinity, "text": "a"}\n'
+        '{"id": 1e999, "text": "a"}\n'
+        '{"id": 1, "text": "a", "x": NaN}\n'
+        '{"id": 2.5, "text": "a"}\n'
+    )
+    assert status == 1
+    assert [row.get("error") for row in rows] == [
+        "line 1: not valid JSON",
+        "line 2: not valid JSON",
+        "line 3: 'id' must be a string, number or null",
+        "line 4: not valid JSON",
+        None,
+    ]
+    assert all(row["id"] is None for row in rows[:4]) and rows[4]["id"] == 2.5
