@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from allauth.account.signals import authentication_step_completed
+from allauth.account.signals import authentication_step_completed, user_signed_up
 from allauth.mfa.signals import authenticator_added
 from allauth.socialaccount.signals import social_account_added, social_account_removed
 from django.conf import settings
@@ -109,6 +109,20 @@ def _on_authentication_step(sender: Any, request: Any, method: str, **kwargs: An
         session.cycle_key()
 
 
+def _on_signed_up(sender: Any, request: Any, user: Any, **_: Any) -> None:
+    # allauth records an authentication step for every sign-in (password, code, provider,
+    # second factor) but not for the one that ends a sign-up with a password. Without a
+    # record the session had no start: no absolute lifetime (v5.0.0-7.3.2; the idle
+    # clock kept it alive for ever) and no recent sign-in, so erasing or exporting right
+    # after signing up asked to re-authenticate. Choosing the password is proving it.
+    # Provider and passkey sign-ups record their own step; so does a retried signal.
+    session = getattr(request, "session", None)
+    if not isinstance(session, SessionBase) or not user.has_usable_password():
+        return
+    if not authentication_records(session, user):
+        record_authentication(request, user, "password", signup=True)
+
+
 def _on_social_added(sender: Any, request: Any, sociallogin: Any, **_: Any) -> None:
     account = sociallogin.account
     record_event(
@@ -133,5 +147,6 @@ def connect_signals() -> None:
     uid = "hisho.accounts.security"
     authenticator_added.connect(_on_authenticator_added, dispatch_uid=f"{uid}.mfa_added")
     authentication_step_completed.connect(_on_authentication_step, dispatch_uid=f"{uid}.step")
+    user_signed_up.connect(_on_signed_up, dispatch_uid=f"{uid}.signed_up")
     social_account_added.connect(_on_social_added, dispatch_uid=f"{uid}.social_added")
     social_account_removed.connect(_on_social_removed, dispatch_uid=f"{uid}.social_removed")

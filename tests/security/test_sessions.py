@@ -314,3 +314,31 @@ def test_a_social_sign_in_keeps_no_card_number_in_its_next_address(demo: Demo) -
     assert card_digits_in_sessions() == []
     [(state, _at, provider)] = client.session[SOCIAL_STATES_KEY].values()
     assert provider == "facebook" and state["next"].startswith("/errands/?c=")
+
+
+def _sign_up(email: str) -> str:
+    response = Client().post(
+        "/_allauth/app/v1/auth/signup",
+        json.dumps({"email": email, "password": "a-new-passphrase-2026"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    token: str = response.json()["meta"]["session_token"]
+    return token
+
+
+def test_a_sign_up_starts_the_sign_in_clock(demo: Demo) -> None:
+    # The session a sign-up opens has a start like any sign-in: it ends after the
+    # absolute lifetime, however often it is used.
+    token = _sign_up("newcomer@example.com")
+    assert ApiClient(token).get("/me").status_code == 200
+    _age_session(
+        app_token_session(token), started=time.time() - settings.HISHO_SESSION_MAX_SECONDS - 60
+    )
+    assert ApiClient(token).get("/me").status_code == 401
+
+
+def test_erasing_right_after_signing_up_needs_no_second_sign_in(demo: Demo) -> None:
+    token = _sign_up("newcomer@example.com")
+    erased = ApiClient(token).delete("/me")
+    assert erased.status_code == 200, erased.content
