@@ -127,7 +127,10 @@ class DeepJsonGuard:
             try:
                 text = request.body.decode("utf-8", errors="replace")
             except RequestDataTooBig:
-                # Too large to read at all: the view's own answer (413) says so.
+                # Too large to read at all. The API's views answer 413 (after the
+                # credential check: 401 first); allauth's let Django make it a 400.
+                if request.path.startswith(ALLAUTH_PREFIX):
+                    return problem_response(413, "The request body is too large.")
                 return self.get_response(request)
             if nests_deeper_than(text, JSON_DEPTH_MAX):
                 return problem_response(

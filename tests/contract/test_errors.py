@@ -122,3 +122,17 @@ def test_csrf_failure_only_for_a_signed_in_browser_session(demo: Demo) -> None:
         "/api/v1/errands", body, content_type="application/json", headers={"X-CSRFToken": token}
     )
     assert accepted.status_code == 201, accepted.content
+
+
+@pytest.mark.parametrize("path", ["/_allauth/app/v1/auth/login", "/_allauth/app/v1/auth/signup"])
+def test_a_body_over_the_limit_is_a_413_for_allauth_too(path: str, demo: Demo, api_as: Any) -> None:
+    # Over DATA_UPLOAD_MAX_MEMORY_SIZE (256 KiB): allauth's sign-in answered 400.
+    body = json.dumps({"email": "someone@example.com", "password": "x" * 300_000})
+    _problem(Client().post(path, body, content_type="application/json"), 413)
+    # The API as before: 401 without a credential, 413 with one.
+    _problem(Client().post("/api/v1/errands", body, content_type="application/json"), 401)
+    alice = api_as("alice")
+    answer = alice.client.post(
+        "/api/v1/errands", body, content_type="application/json", headers=alice.headers
+    )
+    _problem(answer, 413)
