@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from hisho.accounts.providers import social_form_action_origins, social_providers_from_env
+from hisho.audit.note import valid_name
 from hisho.config import (
     env_bool,
     env_choice,
@@ -669,6 +670,16 @@ HISHO_OUTREACH_WEBHOOK_SECRET = env_str("HISHO_OUTREACH_WEBHOOK_SECRET", "")
 HISHO_OUTREACH_BATCH = env_int("HISHO_OUTREACH_BATCH", 200)
 # Where people reach this service, for links in e-mails.
 HISHO_PUBLIC_URL = env_str("HISHO_PUBLIC_URL", "http://127.0.0.1:8000")
+# The audit log's name (docs/audit.md §4): the first line of every signed tree head and the
+# name its key signs under, fixed for good by the first head. Empty: `<host of
+# HISHO_PUBLIC_URL>/audit`. Refused here unless it is a signed note's key name: a head
+# signed under any other name is one no verifier can read, and the log keeps its name.
+HISHO_AUDIT_LOG_ORIGIN = env_str("HISHO_AUDIT_LOG_ORIGIN", "")
+if HISHO_AUDIT_LOG_ORIGIN and not valid_name(HISHO_AUDIT_LOG_ORIGIN):
+    raise ImproperlyConfigured(
+        "HISHO_AUDIT_LOG_ORIGIN must be printable, without spaces or '+' "
+        f"(e.g. hisho.example/audit); got {HISHO_AUDIT_LOG_ORIGIN!r}"
+    )
 
 # --- Response-time clocks (docs/response-times.md): the hours that count -----------------
 try:

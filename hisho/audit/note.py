@@ -36,7 +36,8 @@ class NoteError(ValueError):
     """A note, key or checkpoint that is malformed or does not verify."""
 
 
-def _valid_name(name: str) -> bool:
+def valid_name(name: str) -> bool:
+    """A signed note's key name: non-empty, printable, no space, no "+" (C2SP signed-note)."""
     return bool(name) and name.isprintable() and not any(c.isspace() or c == "+" for c in name)
 
 
@@ -68,7 +69,7 @@ class Verifier:
 
 def parse_vkey(text: str) -> Verifier:
     parts = text.strip().split("+", 2)
-    if len(parts) != 3 or not _valid_name(parts[0]) or len(parts[1]) != 8:
+    if len(parts) != 3 or not valid_name(parts[0]) or len(parts[1]) != 8:
         raise NoteError("malformed verifier key")
     try:
         material = base64.b64decode(parts[2], validate=True)
@@ -85,7 +86,7 @@ def parse_vkey(text: str) -> Verifier:
 
 def sign_note(text: str, name: str, public_key: bytes, sign: Callable[[bytes], bytes]) -> str:
     """`text` (ending in a newline) with one signature line by `sign` (Ed25519)."""
-    if not text.endswith("\n") or "\n\n" in text or not _valid_name(name):
+    if not text.endswith("\n") or "\n\n" in text or not valid_name(name):
         raise NoteError("malformed note text or key name")
     return signed_note(text, name, public_key, sign(text.encode()))
 
@@ -119,7 +120,7 @@ def open_note(note: str, verifiers: Iterable[Verifier]) -> tuple[str, list[Verif
             raw = base64.b64decode(blob, validate=True)
         except (binascii.Error, ValueError):
             raise NoteError("malformed signature") from None
-        if not _valid_name(name) or len(raw) < 5:
+        if not valid_name(name) or len(raw) < 5:
             raise NoteError("malformed signature line")
         verifier = known.get((name, raw[:4]))
         if verifier is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -112,6 +113,13 @@ def sign_checkpoint(size: int, root: bytes) -> tuple[str, str]:
     from hisho.signing.service import sign_with_public_key
 
     name = origin()
+    if not note.valid_name(name):
+        # Signed anyway, the head would be one no verifier can read, and the first head
+        # fixes the log's name for good (`origin`): sign nothing until the setting is fixed.
+        raise ImproperlyConfigured(
+            f"the audit log's origin {name!r} is not a signed note's key name (no spaces, "
+            "no '+'): set HISHO_AUDIT_LOG_ORIGIN"
+        )
     text = note.Checkpoint(name, size, root).text()
     signature, public_key = sign_with_public_key(text.encode())
     return note.signed_note(text, name, public_key, signature.signature), signature.key_id

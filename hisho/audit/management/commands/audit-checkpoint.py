@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from hisho.audit.actions import do_write_checkpoint
@@ -20,6 +21,8 @@ class Command(BaseCommand):
             head = do_write_checkpoint()
         except TreeMismatch as mismatch:
             raise CommandError(f"Not signing: {mismatch}. Run `hisho audit-verify`.") from None
+        except ImproperlyConfigured as exc:
+            raise CommandError(f"Not signing: {exc}.") from None
         if head is None:
             self.stdout.write("No new entries since the last signed tree head.")
         else:
