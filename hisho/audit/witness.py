@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,7 +276,34 @@ class Witness:
                 f"{state.size} this witness saw (history rewritten, or a fork)"
             )
 
+    @contextmanager
+    def _only_run(self) -> Iterator[None]:
+        """Hold the state for this run: two runs at once each read the old state and saved
+        their own head, so a site that showed them two trees of one size (a fork) had
+        both accepted, and the state kept whichever was saved last. The other run cannot
+        check (exit 2) rather than wait: the next one judges against this one's head."""
+        lock = self.state_file.with_name(self.state_file.name + ".lock")
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            handle = lock.open("a")
+        except OSError as exc:
+            raise CouldNotCheck(
+                f"the lock file {lock} could not be opened ({exc.strerror or exc})"
+            ) from None
+        with handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise CouldNotCheck(
+                    f"another run of this witness is using its state file {self.state_file}"
+                ) from None
+            yield  # the lock goes with the file's closing
+
     def observe(self) -> Outcome:
+        with self._only_run():
+            return self._observe()
+
+    def _observe(self) -> Outcome:
         state = self.load()
         signed, origin = self._latest()
         if state is not None and state.origin != origin:

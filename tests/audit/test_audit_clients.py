@@ -8,6 +8,7 @@ log signed with a key of the test's own."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import socket
@@ -26,7 +27,7 @@ from django.core.management import CommandError, call_command
 from hisho.audit import merkle, note
 from hisho.audit.actions import do_write_checkpoint, record_event
 from hisho.audit.proofs import BundleError, verify_bundle
-from hisho.audit.witness import Rejected, Witness
+from hisho.audit.witness import CouldNotCheck, Rejected, Witness
 from hisho.demo import Demo
 from hisho.signing.canonical import canonical_json
 from tests.audit.test_transparency_api import django_fetch
@@ -510,3 +511,54 @@ def test_a_consistency_proof_hash_that_is_not_ascii_cannot_be_checked(
     status, _, message = witness(site.url, state)
     assert status == COULD_NOT_CHECK and "not base64" in message
     assert state.read_bytes() == before
+
+
+def test_two_runs_at_once_never_both_accept_a_fork(tmp_path: Path) -> None:
+    """Two runs of one witness at once (a slow site, an overlapping cron) each read the
+    state, then saved their own head: a site showing each run a different tree of the
+    same size had both accepted, and the fork was never seen. One run holds the state
+    now; the other could not check (exit 2), and the fork is rejected when it comes."""
+    log = Log()
+    state = tmp_path / "witness.json"
+    one = {CHECKPOINT: (200, log.head(1)), KEYS: (200, log.jwks())}
+    assert Witness(state, lambda path: one.get(path.split("?")[0], (404, b""))).observe()
+    forked_leaf = merkle.leaf_hash(b"another second entry")
+    fork = log.head(2, merkle.node_hash(log.leaves[0], forked_leaf))
+    answers = {
+        "honest": (log.head(2), log.consistency()),
+        "fork": (fork, json.dumps({"from": 1, "to": 2, "hashes": [b64(forked_leaf)]}).encode()),
+    }
+    both_read = threading.Barrier(2, timeout=2)
+
+    def fetch_for(name: str) -> Any:
+        def fetch(path: str) -> tuple[int, bytes]:
+            head, proof = answers[name]
+            if path == CHECKPOINT:
+                # Both runs have read the state: now answer (alone, after 2 s).
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_read.wait()
+                return 200, head
+            return (200, proof) if path.startswith(CONSISTENCY) else (404, b"")
+
+        return fetch
+
+    outcomes: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        try:
+            outcomes[name] = Witness(state, fetch_for(name)).observe()
+        except (Rejected, CouldNotCheck) as exc:
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in answers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    accepted = [name for name, outcome in outcomes.items() if not isinstance(outcome, Exception)]
+    assert len(accepted) == 1, outcomes
+    other = "fork" if accepted == ["honest"] else "honest"
+    assert isinstance(outcomes[other], CouldNotCheck)
+    assert "another run" in str(outcomes[other])
+    with pytest.raises(Rejected, match="fork"):
+        Witness(state, fetch_for(other)).observe()
