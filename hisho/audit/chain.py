@@ -154,6 +154,21 @@ def leaf_data(entry: EntryFields) -> bytes:
     return canonical_json(document)
 
 
+# The leaf that stands for a row whose stored columns make no document (an `extra` that is
+# no object, a float in it, a time that does not parse: only a hand in the database writes
+# one) when its stored leaf hash is no SHA-256 either: the sequencer integrates it, and
+# `hisho audit-verify` re-derives the same tree while naming the row.
+UNREADABLE_LEAF = merkle.leaf_hash(b"")
+
+
+def readable_leaf_data(entry: EntryFields) -> bytes | None:
+    """`leaf_data`, or None when the row's stored columns make no hashed document."""
+    try:
+        return leaf_data(entry)
+    except (ValueError, TypeError, AttributeError, RecursionError):  # NotCanonical: ValueError
+        return None
+
+
 def leaf_hash(entry: EntryFields) -> str:
     """The entry's RFC 6962 leaf hash, hex."""
     return merkle.leaf_hash(leaf_data(entry)).hex()

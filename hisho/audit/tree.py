@@ -141,7 +141,13 @@ def _leaf(event_id: int, stored: str) -> bytes:
     from hisho.audit import chain
 
     log.error("audit: entry %s has a malformed leaf hash; integrating its content's hash", event_id)
-    return bytes.fromhex(chain.leaf_hash(AuditEvent.objects.get(pk=event_id)))
+    data = chain.readable_leaf_data(AuditEvent.objects.get(pk=event_id))
+    if data is None:
+        # Its content makes no document either: this row must not stop the sequencer for
+        # good (every later entry unsigned); audit-verify names it.
+        log.error("audit: entry %s has no readable content; integrating a placeholder", event_id)
+        return chain.UNREADABLE_LEAF
+    return merkle.leaf_hash(data)
 
 
 class TreeMismatch(Exception):
