@@ -97,3 +97,17 @@ def test_tree_nodes_and_heads_cannot_be_changed_or_deleted(demo: Demo) -> None:
     )
     assert "append-only" in refused("DELETE FROM audit_audittreenode", [])
     assert AuditTreeHead.objects.filter(pk=head.pk, root_hash=head.root_hash).exists()
+
+
+def test_an_entry_whose_extra_is_no_object_is_refused(demo: Demo) -> None:
+    """A plain INSERT (no owner rights) of such a row made the append-only trigger refuse
+    the sequencer's UPDATE of its leaf index: every later integration failed."""
+    insert = (
+        "INSERT INTO audit_auditevent (version, salt, at, event, target_type, target_id,"
+        " extra, actor_ref, target_ref, extra_refs, prev_hash, leaf_hash)"
+        " VALUES (3, %s, now(), 'test.bad', '', '', %s, '', '', %s, '', %s)"
+    )
+    for extra, refs in (("[1]", "{}"), ('"x"', "{}"), ("null", "{}"), ("{}", "[1]")):
+        assert "INSERT refused" in refused(insert, ["0" * 32, extra, refs, "0" * 64])
+    record_event("test.good", actor=None, extra={"n": 1})
+    assert do_write_checkpoint() is not None
