@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from hisho.audit import merkle, note
+from hisho.cli_files import read_document
 
 # fetch(path) → (HTTP status, body); path starts at the site root ("/api/v1/…"). It raises
 # CouldNotCheck when the site cannot be reached or does not answer in time.
@@ -43,6 +44,11 @@ Fetch = Callable[[str], tuple[int, bytes]]
 CHECKPOINT = "/api/v1/audit/checkpoint"
 CONSISTENCY = "/api/v1/audit/proof/consistency?from={old}&to={new}"
 KEYS = "/.well-known/hisho-signing-keys.json"
+
+# A state holds a few keys and the last signed note: a few kilobytes. The bound leaves room
+# for the largest note a site may send (1 MiB, escaped in JSON up to six times over), so
+# that no answer the witness accepted makes its own state unreadable.
+STATE_MAX_BYTES = 16 << 20
 
 # An Ed25519 JWK's "x": 32 bytes in unpadded base64url (RFC 8037).
 ED25519_X = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -151,9 +157,13 @@ class Witness:
         if not self.state_file.exists():
             return None
         try:
-            return parse_state(self.state_file.read_text(encoding="utf-8"))
+            # A regular file of bounded size (hisho.cli_files): `--state /dev/zero` or a FIFO
+            # was read for ever, memory growing without limit.
+            data = read_document(self.state_file, STATE_MAX_BYTES)
+            return parse_state(data.decode("utf-8"))
         except (OSError, ValueError, KeyError, RecursionError) as exc:
-            # ValueError covers bad JSON, bad UTF-8, bad base64 and a bad key (NoteError).
+            # ValueError covers bad JSON, bad UTF-8, bad base64, a bad key (NoteError) and
+            # a path that is no regular file or too large (NotADocument).
             raise CouldNotCheck(
                 f"the state file {self.state_file} is not a witness's state ({why(exc)}); "
                 "it was left as it is"

@@ -11,6 +11,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import socket
 import sys
 import threading
@@ -562,3 +563,18 @@ def test_two_runs_at_once_never_both_accept_a_fork(tmp_path: Path) -> None:
     assert "another run" in str(outcomes[other])
     with pytest.raises(Rejected, match="fork"):
         Witness(state, fetch_for(other)).observe()
+
+
+def test_a_witness_whose_state_is_no_regular_file_cannot_check(site: Site, tmp_path: Path) -> None:
+    """`--state` naming a FIFO (or /dev/zero) was read for ever: the run never ended (or
+    grew its memory without limit). It is refused like any state that is no state."""
+    site.serve(Log(), 1)
+    fifo = tmp_path / "w.json"
+    os.mkfifo(fifo)
+    result: list[tuple[int, str, str]] = []
+    run = threading.Thread(target=lambda: result.append(witness(site.url, fifo)), daemon=True)
+    run.start()
+    run.join(10)
+    assert result, "the witness still reads its state"
+    status, _, message = result[0]
+    assert status == COULD_NOT_CHECK and "not a witness's state (not a regular file)" in message
