@@ -30,6 +30,8 @@ ALG_ED25519 = 0x01
 DASH = "\u2014 "  # em dash and a space start every signature line
 SIZE = re.compile(r"0|[1-9][0-9]{0,19}")  # a checkpoint's tree size: ASCII digits only
 MAX_SIZE = 2**64 - 1
+MAX_SIGNATURES = 100
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
 class NoteError(ValueError):
@@ -110,6 +112,13 @@ def open_note(note: str, verifiers: Iterable[Verifier]) -> tuple[str, list[Verif
     text, block = note[: split + 1], note[split + 2 :]
     if not text or not block:
         raise NoteError("malformed note")
+    # As Go's note.Open (which C2SP's signed-note follows): no ASCII control character but
+    # the newline, and at most 100 signatures — a note that one verifier refuses must not
+    # pass another, and a site must not make its witnesses parse a megabyte of lines.
+    if _CONTROL.search(note):
+        raise NoteError("malformed note: a control character")
+    if block.count("\n") > MAX_SIGNATURES:
+        raise NoteError(f"malformed note: more than {MAX_SIGNATURES} signatures")
     known = {(v.name, v.hash): v for v in verifiers}
     good: list[Verifier] = []
     for line in block[:-1].split("\n"):

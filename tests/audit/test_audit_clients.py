@@ -578,3 +578,29 @@ def test_a_witness_whose_state_is_no_regular_file_cannot_check(site: Site, tmp_p
     assert result, "the witness still reads its state"
     status, _, message = result[0]
     assert status == COULD_NOT_CHECK and "not a witness's state (not a regular file)" in message
+
+
+@pytest.mark.parametrize(("others", "ok"), [(99, True), (100, False)])
+def test_a_note_has_at_most_100_signatures(others: int, ok: bool) -> None:
+    """As Go's note.Open: a note one verifier refuses must not pass another (and a site
+    must not make its witnesses parse a megabyte of signature lines)."""
+    log = Log()
+    bundle = log.bundle()
+    other = note.signed_note("x\n", "another.witness", b"\x00" * 32, b"\x00" * 64)
+    bundle["checkpoint"] += other.split("\n\n", 1)[1] * others
+    if ok:
+        assert verify_bundle(bundle, [note.parse_vkey(log.vkey)]).tree_size == 2
+    else:
+        with pytest.raises(BundleError, match="more than 100 signatures"):
+            verify_bundle(bundle, [note.parse_vkey(log.vkey)])
+
+
+def test_a_note_with_a_control_character_is_refused_even_when_signed() -> None:
+    """Go's note.Open refuses one (the text could carry a terminal escape to whoever
+    prints it); this verifier took it, signed."""
+    log = Log()
+    text = note.Checkpoint(ORIGIN, 2, log.roots[2]).text() + "\x1b[2J\n"
+    bundle = log.bundle()
+    bundle["checkpoint"] = note.sign_note(text, ORIGIN, log.public, log.key.sign)
+    with pytest.raises(BundleError, match="a control character"):
+        verify_bundle(bundle, [note.parse_vkey(log.vkey)])
