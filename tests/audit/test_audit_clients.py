@@ -604,3 +604,20 @@ def test_a_note_with_a_control_character_is_refused_even_when_signed() -> None:
     bundle["checkpoint"] = note.sign_note(text, ORIGIN, log.public, log.key.sign)
     with pytest.raises(BundleError, match="a control character"):
         verify_bundle(bundle, [note.parse_vkey(log.vkey)])
+
+
+def test_a_witness_keeps_its_state_in_the_var_directory_by_default(
+    site: Site, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --state the state went to `var/` of the working directory: run from
+    another directory (cron, a timer), the witness found none, pinned the site's keys
+    afresh and accepted whatever head it was served."""
+    site.serve(Log(), 1)
+    settings.VAR_DIR = tmp_path / "var"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    call_command("audit-witness", site.url, stdout=io.StringIO())
+    netloc = site.url.split("//", 1)[1].replace(":", "_")
+    assert (tmp_path / "var" / "audit-witness" / f"{netloc}.json").is_file()
+    assert not (elsewhere / "var").exists()

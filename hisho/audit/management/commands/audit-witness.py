@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hisho.audit.note import NoteError
@@ -119,7 +120,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("url", help="the Hisho site, e.g. https://hisho.example")
-        parser.add_argument("--state", help="state file (default: var/audit-witness/<host>.json)")
+        parser.add_argument(
+            "--state", help="state file (default: $HISHO_VAR_DIR/audit-witness/<host>.json)"
+        )
         parser.add_argument(
             "--key", action="append", default=[], help="a verifier key (<name>+<hash>+<key>)"
         )
@@ -154,10 +157,13 @@ class Command(BaseCommand):
         timeout = options["timeout"]
         if not 0 < timeout <= 600:
             raise CouldNotCheck("--timeout must be more than 0 and at most 600 seconds")
-        state = Path(
-            options["state"]
-            or Path("var") / "audit-witness" / f"{urlsplit(base).netloc.replace(':', '_')}.json"
+        # By default in the service's var directory (HISHO_VAR_DIR), not in a `var` of the
+        # working directory: run from another directory (cron, a timer), the witness found
+        # no state there, pinned the site's keys afresh and accepted whatever it served.
+        default = (
+            settings.VAR_DIR / "audit-witness" / f"{urlsplit(base).netloc.replace(':', '_')}.json"
         )
+        state = Path(options["state"] or default)
 
         opener = urllib.request.build_opener(HttpRedirectsOnly)
 
