@@ -24,6 +24,7 @@ from hisho.accounts.principal import principal_of
 from hisho.audit import tree
 from hisho.audit.models import AuditTreeHead
 from hisho.errors import InvalidInput, NotFound
+from hisho.problems import Problem
 from hisho.schemas import with_errors
 from hisho.textcheck import is_ascii_digits
 
@@ -106,10 +107,16 @@ def get_checkpoint(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _with_incomplete(ok: dict[int, object]) -> dict[int, object]:
+    # 503: the stored tree lacks nodes a proof needs (tree.TreeIncomplete) — the
+    # operator's to repair, never the caller's fault.
+    return {**with_errors(ok), 503: Problem}
+
+
 @router.get(
     "/audit/proof/inclusion",
     auth=None,
-    response=with_errors({200: InclusionOut}),
+    response=_with_incomplete({200: InclusionOut}),
     summary="An RFC 6962 inclusion proof of leaf `index` in the tree of `size` (public)",
 )
 def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) -> Any:
@@ -131,7 +138,7 @@ def get_inclusion_proof(request: HttpRequest, params: Query[InclusionParams]) ->
 @router.get(
     "/audit/proof/consistency",
     auth=None,
-    response=with_errors({200: ConsistencyOut}),
+    response=_with_incomplete({200: ConsistencyOut}),
     summary="An RFC 6962 consistency proof between tree sizes `from` and `to` (public)",
     by_alias=True,
 )
@@ -158,7 +165,7 @@ class EntryProofOut(Schema):
 
 @router.get(
     "/me/access-log/{leaf_index}/proof",
-    response=with_errors({200: EntryProofOut}),
+    response=_with_incomplete({200: EntryProofOut}),
     summary="One of my access-log entries with its inclusion proof and signed head (customers)",
 )
 def get_access_log_proof(request: HttpRequest, leaf_index: str) -> Any:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from hisho.audit import merkle, note
 from hisho.audit.models import AuditEvent, AuditTreeHead, AuditTreeNode
+from hisho.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +286,27 @@ class ProofError(ValueError):
     """A proof for sizes or indices the log has not signed."""
 
 
+class TreeIncomplete(Unavailable):
+    """Nodes a proof needs are missing from the stored tree: only a hand in the database
+    removes one (the sequencer stores each perfect subtree once complete, and refuses to
+    sign while the tree lacks them). Not the caller's fault: 503, and the operator is told
+    in the log; `hisho audit-verify` names the missing nodes."""
+
+
+def _proof_nodes(keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    wanted = set(keys)
+    nodes = load_nodes(wanted)
+    if len(nodes) != len(wanted):
+        log.error(
+            "audit: %d stored tree node(s) a proof needs are missing", len(wanted - set(nodes))
+        )
+        raise TreeIncomplete(
+            "The log's stored tree is incomplete, so no proof can be served now; "
+            "its operator has been told."
+        )
+    return nodes
+
+
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
@@ -316,7 +338,7 @@ def inclusion_proof(
     if not 0 <= index < size:
         raise ProofError("index must lie in [0, size)")
     ranges = merkle.inclusion_ranges(index, size)
-    nodes = load_nodes(merkle.nodes_needed([*ranges, (index, index + 1)]))
+    nodes = _proof_nodes(merkle.nodes_needed([*ranges, (index, index + 1)]))
     return InclusionProof(
         index, size, nodes[(0, index)], [merkle.range_hash(a, b, nodes) for a, b in ranges]
     )
@@ -329,7 +351,7 @@ def consistency_proof(old: int, new: int, *, latest: AuditTreeHead | None = None
     if old > new:
         raise ProofError("from must not be larger than to")
     ranges = merkle.consistency_ranges(old, new)
-    nodes = load_nodes(merkle.nodes_needed(ranges))
+    nodes = _proof_nodes(merkle.nodes_needed(ranges))
     return [merkle.range_hash(a, b, nodes) for a, b in ranges]
 
 

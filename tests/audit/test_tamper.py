@@ -302,3 +302,23 @@ def test_node_checks_across_blocks(demo: Demo, raw_sql: Any, monkeypatch: Any) -
         "stored tree node 1/5 (leaves 10 to 11) does not match the entries (rewritten)",
         "stored tree node 3/1 (leaves 8 to 15) does not match the entries (rewritten)",
     ]
+
+
+def test_a_deleted_stored_node_makes_proofs_a_503_not_a_crash(
+    demo: Demo, raw_sql: Any, api_as: Any
+) -> None:
+    """Someone deletes stored nodes: the public proof endpoints answered 500 (a KeyError
+    deep in the tree). The tree is incomplete until its operator repairs it — a 503
+    problem that says so, and the error log tells the operator; audit-verify names it."""
+    size = integrated(demo)
+    assert raw_sql("DELETE FROM audit_audittreenode WHERE key = %s", [node_key(0, 5)]) == 1
+    anonymous = api_as("anonymous")
+    for path, query in [
+        ("/audit/proof/inclusion", {"index": 5, "size": size}),
+        ("/audit/proof/consistency", {"from": 5, "to": size}),  # its proof needs leaf 5
+    ]:
+        response = anonymous.get(path, **query)
+        assert response.status_code == 503, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert "incomplete" in response.json()["detail"]
+    assert not verify_log().ok
