@@ -34,9 +34,13 @@ def delete_expired_backups(now: dt.datetime | None = None) -> int:
 
 @task()
 def take_scheduled_backup() -> dict[str, int]:
-    result = take_backup()
-    deleted = delete_expired_backups()
-    ensure_backups_scheduled()
+    try:
+        result = take_backup()
+        deleted = delete_expired_backups()  # only once a new backup is there
+    finally:
+        # Each run queues the next, even one that failed (a full disk, a folder gone):
+        # otherwise one bad night would end the backups until the worker is restarted.
+        ensure_backups_scheduled()
     return {"bytes": result.size, "deleted": deleted}
 
 

@@ -21,6 +21,7 @@ from hisho.backups import archive
 from hisho.backups.management.commands.backup import Command as BackupCommand
 from hisho.backups.service import (
     BadBackup,
+    BadTarget,
     RestoreRefused,
     default_name,
     known_migrations,
@@ -156,6 +157,18 @@ def test_the_scheduled_backup_backs_up_deletes_old_ones_and_queues_the_next(
     assert len(made) == 1
     archive.verify(made[0])
     assert ensure_backups_scheduled() is False  # the next run is queued already
+
+
+def test_a_failed_scheduled_backup_still_queues_the_next(
+    demo: Demo, settings: Any, tmp_path: Path
+) -> None:
+    settings.HISHO_BACKUP_DIR = tmp_path / "not-a-folder"
+    settings.HISHO_BACKUP_DIR.write_bytes(b"x")  # this run cannot write its backup
+
+    with pytest.raises(BadTarget):
+        take_scheduled_backup.call()
+
+    assert ensure_backups_scheduled() is False  # the next run is queued all the same
 
 
 def test_the_newest_backup_is_kept_however_old(demo: Demo, settings: Any, tmp_path: Path) -> None:
