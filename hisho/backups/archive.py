@@ -134,10 +134,23 @@ def write(out: Path, payload: Path, manifest: dict[str, Any]) -> int:
             "signer": signer,
         }
     )
-    aad = hashlib.sha256(header).digest()
     aead = AESGCM(content_key)
-    digest = hashlib.sha256()
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        _write_body(fd, payload, header, aead, prefix, private)
+    except BaseException:
+        # A cut-off file (a full disk) must not lie among the backups: it would not
+        # restore, and as the newest one it would be kept while good older ones expire.
+        out.unlink(missing_ok=True)
+        raise
+    return out.stat().st_size
+
+
+def _write_body(
+    fd: int, payload: Path, header: bytes, aead: AESGCM, prefix: bytes, private: Any
+) -> None:
+    aad = hashlib.sha256(header).digest()
+    digest = hashlib.sha256()
     with os.fdopen(fd, "wb") as sink, payload.open("rb") as source:
 
         def put(data: bytes) -> None:
@@ -157,7 +170,6 @@ def write(out: Path, payload: Path, manifest: dict[str, Any]) -> int:
         sink.write(private.sign(SIGNATURE_CONTEXT + digest.digest()))
         sink.flush()
         os.fsync(sink.fileno())
-    return out.stat().st_size
 
 
 @dataclass(frozen=True)

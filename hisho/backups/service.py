@@ -16,6 +16,8 @@ import hashlib
 import logging
 import re
 import secrets
+import sqlite3
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -62,7 +64,7 @@ def default_name(now: dt.datetime) -> str:
 
 
 class BadTarget(Exception):
-    """The backup cannot be written where it was asked for (nothing was done). The
+    """The backup cannot be written where it was asked for (no backup file is left). The
     message names the path."""
 
 
@@ -104,6 +106,35 @@ def take_backup(path: Path | None = None) -> BackupResult:
     except TreeMismatch as mismatch:
         # The data is backed up all the same; the manifest names the latest signed head.
         log.error("backup: audit entries not signed: %s", mismatch)
+    try:
+        manifest, size, payload_bytes = _write_backup(out, now, scratch_dir)
+    except FileExistsError:
+        raise BadTarget(f"{out} exists already; not overwriting it.") from None
+    except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
+        # A full disk, a folder removed meanwhile, pg_dump failing: a message, not a
+        # traceback, and no backup file (archive.write removes a cut-off one).
+        raise BadTarget(f"{out}: the backup could not be written ({_reason(exc)})") from None
+    do_record_backup(
+        tree_size=int(manifest["audit"]["tree_size"]),
+        payload_bytes=payload_bytes,
+        backup_bytes=size,
+    )
+    return BackupResult(out, size, payload_bytes, manifest)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why writing failed, without the statement or file contents an error may quote."""
+    if isinstance(exc, subprocess.CalledProcessError):
+        lines = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"pg_dump exited with status {exc.returncode}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _write_backup(
+    out: Path, now: dt.datetime, scratch_dir: tempfile.TemporaryDirectory[str]
+) -> tuple[dict[str, Any], int, int]:
     with scratch_dir as scratch:
         dump = Path(scratch) / "dump"
         facts = dumps.dump(dump)
@@ -120,12 +151,7 @@ def take_backup(path: Path | None = None) -> BackupResult:
             },
         }
         size = archive.write(out, dump, manifest)
-    do_record_backup(
-        tree_size=int(manifest["audit"]["tree_size"]),
-        payload_bytes=payload_bytes,
-        backup_bytes=size,
-    )
-    return BackupResult(out, size, payload_bytes, manifest)
+    return manifest, size, payload_bytes
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ schema refused before anything is touched); scheduled backups and their retentio
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
+import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from django.db import connection
 
 from hisho.audit.actions import record_event
 from hisho.audit.models import AuditEvent, AuditTreeHead
-from hisho.backups import archive
+from hisho.backups import archive, dumps
 from hisho.backups.management.commands.backup import Command as BackupCommand
 from hisho.backups.service import (
     BadBackup,
@@ -219,6 +221,37 @@ def test_a_backup_dir_that_is_a_file_is_named(demo: Demo, settings: Any, tmp_pat
     assert str(settings.HISHO_BACKUP_DIR) in message
     assert message == f"{settings.HISHO_BACKUP_DIR} is not a folder (HISHO_BACKUP_DIR)"
     assert settings.HISHO_BACKUP_DIR.read_bytes() == b"x"
+
+
+def _disk_full_after_the_header(source: Any) -> Any:
+    yield b"the first piece"
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_disk_that_fills_up_leaves_no_cut_off_backup(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive, "_compressed", _disk_full_after_the_header)
+    target = tmp_path / "x.backup"
+
+    message = _backup_command_error(str(target))
+
+    assert message == f"{target}: the backup could not be written (No space left on device)"
+    assert list(tmp_path.iterdir()) == []  # neither a cut-off backup nor the scratch dump
+
+
+def test_a_dump_that_fails_is_a_message_not_a_traceback(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(out: Path) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(dumps, "_dump_sqlite", full)
+
+    message = _backup_command_error(str(tmp_path))
+
+    assert message.endswith("the backup could not be written (database or disk is full)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_schedule_refuses_a_path(tmp_path: Path) -> None:
