@@ -201,9 +201,13 @@ def _check_restored_audit(manifest: dict[str, Any]) -> None:
         raise RestoreRefused("the restored audit log does not match the backup's manifest")
 
 
-def restore_backup(path: Path) -> RestoreResult:
+def restore_backup(path: Path, *, without_ledger: bool = False) -> RestoreResult:
     """Verify, then load into the empty configured database, migrate, re-apply the erasure
-    ledger. BadBackup or RestoreRefused (with nothing changed) when it must not."""
+    ledger. BadBackup or RestoreRefused (with nothing changed) when it must not.
+
+    No ledger file at all is refused unless `without_ledger` says this installation never
+    erased anyone: a restore on a new machine with the keyring but not the ledger copied
+    would otherwise bring everyone erased since the backup back, and nothing would tell."""
     from hisho.backups.actions.records import do_record_restore
     from hisho.backups.actions.replay import apply_erasures
 
@@ -218,6 +222,13 @@ def restore_backup(path: Path) -> RestoreResult:
         ) from None
     if not dumps.is_empty():
         raise RestoreRefused("the database is not empty: restore into a fresh, empty one")
+    if not without_ledger and not ledger.path().exists():
+        raise RestoreRefused(
+            f"there is no erasure ledger at {ledger.path()}, so erasures made after this "
+            "backup could not be re-applied: put this installation's ledger there (or set "
+            "HISHO_ERASURE_LEDGER_FILE), or, if nobody was ever erased on it, pass "
+            "--no-erasure-ledger"
+        )
     with tempfile.TemporaryDirectory(prefix="hisho-restore-") as scratch:
         dump = Path(scratch) / "dump"
         archive.decrypt_to(verified, dump)

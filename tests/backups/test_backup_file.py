@@ -133,6 +133,47 @@ def test_a_database_that_is_not_empty_is_refused(backup: Path) -> None:
         restore_backup(backup)
 
 
+class Loaded(Exception):
+    """The restore went on to load the dump."""
+
+
+@pytest.fixture
+def empty_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The configured database looks empty, and loading stops the restore there."""
+
+    def load(dump: Path) -> None:
+        raise Loaded
+
+    monkeypatch.setattr(dumps, "is_empty", lambda: True)
+    monkeypatch.setattr(dumps, "load", load)
+
+
+@pytest.mark.usefixtures("empty_target")
+def test_a_restore_without_the_erasure_ledger_is_refused(backup: Path, settings: Any) -> None:
+    # A new machine with the keyring copied but not the ledger: everyone erased since the
+    # backup would come back, and `hisho check` could not tell.
+    assert not Path(settings.HISHO_ERASURE_LEDGER_FILE).exists()
+    with pytest.raises(RestoreRefused, match=r"no erasure ledger at .*--no-erasure-ledger"):
+        restore_backup(backup)
+
+
+@pytest.mark.usefixtures("empty_target")
+def test_a_restore_goes_on_with_the_ledger_or_when_told_there_is_none(
+    backup: Path, settings: Any
+) -> None:
+    with pytest.raises(Loaded):
+        restore_backup(backup, without_ledger=True)
+    Path(settings.HISHO_ERASURE_LEDGER_FILE).write_bytes(b"")  # no erasure yet, but there
+    with pytest.raises(Loaded):
+        restore_backup(backup)
+
+
+@pytest.mark.usefixtures("empty_target")
+def test_the_restore_command_names_the_missing_ledger(backup: Path) -> None:
+    with pytest.raises(CommandError, match="no erasure ledger"):
+        call_command("restore", str(backup), stdout=io.StringIO())
+
+
 def test_backup_retention_is_declared_in_the_policy() -> None:
     backups = current_policy().retention["backups"]
     assert backups.delete_after_days == keep_days() == 35

@@ -2,8 +2,9 @@
 re-apply every erasure the erasure ledger recorded after it (docs/operations.md).
 
 Exits non-zero, having changed nothing, on a bad signature, a newer schema, a damaged
-ledger or a non-empty database. System checks are not run first: they would open (and
-so create) the database this command must find empty.
+or missing ledger (`--no-erasure-ledger` when there never was one) or a non-empty
+database. System checks are not run first: they would open (and so create) the database
+this command must find empty.
 """
 
 from __future__ import annotations
@@ -23,13 +24,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
+        parser.add_argument(
+            "--no-erasure-ledger",
+            action="store_true",
+            help="restore although there is no erasure ledger file: only for an installation "
+            "that never erased anyone (HISHO_ERASURE_LEDGER_FILE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
         try:
-            result = restore_backup(path)
+            result = restore_backup(path, without_ledger=options["no_erasure_ledger"])
         except BadBackup as exc:
             raise CommandError(f"Refused: the backup does not verify: {exc}.") from None
         except (RestoreRefused, KeyringError) as exc:
