@@ -26,8 +26,19 @@ from django.db import transaction
 from hisho.errors import MailUnavailable
 from hisho.privacy.policy import Policy, Recipient, current_policy
 
-# The relay refused every recipient of a message (e.g. an address that does not exist).
-Refused = SMTPRecipientsRefused
+
+class Refused(Exception):
+    """The relay refused every recipient of a message (e.g. an address that does not
+    exist). Unlike smtplib's SMTPRecipientsRefused, which it replaces, it names no address
+    — neither as the key smtplib files the answer under nor in the relay's own words
+    ("<bob@…>: Recipient address rejected"): a job that fails on it is logged by the
+    worker with its traceback, which the job table also keeps (house rule 5)."""
+
+    def __init__(self, codes: Sequence[int] = ()) -> None:
+        self.codes = tuple(sorted(set(codes)))
+        shown = ", ".join(str(code) for code in self.codes) or "no code"
+        super().__init__(f"the relay refused the recipient (SMTP {shown})")
+
 
 # What a request tells the person when the relay is down (hisho.outages answers 503).
 RELAY_DOWN = "We could not send the e-mail just now. Please try again in a few minutes."
@@ -43,6 +54,9 @@ def relay_errors(detail: str = RELAY_DOWN) -> Iterator[None]:
         yield
     except Refused:
         raise
+    except SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        raise Refused(codes) from None  # from None: smtplib's exception holds the addresses
     except (SMTPException, OSError) as exc:
         raise MailUnavailable(detail) from exc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,6 +218,33 @@ def test_refused_recipients_are_not_an_outage() -> None:
     from hisho.privacy.recipients import Refused, relay_errors
 
     with pytest.raises(Refused), relay_errors():
-        raise Refused({"x@example.com": (550, b"no such user")})
+        raise Refused([550])
     with pytest.raises(MailUnavailable), relay_errors():
         raise ConnectionRefusedError(111, "Connection refused")
+
+
+class RefusingMailbox(Mailbox):
+    """A relay that checks recipients and, like Postfix, quotes the address it refuses."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+def test_a_refused_recipient_names_no_address(relay: Relay, demo: Demo) -> None:
+    """A job whose e-mail the relay refuses fails, and the worker logs that failure with
+    its traceback (which the job table keeps too): neither may hold the address."""
+    from hisho.notify.mail import send_service_email
+    from hisho.privacy.recipients import Refused
+
+    relay.mailbox = RefusingMailbox()
+    relay.up()
+    bob = demo.people["bob"]
+
+    with pytest.raises(Refused) as refused:
+        send_service_email(bob, reference="test", title="Hello", body="A notice.")
+
+    logged = "".join(traceback.format_exception(refused.value))
+    assert bob.email not in logged
+    assert refused.value.codes == (550,)
