@@ -31,6 +31,12 @@ class RestoreRefused(Exception):
     """The target database is not one a backup may be restored into."""
 
 
+class DatabaseUnavailable(Exception):
+    """The configured PostgreSQL database cannot be reached, or its client tools are not
+    installed: an operator's setting to fix, said in one line (the server's first line,
+    which names the host and database, never a row)."""
+
+
 def _settings(alias: str = "default") -> dict[str, Any]:
     return dict(connections[alias].settings_dict)
 
@@ -132,21 +138,27 @@ def _pg_connect(**options: Any) -> Any:
     import psycopg
 
     s = _settings()
-    return psycopg.connect(
-        dbname=s["NAME"],
-        user=s.get("USER") or None,
-        password=s.get("PASSWORD") or None,
-        host=s.get("HOST") or None,
-        port=str(s.get("PORT") or "") or None,
-        application_name="hisho-backup",
-        **options,
-    )
+    try:
+        return psycopg.connect(
+            dbname=s["NAME"],
+            user=s.get("USER") or None,
+            password=s.get("PASSWORD") or None,
+            host=s.get("HOST") or None,
+            port=str(s.get("PORT") or "") or None,
+            application_name="hisho-backup",
+            **options,
+        )
+    except psycopg.OperationalError as exc:
+        # `hisho restore` runs no system check first, so a mistyped or not yet created
+        # database is met here: a message, not a traceback.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseUnavailable(f"cannot connect to the database ({reason})") from None
 
 
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise RuntimeError(f"{name} is not installed (PostgreSQL client tools)")
+        raise DatabaseUnavailable(f"{name} is not installed (PostgreSQL client tools)")
     return found
 
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from hisho.backups import archive, dumps, ledger
 from hisho.backups.archive import BadBackup
-from hisho.backups.dumps import RestoreRefused
+from hisho.backups.dumps import DatabaseUnavailable, RestoreRefused
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,12 @@ def take_backup(path: Path | None = None) -> BackupResult:
         manifest, size, payload_bytes = _write_backup(out, now, scratch_dir)
     except FileExistsError:
         raise BadTarget(f"{out} exists already; not overwriting it.") from None
-    except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
+    except (
+        OSError,
+        sqlite3.Error,
+        subprocess.CalledProcessError,
+        dumps.DatabaseUnavailable,
+    ) as exc:
         # A full disk, a folder removed meanwhile, pg_dump failing: a message, not a
         # traceback, and no backup file (archive.write removes a cut-off one).
         raise BadTarget(f"{out}: the backup could not be written ({_reason(exc)})") from None
@@ -220,7 +225,11 @@ def restore_backup(path: Path, *, without_ledger: bool = False) -> RestoreResult
         raise RestoreRefused(
             f"the erasure ledger is damaged ({exc}); erasures could not be kept"
         ) from None
-    if not dumps.is_empty():
+    try:
+        empty = dumps.is_empty()
+    except DatabaseUnavailable as exc:
+        raise RestoreRefused(str(exc)) from None
+    if not empty:
         raise RestoreRefused("the database is not empty: restore into a fresh, empty one")
     if not without_ledger and not ledger.path().exists():
         raise RestoreRefused(
@@ -232,7 +241,10 @@ def restore_backup(path: Path, *, without_ledger: bool = False) -> RestoreResult
     with tempfile.TemporaryDirectory(prefix="hisho-restore-") as scratch:
         dump = Path(scratch) / "dump"
         archive.decrypt_to(verified, dump)
-        dumps.load(dump)
+        try:
+            dumps.load(dump)
+        except DatabaseUnavailable as exc:  # pg_restore missing: nothing loaded
+            raise RestoreRefused(str(exc)) from None
     _check_restored_audit(verified.manifest)
     call_command("migrate", interactive=False, verbosity=0)
     loaded = time.perf_counter()

@@ -34,6 +34,7 @@ from hisho.backups.tasks import ensure_backups_scheduled, keep_days, take_schedu
 from hisho.demo import Demo
 from hisho.privacy.policy import current_policy
 from hisho.vault.keyring import create_keyring_file
+from tests.outreach.conftest import free_port
 from tests.vault.conftest import ALICE_TITLE
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +173,38 @@ def test_a_restore_goes_on_with_the_ledger_or_when_told_there_is_none(
 def test_the_restore_command_names_the_missing_ledger(backup: Path) -> None:
     with pytest.raises(CommandError, match="no erasure ledger"):
         call_command("restore", str(backup), stdout=io.StringIO())
+
+
+def test_a_database_that_cannot_be_reached_is_named_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `hisho restore` runs no system check first: a mistyped or not yet created
+    # PostgreSQL database is met by its own connection.
+    port = free_port()  # nothing listens there
+    monkeypatch.setattr(
+        dumps,
+        "_settings",
+        lambda alias="default": {"NAME": "hisho_new", "HOST": "127.0.0.1", "PORT": port},
+    )
+    with pytest.raises(dumps.DatabaseUnavailable, match=f"cannot connect to the database .*{port}"):
+        dumps._pg_is_empty()
+
+
+def test_a_restore_whose_database_cannot_be_reached_is_refused(
+    backup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> bool:
+        raise dumps.DatabaseUnavailable("cannot connect to the database (refused)")
+
+    monkeypatch.setattr(dumps, "is_empty", unreachable)
+    with pytest.raises(CommandError, match=r"Refused: cannot connect to the database \(refused\)"):
+        call_command("restore", str(backup), stdout=io.StringIO())
+
+
+def test_missing_postgresql_tools_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dumps.shutil, "which", lambda name: None)
+    with pytest.raises(dumps.DatabaseUnavailable, match="pg_restore is not installed"):
+        dumps._tool("pg_restore")
 
 
 def test_backup_retention_is_declared_in_the_policy() -> None:
