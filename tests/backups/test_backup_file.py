@@ -207,6 +207,27 @@ def test_missing_postgresql_tools_are_named(monkeypatch: pytest.MonkeyPatch) -> 
         dumps._tool("pg_restore")
 
 
+def test_a_restore_ends_every_session_the_backup_held(demo: Demo) -> None:
+    """The backup holds the sessions of its time: a token signed out since (a lost phone,
+    "sign out everywhere") must not work again in the restored database."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from hisho.backups.actions.records import do_record_restore
+
+    bob = Client()
+    bob.force_login(demo.people["bob"])
+    assert bob.get("/api/v1/me").status_code == 200
+    assert Session.objects.exists()
+
+    do_record_restore(tree_size=0, reapplied=0, absent=0)
+
+    assert not Session.objects.exists()
+    assert bob.get("/api/v1/me").status_code == 401
+    event = AuditEvent.objects.filter(event="backups.restored").latest("pk")
+    assert event.extra["sessions_ended"] >= 1
+
+
 def test_backup_retention_is_declared_in_the_policy() -> None:
     backups = current_policy().retention["backups"]
     assert backups.delete_after_days == keep_days() == 35
