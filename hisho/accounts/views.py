@@ -140,6 +140,10 @@ def decide_role_grant(request: HttpRequest, grant_id: str, decision: str) -> Htt
         grant_uuid = uuid.UUID(grant_id)
     except ValueError:
         raise NotFound("No such role grant.") from None
+    # Only the two decisions the page offers: a mistyped one ("approved") is not found,
+    # never taken for a rejection of the grant.
+    if decision not in ("approve", "reject"):
+        raise NotFound("No such decision.")
     decide = do_approve_role_grant if decision == "approve" else do_reject_role_grant
     try:
         decide(actor=admin, grant_id=grant_uuid)

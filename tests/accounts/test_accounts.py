@@ -206,6 +206,22 @@ def test_people_page_changes_role_with_a_second_admin(demo: Demo, web_as: Any) -
     assert partner.role == Role.ASSISTANT
 
 
+def test_an_unknown_decision_on_a_grant_is_not_found_and_changes_nothing(
+    demo: Demo, web_as: Any
+) -> None:
+    from hisho.accounts.models import GrantStatus, RoleGrant
+
+    partner = demo.people["partner"]
+    web_as("admin").post(f"/staff/people/{partner.pk}/role/", {"role": "assistant"})
+    grant = RoleGrant.objects.get(person=partner)
+
+    response = web_as("admin2").post(f"/staff/people/grants/{grant.pk}/approved/")
+
+    assert response.status_code == 404
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.PENDING
+
+
 def test_demo_password_is_the_documented_one(demo: Demo) -> None:
     assert demo.people["alice"].check_password(DEMO_PASSWORD)
 
