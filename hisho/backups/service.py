@@ -240,11 +240,18 @@ def restore_backup(path: Path, *, without_ledger: bool = False) -> RestoreResult
         )
     with tempfile.TemporaryDirectory(prefix="hisho-restore-") as scratch:
         dump = Path(scratch) / "dump"
-        archive.decrypt_to(verified, dump)
         try:
+            archive.decrypt_to(verified, dump)
             dumps.load(dump)
         except DatabaseUnavailable as exc:  # pg_restore missing: nothing loaded
             raise RestoreRefused(str(exc)) from None
+        except OSError as exc:
+            # A full disk, or a DATABASE_URL whose folder cannot be made: the SQLite file
+            # is staged and linked into place last, so nothing is there yet.
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise RestoreRefused(
+                f"the backup could not be loaded ({where}{_reason(exc)})"
+            ) from None
     _check_restored_audit(verified.manifest)
     call_command("migrate", interactive=False, verbosity=0)
     loaded = time.perf_counter()

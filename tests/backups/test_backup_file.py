@@ -228,6 +228,20 @@ def test_a_restore_ends_every_session_the_backup_held(demo: Demo) -> None:
     assert event.extra["sessions_ended"] >= 1
 
 
+def test_a_database_path_that_cannot_be_made_is_refused_with_nothing_there(
+    backup: Path, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_bytes(b"x")
+    monkeypatch.setattr(dumps, "_sqlite_path", lambda alias="default": not_a_folder / "db")
+    monkeypatch.setattr(dumps, "is_empty", lambda: True)
+    Path(settings.HISHO_ERASURE_LEDGER_FILE).write_bytes(b"")
+
+    with pytest.raises(RestoreRefused, match=f"could not be loaded \\({not_a_folder}: "):
+        restore_backup(backup)
+    assert not_a_folder.read_bytes() == b"x"
+
+
 def test_backup_retention_is_declared_in_the_policy() -> None:
     backups = current_policy().retention["backups"]
     assert backups.delete_after_days == keep_days() == 35
