@@ -181,6 +181,18 @@ def _locked(ledger: Path) -> Iterator[IO[bytes]]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def ensure_exists() -> None:
+    """Start the ledger, empty, if this installation has none yet. A backup restores only
+    together with the ledger (`hisho restore` refuses without one), so taking a backup
+    starts it: the file then exists from the first backup on, whether or not anyone was
+    erased yet, and a restore that finds none knows the ledger was not copied."""
+    try:
+        with _locked(path()):
+            pass
+    except OSError as exc:
+        raise LedgerUnreadable(f"{path()} cannot be written: {exc.strerror or exc}") from None
+
+
 def append(*, person_id: int, pseudonym: str, at: dt.datetime) -> Entry:
     """Write the next entry and make it durable (fsync) before returning."""
     try:

@@ -98,6 +98,10 @@ def take_backup(path: Path | None = None) -> BackupResult:
     now = timezone.now()
     out = _target(path, now)  # checked before anything changes
     try:
+        ledger.ensure_exists()  # this backup restores only beside the ledger
+    except ledger.LedgerError as exc:
+        raise BadTarget(str(exc)) from None
+    try:
         scratch_dir = tempfile.TemporaryDirectory(dir=out.parent, prefix=".hisho-backup-")
     except OSError as exc:
         raise BadTarget(f"{out.parent}: {exc.strerror or exc}") from None
