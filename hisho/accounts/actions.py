@@ -92,11 +92,16 @@ NEEDS_SECOND_ADMIN = (
 
 
 def _apply_role(*, actor: User, user: User, role: Role, grant: RoleGrant | None = None) -> User:
+    from hisho.desk.actions import do_release_errands_of
+
     previous = user.role
     user.role = role
     user.save(update_fields=["role"])
     # A changed role ends every session at once, so no open page keeps old powers.
     end_all_sessions(user)
+    if previous == Role.ASSISTANT and role != Role.ASSISTANT:
+        # Their errands go back to the queue, so no customer waits on them.
+        do_release_errands_of(actor=actor, person=user)
     extra: dict[str, Any] = {"from": previous, "to": role.value}
     if grant is not None:
         extra["grant_id"] = grant.pk
@@ -285,6 +290,11 @@ def do_set_active(*, actor: User, user: User, active: bool) -> User:
     sessions_ended = 0 if active else end_all_sessions(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    if not active and user.role == Role.ASSISTANT:
+        from hisho.desk.actions import do_release_errands_of
+
+        # Their errands go back to the queue, so no customer waits on them.
+        do_release_errands_of(actor=actor, person=user)
     record_event(
         "account.reactivated" if active else "account.deactivated",
         actor=actor,

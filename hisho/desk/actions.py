@@ -191,6 +191,13 @@ _CUSTOMER_MAIL = {
             "will take it; you will be told who. Your errand: %(url)s"
         ),
     ),
+    "assistant_left": (
+        gettext_lazy("Hisho: your errand is waiting for a new assistant"),
+        gettext_lazy(
+            "%(name)s no longer handles errands at Hisho and can no longer open yours. "
+            "Another assistant will take it; you will be told who. Your errand: %(url)s"
+        ),
+    ),
     "needs_acceptance": (
         gettext_lazy("Hisho: accept your errand's assistant"),
         gettext_lazy(
@@ -468,6 +475,39 @@ def do_hand_back_errand(*, actor: User, errand: Errand) -> Errand:
         previous_id=actor.pk,
     )
     return errand
+
+
+@transaction.atomic
+def do_release_errands_of(*, actor: User, person: User) -> int:
+    """`person` no longer handles errands (an admin changed their role or deactivated
+    them): every errand they held open goes back to the queue at once, as if handed back.
+    They lost access with their role already; without this the errand stayed theirs in
+    triage and its customer waited on someone who could no longer open it. Done and
+    cancelled errands keep their assignee (the record of who handled them; reopening one
+    sends it to the queue). Returns how many went back."""
+    held = Errand.objects.filter(assignee=person, status__in=ACTIVE_ASSIGNED_STATUSES)
+    released = 0
+    for errand in held.order_by("created_at").select_for_update():
+        errand.assignee = None
+        errand.assignee_accepted = True
+        errand.status = Status.NEW
+        errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
+        record_event(
+            "errand.unassigned",
+            actor=actor,
+            target=errand,
+            extra={"previous_assignee_id": person.pk, "how": "assistant_left"},
+        )
+        _log_assignment(errand, previous_id=person.pk, assistant=None)
+        _tell_customer(errand, "assistant_left", handed_back_by=person)
+        live.assignment_changed(
+            errand_id=errand.pk,
+            customer_id=errand.customer_id,
+            assignee_id=None,
+            previous_id=person.pk,
+        )
+        released += 1
+    return released
 
 
 # --- The customer closes or reopens a done errand (issue 18) ---------------------------------

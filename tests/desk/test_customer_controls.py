@@ -93,3 +93,38 @@ def test_the_setting_is_on_the_profile_page(demo: Demo, web_as: Any) -> None:
     assert 'name="approve_assignees"' in page
     do_update_profile(actor=demo.people["alice"], changes={"approve_assignees": True})
     assert "checked" in web_as("alice").get("/me/").content.decode()
+
+
+def test_an_assistant_who_leaves_hands_their_open_errands_back_to_the_queue(
+    demo: Demo, api_as: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Demoted by an admin (kenji) or deactivated (yuki), an assistant can no longer open
+    the errands they held; those errands go back to the queue at once instead of staying
+    theirs in triage while their customers wait. Each customer sees it and is e-mailed."""
+    from hisho.accounts.actions import do_set_active, do_set_role
+    from hisho.audit.models import AuditEvent
+    from hisho.desk.models import Errand, Status
+
+    admin = demo.people["admin"]
+    alices, bobs = demo.alice_errand, Errand.objects.get(assignee=demo.people["yuki"])
+    done = do_create_errand(actor=demo.people["alice"], title="Old", details="", category="")
+    Errand.objects.filter(pk=done.pk).update(assignee=demo.people["kenji"], status=Status.DONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_set_role(actor=admin, user=demo.people["kenji"], role="customer")
+        do_set_active(actor=admin, user=demo.people["yuki"], active=False)
+
+    for errand, customer, name in ((alices, "alice", "Kenji"), (bobs, "bob", "Yuki")):
+        errand.refresh_from_db()
+        assert (errand.status, errand.assignee_id) == (Status.NEW, None)
+        seen = api_as(customer).get(f"/errands/{errand.pk}").json()
+        assert (seen["status"], seen["assignee"]) == ("new", None)
+        log = api_as(customer).get("/me/access-log").json()
+        assert (log[0]["actor_name"], log[0]["action"]) == (name, "unassigned")
+        [notice] = [m for m in mail.outbox if m.to == [demo.people[customer].email]]
+        assert f"{name} no longer handles errands" in notice.body
+    assert (
+        AuditEvent.objects.filter(event="errand.unassigned", extra__how="assistant_left").count()
+        == 2
+    )
+    # A done errand keeps the record of who handled it.
+    assert Errand.objects.get(pk=done.pk).assignee_id == demo.people["kenji"].pk
