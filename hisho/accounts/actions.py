@@ -210,6 +210,11 @@ def do_approve_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
     person = User.objects.select_for_update().get(pk=grant.person_id)
     if not person.is_active:
         raise Conflict("This account is deactivated.")
+    asker = User.objects.filter(pk=grant.requested_by_id).first()
+    if asker is None or not asker.is_active or asker.role != Role.ADMIN:
+        # Four eyes means two admins: one demoted or deactivated since asking (perhaps for
+        # asking) is one pair of eyes fewer. Nothing changes; the request expires.
+        raise Conflict("The admin who asked for this is no longer an admin: ask again as one.")
     if grant.role in STAFF_ROLES and _staff_name_taken(person, person.display_name):
         # The same as renaming: a customer account named after a member of staff would
         # become a second "Kenji" (_check_staff_name).

@@ -204,3 +204,27 @@ def test_a_namesake_of_a_staff_member_is_not_made_staff(demo: Demo, api_as: Any)
     User.objects.filter(pk=puppet.pk).update(name="Kenji's colleague")
     approved = api_as("admin2").post(f"/people/role-grants/{grant['id']}/approve")
     assert approved.status_code == 200
+
+
+@pytest.mark.parametrize("how", ["demoted", "deactivated"])
+def test_a_request_from_an_admin_who_is_no_longer_one_cannot_be_approved(
+    how: str, demo: Demo, api_as: Any
+) -> None:
+    """Four eyes means two admins: an admin demoted or deactivated after asking (perhaps
+    for asking) is one pair of eyes fewer, and the request stays as it was until it
+    expires or is withdrawn."""
+    from hisho.accounts.actions import do_set_active, do_set_role
+
+    puppet = sign_up_puppet()
+    grant = api_as("admin").put(f"/people/{puppet.pk}/role", {"role": "assistant"}).json()
+    asker = demo.people["admin"]
+    if how == "demoted":
+        do_set_role(actor=demo.people["admin2"], user=asker, role="customer")
+    else:
+        do_set_active(actor=demo.people["admin2"], user=asker, active=False)
+    refused = api_as("admin2").post(f"/people/role-grants/{grant['id']}/approve")
+    assert refused.status_code == 409, refused.content
+    assert "no longer an admin" in refused.json()["detail"]
+    puppet.refresh_from_db()
+    assert puppet.role == "customer"
+    assert RoleGrant.objects.get(pk=grant["id"]).status == "pending"
