@@ -6,6 +6,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
+import phonenumbers
 from allauth.account.models import EmailAddress
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
@@ -83,6 +84,19 @@ def do_purge_ended_sessions(*, now: dt.datetime | None = None) -> int:
         record_event("account.ended_sessions_purged", actor=None, extra={"count": int(deleted)})
     return int(deleted)
 
+
+# Countries a profile may name: ISO 3166-1 alpha-2 as phonenumbers knows them (the country
+# is what phone numbers in the person's text are read by: hisho.inbound.regions_of), and
+# the few ISO territories with no numbering plan of their own. "XX" names no country.
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {
+    "AQ",
+    "BV",
+    "GS",
+    "HM",
+    "PN",
+    "TF",
+    "UM",
+}
 
 GRANT_DAYS = 7
 NEEDS_SECOND_ADMIN = (
@@ -329,7 +343,7 @@ def _clean_profile(changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
             clean[field] = scrubbed.text
         elif field == "country":
             code = "" if value is None else str(value).strip().upper()
-            if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+            if code and code not in COUNTRY_CODES:
                 raise InvalidInput(field, "Use a two-letter country code (ISO 3166), e.g. JP.")
             clean[field] = code
         elif field == "language":

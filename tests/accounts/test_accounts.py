@@ -108,6 +108,8 @@ def test_me_patch_and_clear(demo: Demo, api_as: Any) -> None:
     "body",
     [
         {"country": "Japan"},
+        {"country": "XX"},  # two letters, but no country's
+        {"country": "zz"},
         {"birth_year": 1800},
         {"birth_year": "1990"},
         {"language": "xx"},
@@ -307,3 +309,12 @@ def test_a_malformed_app_token_is_refused_without_a_query(demo: Demo, token: str
     response = Client().get("/api/v1/errands", HTTP_X_SESSION_TOKEN=token)
     assert response.status_code == 401
     assert response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("code", ["JP", "us", "AQ", "PN", "XK"])
+def test_every_country_with_a_code_can_be_named(code: str, demo: Demo, api_as: Any) -> None:
+    """ISO 3166-1 codes, those with no numbering plan of their own (Antarctica, Pitcairn)
+    included, and Kosovo's, which phone numbers use."""
+    response = api_as("alice").patch("/me", {"country": code})
+    assert response.status_code == 200, response.content
+    assert response.json()["country"] == code.upper()
