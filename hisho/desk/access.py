@@ -68,9 +68,9 @@ def takes_part_in(user: User, errand: Errand) -> bool:
     """Whether `user` is to be told of the errand's events (e-mail notices, Web Push):
     its owner, or its current assignee while they still hold the assistant role —
     accepted by the customer or not yet (the assignment notice is how they hear of it).
-    Checked when the notice goes, not only when it was queued: an assistant demoted to
-    customer stays the errand's assignee until someone reassigns it, and may no longer
-    hear of it."""
+    Checked when the notice goes, not only when it was queued: a notice queued before an
+    assistant was demoted or deactivated runs after it, and a done errand keeps them as
+    its assignee (their open ones go back to the queue: do_release_errands_of)."""
     if not user.is_active:
         return False
     if errand.customer_id == user.pk and user.role == Role.CUSTOMER:

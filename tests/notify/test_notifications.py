@@ -315,12 +315,16 @@ def test_the_notice_is_queued_with_the_change_or_not_at_all(
 
 @pytest.mark.django_db
 def test_no_email_to_an_assignee_who_is_no_longer_an_assistant(demo: Demo, inbox: Mailbox) -> None:
-    """Kenji, demoted to customer, is still alice's errand's assignee until someone
-    reassigns it, but may no longer see it: no notice tells him of its news."""
+    """Kenji, demoted to customer, stays the assignee of a done errand (the record of who
+    handled it) but may no longer see it: no notice tells him of its news — a notice
+    queued before the demotion included, which runs after it."""
     from hisho.accounts.actions import do_set_role
+    from hisho.desk.models import Errand, Status
     from hisho.notify.tasks import send_errand_notice
 
     kenji, errand = demo.people["kenji"], demo.alice_errand
+    Errand.objects.filter(pk=errand.pk).update(status=Status.DONE)
     do_set_role(actor=demo.people["admin"], user=kenji, role="customer")
+    assert Errand.objects.get(pk=errand.pk).assignee_id == kenji.pk
     assert send_errand_notice.call(kenji.pk, str(errand.pk), "reply") is False
     assert inbox.to(kenji.email) == []

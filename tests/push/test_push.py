@@ -226,9 +226,10 @@ def test_a_person_who_turned_push_off_gets_none(
 def test_no_push_to_someone_who_no_longer_takes_part(
     service: PushService, api_as: Any, demo: Demo
 ) -> None:
-    """The job checks who takes part when it runs: kenji, demoted to customer, is still
-    the errand's assignee until someone reassigns it, but his phone hears nothing more of
-    it (the e-mail job checks the same: tests/notify/test_notifications.py)."""
+    """Kenji, demoted to customer, hears nothing more of alice's errand: his open errands
+    went back to the queue, his sign-ins ended and his devices' subscriptions with them,
+    and the job checks who takes part when it runs (the e-mail job checks the same:
+    tests/notify/test_notifications.py)."""
     from hisho.accounts.actions import do_set_role
 
     subscribe(api_as("alice"), service.endpoint("alice"), Browser())
