@@ -224,7 +224,8 @@ def do_approve_role_grant(*, actor: User, grant_id: Any) -> RoleGrant:
     person = User.objects.select_for_update().get(pk=grant.person_id)
     if not person.is_active:
         raise Conflict("This account is deactivated.")
-    asker = User.objects.filter(pk=grant.requested_by_id).first()
+    # (A deleted asker's grant has none: SET_NULL.)
+    asker = grant.requested_by
     if asker is None or not asker.is_active or asker.role != Role.ADMIN:
         # Four eyes means two admins: one demoted or deactivated since asking (perhaps for
         # asking) is one pair of eyes fewer. Nothing changes; the request expires.
