@@ -362,6 +362,30 @@ def _require_owner(actor: User, errand: Errand) -> None:
         raise NotFound("No such errand.")
 
 
+def _back_to_queue(errand: Errand, *, actor: User, previous_id: int | None, how: str) -> None:
+    """The errand (locked by the caller) goes back to the queue: status new, nobody holds
+    it, its assistant loses access at once. Audited with `how`, told in the customer's
+    history and "Who saw my data", and on open pages; e-mailing the customer is the
+    caller's (each says why in its own words)."""
+    errand.assignee = None
+    errand.assignee_accepted = True
+    errand.status = Status.NEW
+    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
+    record_event(
+        "errand.unassigned",
+        actor=actor,
+        target=errand,
+        extra={"previous_assignee_id": previous_id, "how": how},
+    )
+    _log_assignment(errand, previous_id=previous_id, assistant=None)
+    live.assignment_changed(
+        errand_id=errand.pk,
+        customer_id=errand.customer_id,
+        assignee_id=None,
+        previous_id=previous_id,
+    )
+
+
 @transaction.atomic
 def do_request_other_assistant(*, actor: User, errand: Errand) -> Errand:
     """The customer asks for a different assistant: the current one loses the errand at
@@ -372,24 +396,7 @@ def do_request_other_assistant(*, actor: User, errand: Errand) -> Errand:
         raise Conflict("No assistant handles this errand yet.")
     if errand.status not in OPEN_STATUSES:
         raise Conflict(f"This errand is {errand.status}.")
-    previous_id = errand.assignee_id
-    errand.assignee = None
-    errand.assignee_accepted = True
-    errand.status = Status.NEW
-    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
-    record_event(
-        "errand.unassigned",
-        actor=actor,
-        target=errand,
-        extra={"previous_assignee_id": previous_id, "how": "customer_asked"},
-    )
-    _log_assignment(errand, previous_id=previous_id, assistant=None)
-    live.assignment_changed(
-        errand_id=errand.pk,
-        customer_id=errand.customer_id,
-        assignee_id=None,
-        previous_id=previous_id,
-    )
+    _back_to_queue(errand, actor=actor, previous_id=errand.assignee_id, how="customer_asked")
     return errand
 
 
@@ -456,24 +463,8 @@ def do_hand_back_errand(*, actor: User, errand: Errand) -> Errand:
         raise NotFound("No such errand.")
     if errand.status not in ACTIVE_ASSIGNED_STATUSES:
         raise Conflict(f"A {errand.status} errand cannot be handed back.")
-    errand.assignee = None
-    errand.assignee_accepted = True
-    errand.status = Status.NEW
-    errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
-    record_event(
-        "errand.unassigned",
-        actor=actor,
-        target=errand,
-        extra={"previous_assignee_id": actor.pk, "how": "handed_back"},
-    )
-    _log_assignment(errand, previous_id=actor.pk, assistant=None)
+    _back_to_queue(errand, actor=actor, previous_id=actor.pk, how="handed_back")
     _tell_customer(errand, "handed_back", handed_back_by=actor)
-    live.assignment_changed(
-        errand_id=errand.pk,
-        customer_id=errand.customer_id,
-        assignee_id=None,
-        previous_id=actor.pk,
-    )
     return errand
 
 
@@ -488,24 +479,8 @@ def do_release_errands_of(*, actor: User, person: User) -> int:
     held = Errand.objects.filter(assignee=person, status__in=ACTIVE_ASSIGNED_STATUSES)
     released = 0
     for errand in held.order_by("created_at").select_for_update():
-        errand.assignee = None
-        errand.assignee_accepted = True
-        errand.status = Status.NEW
-        errand.save(update_fields=["assignee", "assignee_accepted", "status", "updated_at"])
-        record_event(
-            "errand.unassigned",
-            actor=actor,
-            target=errand,
-            extra={"previous_assignee_id": person.pk, "how": "assistant_left"},
-        )
-        _log_assignment(errand, previous_id=person.pk, assistant=None)
+        _back_to_queue(errand, actor=actor, previous_id=person.pk, how="assistant_left")
         _tell_customer(errand, "assistant_left", handed_back_by=person)
-        live.assignment_changed(
-            errand_id=errand.pk,
-            customer_id=errand.customer_id,
-            assignee_id=None,
-            previous_id=person.pk,
-        )
         released += 1
     return released
 
